@@ -1,0 +1,12 @@
+if(SEKISHO_SANITIZE)
+  set(SEKISHO_SANITIZER_FLAGS -fsanitize=${SEKISHO_SANITIZE} -fno-omit-frame-pointer
+      -fno-sanitize-recover=all)
+  add_compile_options(${SEKISHO_SANITIZER_FLAGS})
+  add_link_options(${SEKISHO_SANITIZER_FLAGS})
+endif()
+if(SEKISHO_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "SEKISHO_FUZZ needs clang (libFuzzer)")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

@@ -1,0 +1,7 @@
+set(SEKISHO_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion)
+if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+  list(APPEND SEKISHO_WARNINGS -Wthread-safety)
+endif()
+if(SEKISHO_WERROR)
+  list(APPEND SEKISHO_WARNINGS -Werror)
+endif()

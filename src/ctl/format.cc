@@ -1,0 +1,159 @@
+#include "ctl/format.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+
+namespace sekisho::ctl {
+
+std::string JsonString(std::string_view s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20 || c == 0x7F) {
+          std::array<char, 8> buf{};
+          std::snprintf(buf.data(), buf.size(), "\\u%04x", c);
+          out += buf.data();
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string HumanBytes(std::uint64_t bytes) {
+  static constexpr std::array<const char*, 6> kUnits = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  if (bytes < 1024) {
+    return std::to_string(bytes) + " B";
+  }
+  double v = static_cast<double>(bytes);
+  std::size_t unit = 0;
+  v /= 1024.0;
+  while (v >= 1024.0 && unit + 1 < kUnits.size()) {
+    v /= 1024.0;
+    ++unit;
+  }
+  std::array<char, 32> buf{};
+  std::snprintf(buf.data(), buf.size(), "%.1f %s", v, kUnits[unit]);
+  return buf.data();
+}
+
+std::string HumanDuration(std::uint64_t s) {
+  std::array<char, 48> buf{};
+  if (s < 60) {
+    std::snprintf(buf.data(), buf.size(), "%llus", static_cast<unsigned long long>(s));
+  } else if (s < 3600) {
+    std::snprintf(buf.data(), buf.size(), "%llum%02llus", static_cast<unsigned long long>(s / 60),
+                  static_cast<unsigned long long>(s % 60));
+  } else if (s < 86400) {
+    std::snprintf(buf.data(), buf.size(), "%lluh%02llum",
+                  static_cast<unsigned long long>(s / 3600),
+                  static_cast<unsigned long long>(s % 3600 / 60));
+  } else {
+    std::snprintf(buf.data(), buf.size(), "%llud%02lluh",
+                  static_cast<unsigned long long>(s / 86400),
+                  static_cast<unsigned long long>(s % 86400 / 3600));
+  }
+  return buf.data();
+}
+
+std::string FormatStatusText(const proto::ctl::StatusInfo& st) {
+  std::string out;
+  out += "version:         " + st.server_version + "\n";
+  out += "uptime:          " + HumanDuration(st.uptime_s) + "\n";
+  out += "active sessions: " + std::to_string(st.sessions_active) + "\n";
+  out += "bytes in:        " + HumanBytes(st.bytes_in) + "\n";
+  out += "bytes out:       " + HumanBytes(st.bytes_out) + "\n";
+  for (const auto& p : st.pools) {
+    out += "pool " + p.group + ": " + p.network + " " + std::to_string(p.used) + "/" +
+           std::to_string(p.capacity) + " used\n";
+  }
+  return out;
+}
+
+std::string FormatStatusJson(const proto::ctl::StatusInfo& st) {
+  std::string out = "{\"version\":" + JsonString(st.server_version) +
+                    ",\"uptime_s\":" + std::to_string(st.uptime_s) +
+                    ",\"sessions_active\":" + std::to_string(st.sessions_active) +
+                    ",\"bytes_in\":" + std::to_string(st.bytes_in) +
+                    ",\"bytes_out\":" + std::to_string(st.bytes_out) + ",\"pools\":[";
+  for (std::size_t i = 0; i < st.pools.size(); ++i) {
+    const auto& p = st.pools[i];
+    out += (i ? "," : "");
+    out += "{\"group\":" + JsonString(p.group) + ",\"network\":" + JsonString(p.network) +
+           ",\"used\":" + std::to_string(p.used) + ",\"capacity\":" + std::to_string(p.capacity) +
+           "}";
+  }
+  out += "]}\n";
+  return out;
+}
+
+std::string FormatSessionsText(const std::vector<proto::ctl::SessionInfo>& sessions) {
+  if (sessions.empty()) {
+    return "no sessions\n";
+  }
+  using Row = std::array<std::string, 9>;
+  std::vector<Row> rows;
+  rows.push_back({"ID", "USER", "GROUP", "PEER", "VPN IP", "SINCE", "IN", "OUT", "STATE"});
+  for (const auto& s : sessions) {
+    rows.push_back({std::to_string(s.id), s.user, s.group, s.peer, s.vpn_ipv4,
+                    HumanDuration(s.connected_for_s), HumanBytes(s.bytes_in),
+                    HumanBytes(s.bytes_out), s.state + (s.channel.empty() ? "" : "/" + s.channel)});
+  }
+  std::array<std::size_t, 9> width{};
+  for (const Row& r : rows) {
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      width[i] = std::max(width[i], r[i].size());
+    }
+  }
+  std::string out;
+  for (const Row& r : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) {
+        line.append(width[i] - r[i].size() + 2, ' ');
+      }
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string FormatSessionsJson(const std::vector<proto::ctl::SessionInfo>& sessions) {
+  std::string out = "{\"sessions\":[";
+  for (std::size_t i = 0; i < sessions.size(); ++i) {
+    const auto& s = sessions[i];
+    out += (i ? "," : "");
+    out += "{\"id\":" + std::to_string(s.id) + ",\"user\":" + JsonString(s.user) +
+           ",\"group\":" + JsonString(s.group) + ",\"peer\":" + JsonString(s.peer) +
+           ",\"vpn_ipv4\":" + JsonString(s.vpn_ipv4) +
+           ",\"connected_for_s\":" + std::to_string(s.connected_for_s) +
+           ",\"bytes_in\":" + std::to_string(s.bytes_in) +
+           ",\"bytes_out\":" + std::to_string(s.bytes_out) +
+           ",\"channel\":" + JsonString(s.channel) + ",\"state\":" + JsonString(s.state) + "}";
+  }
+  out += "]}\n";
+  return out;
+}
+
+}  // namespace sekisho::ctl

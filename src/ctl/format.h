@@ -1,0 +1,29 @@
+#pragma once
+// Text and JSON renderings of control-protocol answers for sekishoctl. Pure functions.
+// JSON output is one object per invocation, keys in snake_case, byte counters as integers, so
+// scripts can pipe it to jq.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proto/ctl/messages.h"
+
+namespace sekisho::ctl {
+
+// A JSON string literal, quotes included; control characters and non-ASCII bytes below 0x20
+// are escaped as \uXXXX, invalid UTF-8 passes through unchanged.
+std::string JsonString(std::string_view s);
+// "512 B", "1.5 KiB", "3.2 GiB".
+std::string HumanBytes(std::uint64_t bytes);
+// "45s", "12m05s", "3h02m", "2d04h".
+std::string HumanDuration(std::uint64_t seconds);
+
+std::string FormatStatusText(const proto::ctl::StatusInfo& status);
+std::string FormatStatusJson(const proto::ctl::StatusInfo& status);
+// An aligned table with a header line; "no sessions" when empty.
+std::string FormatSessionsText(const std::vector<proto::ctl::SessionInfo>& sessions);
+std::string FormatSessionsJson(const std::vector<proto::ctl::SessionInfo>& sessions);
+
+}  // namespace sekisho::ctl

@@ -1,0 +1,437 @@
+#include "gateway/auth_front.h"
+
+#include <utility>
+
+#include "base/encoding.h"
+#include "base/strings.h"
+#include "proto/auth/server_builder.h"
+#include "proto/http/cookies.h"
+
+namespace sekisho::gateway {
+namespace {
+
+namespace http = proto::http;
+namespace auth = proto::auth;
+
+constexpr std::string_view kContextCookie = "webvpncontext";
+constexpr std::string_view kSessionCookie = "webvpn";
+constexpr std::string_view kBasePackageUri = "/CACHE/stc/1";
+
+// A response with the headers every AnyConnect client expects on the XML dialogue (§2.3).
+http::HttpResponse XmlResponse(std::string body) {
+  http::HttpResponse response;
+  response.status = 200;
+  response.reason = "OK";
+  response.headers = {{"Connection", "Keep-Alive"},
+                      {"Content-Type", "text/xml"},
+                      {"X-Transcend-Version", "1"}};
+  response.body = std::move(body);
+  return response;
+}
+
+http::HttpResponse PlainResponse(unsigned status, std::string reason, std::string content_type,
+                                 std::string body) {
+  http::HttpResponse response;
+  response.status = status;
+  response.reason = std::move(reason);
+  if (!content_type.empty()) {
+    response.headers.push_back({"Content-Type", std::move(content_type)});
+  }
+  response.headers.push_back({"X-Transcend-Version", "1"});
+  response.body = std::move(body);
+  return response;
+}
+
+// AnyConnect-family clients mark every request (§2.8); browsers do not.
+bool IsVpnClient(const http::HttpRequest& request) {
+  return request.Find("X-Transcend-Version") != nullptr ||
+         request.Find("X-Aggregate-Auth") != nullptr;
+}
+
+std::string_view PathOf(std::string_view target) {
+  // Absolute-form targets ("https://host/path") are legal HTTP; keep only the path.
+  if (auto scheme = target.find("://"); scheme != std::string_view::npos) {
+    auto slash = target.find('/', scheme + 3);
+    target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+  }
+  if (auto query = target.find('?'); query != std::string_view::npos) {
+    target = target.substr(0, query);
+  }
+  return target;
+}
+
+std::string DisplayName(const GroupConfig& group) {
+  return group.aliases.empty() ? group.name : group.aliases.front();
+}
+
+}  // namespace
+
+AuthFront::AuthFront(const GatewayConfig& config, SessionRegistry& registry,
+                     CredentialChecker& credentials, AuthThrottle& throttle,
+                     const ProfileStore& profiles, std::string server_cert_hash, Logger log)
+    : config_(config),
+      registry_(registry),
+      credentials_(credentials),
+      throttle_(throttle),
+      profiles_(profiles),
+      server_cert_hash_(std::move(server_cert_hash)),
+      log_(std::move(log)) {}
+
+FrontReply AuthFront::Handle(const http::HttpRequest& request, const RequestContext& context) {
+  if (request.method == "POST") {
+    return HandlePost(request, context);
+  }
+  if (request.method == "GET" || request.method == "HEAD") {
+    FrontReply reply = HandleGet(request, context);
+    if (request.method == "HEAD") {
+      reply.response.body.clear();
+    }
+    return reply;
+  }
+  log_.Info("{}: method {} not allowed", context.peer_ip, request.method);
+  FrontReply reply{PlainResponse(405, "Method Not Allowed", "text/plain", "method not allowed\n"),
+                   true};
+  reply.response.headers.push_back({"Allow", "GET, POST, CONNECT"});
+  return reply;
+}
+
+const GroupConfig* AuthFront::GroupFromPath(std::string_view target) const {
+  std::string_view path = PathOf(target);
+  while (!path.empty() && path.front() == '/') {
+    path.remove_prefix(1);
+  }
+  while (!path.empty() && path.back() == '/') {
+    path.remove_suffix(1);
+  }
+  if (path.empty() || path == "auth") {
+    return nullptr;
+  }
+  return registry_.FindGroup(path);
+}
+
+const GroupConfig* AuthFront::ResolveGroup(const auth::ClientMessage& message,
+                                           const http::HttpRequest& request,
+                                           const LoginContext* login) const {
+  // An explicit choice wins, then the login in progress, then the group URL (§3.4, §3.5).
+  if (message.group_select) {
+    if (const GroupConfig* group = registry_.FindGroup(*message.group_select)) {
+      return group;
+    }
+  }
+  if (login != nullptr) {
+    if (const GroupConfig* group = registry_.FindGroup(login->group)) {
+      return group;
+    }
+  }
+  if (const GroupConfig* group = GroupFromPath(request.target)) {
+    return group;
+  }
+  return &registry_.DefaultGroup();
+}
+
+FrontReply AuthFront::HandlePost(const http::HttpRequest& request, const RequestContext& context) {
+  // XML or form is decided by the body, never by Content-Type (decision #5).
+  const bool xml = auth::LooksLikeXml(request.body);
+  Result<auth::ClientMessage> message =
+      xml ? auth::ParseClientMessage(request.body) : auth::ParseLegacyFormBody(request.body);
+  if (!message) {
+    log_.Info("{}: unreadable login request: {}", context.peer_ip, message.error().ToString());
+    return {PlainResponse(400, "Bad Request", "text/plain", "malformed request\n"), true};
+  }
+  if (message->type == auth::ClientMessageType::kLogout) {
+    return HandleLogout(*message, request, context);
+  }
+
+  LoginState state;
+  state.legacy = !xml;
+  const LoginContext* login = nullptr;
+  if (auto cookie = http::FindCookie(request, kContextCookie); cookie && !cookie->empty()) {
+    login = registry_.FindLoginContext(*cookie, context.now);
+    if (login != nullptr) {
+      state.context_cookie = *cookie;
+    }
+  }
+  state.group = ResolveGroup(*message, request, login);
+
+  if (message->type == auth::ClientMessageType::kInit) {
+    return HandleInit(*message, std::move(state), context);
+  }
+  return HandleCredentials(*message, std::move(state), context);
+}
+
+FrontReply AuthFront::HandleInit(const auth::ClientMessage& message, LoginState state,
+                                 const RequestContext& context) {
+  // Any init restarts the dialogue (decision #2): forget partial state, keep only the group.
+  if (!state.context_cookie.empty()) {
+    registry_.DropLoginContext(state.context_cookie);
+    state.context_cookie.clear();
+  }
+  log_.Debug("{}: login dialogue for group {} (client {})", context.peer_ip, state.group->name,
+             message.client_version);
+  if (auto reply = TryCertificateLogin(state, context)) {
+    return std::move(*reply);
+  }
+  return LoginForm(state, {}, context.now);
+}
+
+std::optional<std::string> AuthFront::CertificateUser(const ClientCertificate& cert) const {
+  const std::string& oid = config_.auth.cert_user_oid;
+  std::string user = (oid == "0.9.2342.19200300.100.1.1") ? cert.uid : cert.common_name;
+  if (user.empty()) {
+    return std::nullopt;
+  }
+  return user;
+}
+
+std::optional<FrontReply> AuthFront::TryCertificateLogin(LoginState& state,
+                                                         const RequestContext& context) {
+  if (!context.client_cert) {
+    return std::nullopt;
+  }
+  std::optional<std::string> user = CertificateUser(*context.client_cert);
+  if (!user) {
+    log_.Warn("{}: client certificate '{}' has no usable user name", context.peer_ip,
+              context.client_cert->subject_dn);
+    return std::nullopt;
+  }
+  if (credentials_.IsLocked(*user) || !credentials_.MayUseGroup(*user, state.group->name)) {
+    log_.Warn("{}: certificate user {} may not use group {}", context.peer_ip, *user,
+              state.group->name);
+    return std::nullopt;
+  }
+  Session& session =
+      registry_.CreateSession(*user, state.group->name, context.peer_ip, "certificate",
+                              context.now);
+  log_.Info("{}: user {} logged in to group {} by certificate '{}' (session {})",
+            context.peer_ip, *user, state.group->name, context.client_cert->subject_dn,
+            session.id);
+  return LoginSuccess(session, state);
+}
+
+FrontReply AuthFront::HandleCredentials(const auth::ClientMessage& message, LoginState state,
+                                        const RequestContext& context) {
+  if (state.context_cookie.empty()) {
+    // A client that did not keep our context cookie still gets counted failures.
+    state.context_cookie = registry_.CreateLoginContext(state.group->name, context.now);
+  }
+  LoginContext* login = registry_.FindLoginContext(state.context_cookie, context.now);
+  login->group = state.group->name;
+
+  std::string user;
+  const SecretString* password = nullptr;
+  for (const auto& [name, value] : message.fields) {
+    if (name == "username") {
+      user = std::string(TrimWhitespace(value.reveal()));
+    } else if (name == "password") {
+      password = &value;
+    }
+  }
+  if (user.empty() || password == nullptr) {
+    if (auto reply = TryCertificateLogin(state, context)) {
+      return std::move(*reply);
+    }
+    return LoginForm(state,
+                     user.empty() ? "Please enter your username and password."
+                                  : "Please enter your password.",
+                     context.now);
+  }
+
+  if (!throttle_.IsAllowed(context.peer_ip, context.now)) {
+    // The password is not even checked, so guessing gains nothing while blocked.
+    log_.Warn("{}: login for {} refused: too many failures from this address", context.peer_ip,
+              user);
+    return LoginForm(state, "Too many failed logins. Please wait and try again.", context.now);
+  }
+
+  bool ok = credentials_.Verify(user, *password).has_value() &&
+            credentials_.MayUseGroup(user, state.group->name);
+  if (!ok) {
+    if (auto blocked = throttle_.RecordFailure(context.peer_ip, context.now)) {
+      log_.Warn("{}: too many failed logins; address blocked for {} s", context.peer_ip,
+                std::chrono::duration_cast<seconds>(*blocked).count());
+    }
+    ++login->failures;
+    log_.Info("{}: login failed for user {} in group {} (attempt {} of {})", context.peer_ip,
+              user, state.group->name, login->failures, config_.auth.max_login_attempts);
+    if (login->failures >= static_cast<int>(config_.auth.max_login_attempts)) {
+      registry_.DropLoginContext(state.context_cookie);
+      return Refuse("Authentication failed", context);
+    }
+    return LoginForm(state, "Login failed.", context.now);
+  }
+
+  throttle_.RecordSuccess(context.peer_ip);
+  registry_.DropLoginContext(state.context_cookie);
+  Session& session =
+      registry_.CreateSession(user, state.group->name, context.peer_ip, "password", context.now);
+  log_.Info("{}: user {} logged in to group {} (session {})", context.peer_ip, user,
+            state.group->name, session.id);
+  return LoginSuccess(session, state);
+}
+
+FrontReply AuthFront::LoginForm(const LoginState& state, std::string_view error, Instant now) {
+  const GroupConfig& group = *state.group;
+  auth::AuthRequest form;
+  auth::Opaque opaque;
+  opaque.tunnel_group = group.name;
+  opaque.group_alias = DisplayName(group);
+  opaque.auth_methods = {"single-sign-on-v2"};
+  form.opaque = opaque;
+  form.auth_id = "main";
+  form.title = "Login";
+  form.message = "Please enter your username and password.";
+  if (!error.empty()) {
+    form.error = std::string(error);
+  }
+  form.banner = group.banner ? *group.banner : config_.tunnel.banner;
+  form.form_action = "/";
+  form.inputs = {{"text", "username", "Username:", ""}, {"password", "password", "Password:", ""}};
+  if (config_.groups.size() > 1) {
+    auth::GroupSelect select;
+    select.name = "group_list";
+    select.label = "GROUP:";
+    for (const GroupConfig& candidate : config_.groups) {
+      // Exactly one option is selected: the group in force (§3.4 gateway rules).
+      select.options.push_back(
+          {candidate.name, DisplayName(candidate), &candidate == state.group});
+    }
+    form.group_select = std::move(select);
+  }
+  form.aggregate_v2 = !state.legacy;
+
+  FrontReply reply{XmlResponse(auth::BuildAuthRequest(form)), false};
+  std::string context_cookie = state.context_cookie;
+  if (context_cookie.empty()) {
+    context_cookie = registry_.CreateLoginContext(group.name, now);
+  }
+  reply.response.headers.push_back(
+      {"Set-Cookie", http::BuildSetCookie(std::string(kContextCookie), context_cookie,
+                                          static_cast<int>(config_.auth.cookie_timeout_s))});
+  return reply;
+}
+
+FrontReply AuthFront::LoginSuccess(Session& session, const LoginState& state) {
+  auth::AuthSuccess success;
+  success.session_id = std::to_string(session.id);
+  success.session_token = session.cookie;
+  success.title = "SSL VPN Service";
+  success.banner = state.group->banner ? *state.group->banner : config_.tunnel.banner;
+  success.server_cert_hash = server_cert_hash_;
+  success.base_package_uri = std::string(kBasePackageUri);
+  if (const ServedFile* profile = profiles_.ForGroup(state.group->name)) {
+    auth::ManifestFile entry;
+    entry.uri = profile->uri;
+    entry.sha1_hex_upper = profile->sha1_hex_upper;
+    success.profiles.push_back(std::move(entry));
+  }
+  FrontReply reply{XmlResponse(auth::BuildAuthComplete(success)), false};
+  auto& headers = reply.response.headers;
+  headers.push_back({"Set-Cookie", std::string(kContextCookie) +
+                                       "=; expires=Thu, 01 Jan 1970 22:00:00 GMT; path=/; "
+                                       "Secure; HttpOnly"});
+  headers.push_back({"Set-Cookie", http::BuildSetCookie(std::string(kSessionCookie),
+                                                        session.cookie.reveal(), std::nullopt)});
+  // The legacy cookie carries the same facts for pre-aggregate clients (§2.4).
+  std::string webvpnc = "bu:/&p:t&iu:1/&sh:" + server_cert_hash_;
+  if (const ServedFile* profile = profiles_.ForGroup(state.group->name)) {
+    webvpnc += "&fu:" + PercentEncode(profile->uri.substr(1)) + "&fh:" + profile->sha1_hex_upper;
+  }
+  headers.push_back({"Set-Cookie", "webvpnc=" + webvpnc + "; path=/; Secure; HttpOnly"});
+  return reply;
+}
+
+FrontReply AuthFront::Refuse(std::string_view reason, const RequestContext& context) {
+  log_.Info("{}: authentication refused: {}", context.peer_ip, reason);
+  // 401 + close is what every client treats as final (§3.8, decision #6).
+  return {PlainResponse(401, std::string(reason), "", ""), true};
+}
+
+FrontReply AuthFront::HandleLogout(const auth::ClientMessage& message,
+                                   const http::HttpRequest& request,
+                                   const RequestContext& context) {
+  std::string token = message.session_token.reveal();
+  if (token.empty()) {
+    token = http::FindCookie(request, kSessionCookie).value_or("");
+  }
+  if (Session* session = registry_.FindByCookie(token, context.now)) {
+    log_.Info("{}: user {} logged out (session {})", context.peer_ip, session->user,
+              session->id);
+    registry_.EndSession(session->id, "logout");
+  }
+  // Never fail a client for logging out (§3.13).
+  return {XmlResponse(auth::BuildLogoutAck()), false};
+}
+
+FrontReply AuthFront::HandleGet(const http::HttpRequest& request, const RequestContext& context) {
+  std::string_view path = PathOf(request.target);
+  if (path.starts_with("/CACHE/") || path.starts_with("/1/") || path.starts_with("/+CSCOT+/") ||
+      path.starts_with("/profiles")) {
+    return HandleDownload(request, context);
+  }
+  if (path == "/logout") {
+    return {PlainResponse(200, "OK", "text/html", ""), false};
+  }
+  if (!IsVpnClient(request)) {
+    return {PlainResponse(200, "OK", "text/html; charset=utf-8", BrowserPage()), false};
+  }
+  // Legacy clients (and openconnect's fallback) open with GET and expect the form (§2.9).
+  LoginState state;
+  state.legacy = request.Find("X-Aggregate-Auth") == nullptr;
+  state.group = GroupFromPath(request.target);
+  if (state.group == nullptr) {
+    state.group = &registry_.DefaultGroup();
+  }
+  if (auto reply = TryCertificateLogin(state, context)) {
+    return std::move(*reply);
+  }
+  return LoginForm(state, {}, context.now);
+}
+
+FrontReply AuthFront::HandleDownload(const http::HttpRequest& request,
+                                     const RequestContext& context) {
+  auto cookie = http::FindCookie(request, kSessionCookie);
+  if (!cookie) {
+    return {PlainResponse(503, "Service Unavailable", "text/plain", "no session cookie\n"),
+            false};
+  }
+  Session* session = registry_.FindByCookie(*cookie, context.now);
+  if (session == nullptr) {
+    return {PlainResponse(401, "Cookie is not acceptable", "", ""), false};
+  }
+  if (const ServedFile* file = profiles_.ForPath(request.target)) {
+    // Only the profile of the session's own group is served.
+    if (profiles_.ForGroup(session->group) == file) {
+      log_.Debug("{}: session {} downloads {}", context.peer_ip, session->id, file->uri);
+      return {PlainResponse(200, "OK", "text/xml", file->content), false};
+    }
+  }
+  std::string_view path = PathOf(request.target);
+  // The small set of package-area answers that keep Cisco's downloader from upgrading (§4.3).
+  if (path.ends_with("/binaries/update.txt")) {
+    return {PlainResponse(200, "OK", "text/plain", "0,0,0000\n"), false};
+  }
+  if (path.ends_with("/VPNManifest.xml")) {
+    return {PlainResponse(200, "OK", "text/xml",
+                          "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<vpn rev=\"1.0\">\n</vpn>\n"),
+            false};
+  }
+  if (path.ends_with("/binaries/vpndownloader.sh")) {
+    return {PlainResponse(200, "OK", "application/x-shellscript", "#!/bin/sh\nexit 0\n"), false};
+  }
+  for (std::string_view os : {"/Linux", "/Linux_64", "/Windows", "/Windows_ARM64",
+                              "/Darwin_i386", "/index.html"}) {
+    if (path.ends_with(os)) {
+      return {PlainResponse(200, "OK", "text/html", "<html></html>\n"), false};
+    }
+  }
+  return {PlainResponse(404, "Not Found", "text/plain", "not found\n"), false};
+}
+
+std::string BrowserPage() {
+  return "<!DOCTYPE html>\n<html><head><title>sekisho VPN gateway</title></head>\n"
+         "<body><h1>sekisho VPN gateway</h1>\n"
+         "<p>This is an AnyConnect-compatible VPN gateway. Connect with an AnyConnect client, "
+         "openconnect or sekisho.</p></body></html>\n";
+}
+
+}  // namespace sekisho::gateway

@@ -1,0 +1,120 @@
+#pragma once
+// AuthFront: the gateway's HTTP side before the tunnel (ANYCONNECT.md §2–§4, §3.13): group
+// selection, password and certificate login, logout, the downloader files, and the small HTML
+// page for browsers. It turns one parsed request into one response; it owns no socket, so the
+// whole login dialogue is unit-tested without TLS (tests/unit/gateway/auth_front_test.cc).
+// CONNECT is not handled here: the connection driver asks the registry directly.
+//
+// Dialogue (aggregate-auth v2, decisions #2, #3, #6):
+//   POST init [group-select]        -> 200 auth-request: username+password form, group list with
+//                                      the chosen group selected="true", opaque with its
+//                                      tunnel-group/group-alias, webvpncontext cookie
+//   POST auth-reply (credentials)   -> 200 complete + Set-Cookie webvpn   (success)
+//                                   -> 200 auth-request + <error>          (retry)
+//                                   -> 401, close                          (last failure)
+//   POST init with a verified client certificate -> 200 complete directly (certificate login)
+//   GET / (AnyConnect markers)      -> the same form (legacy, non-XML clients, §3.11)
+//   POST form-urlencoded            -> legacy login with the same rules
+//
+// Thread affinity: the gateway's event-loop thread.
+
+#include <optional>
+#include <string>
+
+#include "base/log.h"
+#include "base/redacted.h"
+#include "base/result.h"
+#include "base/time.h"
+#include "gateway/auth_throttle.h"
+#include "gateway/config.h"
+#include "gateway/profile_store.h"
+#include "gateway/session_registry.h"
+#include "proto/auth/client_message.h"
+#include "proto/http/message.h"
+
+namespace sekisho::gateway {
+
+// The credential store as the front sees it (PasswordFile in production, fakes in tests).
+class CredentialChecker {
+ public:
+  virtual ~CredentialChecker() = default;
+  // Errors: kAuthFailed for unknown user, locked user or wrong password (indistinguishable).
+  virtual Result<void> Verify(std::string_view user, const SecretString& password) = 0;
+  // Whether a known user may log in to `group` (a user unknown to the store may use any group
+  // when logging in by certificate).
+  virtual bool MayUseGroup(std::string_view user, std::string_view group) = 0;
+  // Whether the user exists and is not locked (for certificate logins).
+  virtual bool IsLocked(std::string_view user) = 0;
+};
+
+// What the TLS layer learned about the peer's certificate; set only when it verified against
+// tls.ca_certificates.
+struct ClientCertificate {
+  std::string subject_dn;
+  std::string common_name;
+  std::string uid;
+  std::string organizational_unit;
+};
+
+struct RequestContext {
+  std::string peer_ip;  // the client's address as seen by the gateway
+  Instant now;
+  std::optional<ClientCertificate> client_cert;
+};
+
+struct FrontReply {
+  proto::http::HttpResponse response;
+  bool close_connection = false;
+};
+
+class AuthFront {
+ public:
+  // REQUIRES: every reference outlives the front. `server_cert_hash` is the uppercase SHA-1 of
+  // the gateway's certificate, announced in the success document (§1.4).
+  AuthFront(const GatewayConfig& config, SessionRegistry& registry,
+            CredentialChecker& credentials, AuthThrottle& throttle, const ProfileStore& profiles,
+            std::string server_cert_hash, Logger log);
+
+  FrontReply Handle(const proto::http::HttpRequest& request, const RequestContext& context);
+
+ private:
+  struct LoginState {
+    const GroupConfig* group = nullptr;
+    std::string context_cookie;  // webvpncontext value; empty when none yet
+    bool legacy = false;         // form-urlencoded client: answer without aggregate-auth v2
+  };
+
+  FrontReply HandlePost(const proto::http::HttpRequest& request, const RequestContext& context);
+  FrontReply HandleGet(const proto::http::HttpRequest& request, const RequestContext& context);
+  FrontReply HandleInit(const proto::auth::ClientMessage& message, LoginState state,
+                        const RequestContext& context);
+  FrontReply HandleCredentials(const proto::auth::ClientMessage& message, LoginState state,
+                               const RequestContext& context);
+  FrontReply HandleLogout(const proto::auth::ClientMessage& message,
+                          const proto::http::HttpRequest& request, const RequestContext& context);
+  FrontReply HandleDownload(const proto::http::HttpRequest& request, const RequestContext& context);
+  std::optional<FrontReply> TryCertificateLogin(LoginState& state, const RequestContext& context);
+
+  FrontReply LoginForm(const LoginState& state, std::string_view error, Instant now);
+  FrontReply LoginSuccess(Session& session, const LoginState& state);
+  FrontReply Refuse(std::string_view reason, const RequestContext& context);
+
+  const GroupConfig* GroupFromPath(std::string_view target) const;
+  const GroupConfig* ResolveGroup(const proto::auth::ClientMessage& message,
+                                  const proto::http::HttpRequest& request,
+                                  const LoginContext* login) const;
+  std::optional<std::string> CertificateUser(const ClientCertificate& cert) const;
+
+  const GatewayConfig& config_;
+  SessionRegistry& registry_;
+  CredentialChecker& credentials_;
+  AuthThrottle& throttle_;
+  const ProfileStore& profiles_;
+  std::string server_cert_hash_;
+  Logger log_;
+};
+
+// An HTML page for web browsers that reach the gateway (§2.8): there is no clientless portal.
+std::string BrowserPage();
+
+}  // namespace sekisho::gateway

@@ -1,0 +1,696 @@
+#include "gateway/connection.h"
+
+#include <algorithm>
+#include <utility>
+
+#include <boost/asio/error.hpp>
+
+#include "base/encoding.h"
+#include "base/strings.h"
+#include "gateway/gateway_context.h"
+#include "net/tun_config.h"
+#include "proto/cstp/wire.h"
+#include "proto/http/cookies.h"
+#include "proto/tunnel/connect_request.h"
+#include "proto/tunnel/connect_response.h"
+#include "proto/tunnel/mtu.h"
+
+namespace sekisho::gateway {
+namespace {
+
+namespace asio = boost::asio;
+namespace cstp = proto::cstp;
+namespace http = proto::http;
+namespace tunnel = proto::tunnel;
+
+constexpr Duration kHandshakeTimeout = seconds(15);
+// Between requests on a keep-alive connection, and for one request to arrive completely: a
+// slowloris client that trickles a header is cut off here.
+constexpr Duration kRequestTimeout = seconds(30);
+constexpr int kMaxRequestsPerConnection = 64;
+// Packets read from the TUN per wake-up before yielding to other connections; their records are
+// sent with one write.
+constexpr int kTunBatch = 64;
+constexpr std::string_view kTunnelPath = "/CSCOSSLC/tunnel";
+
+std::string SerializeHead(unsigned status, std::string_view reason,
+                          const http::HeaderList& headers) {
+  std::string out = "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason) + "\r\n";
+  for (const auto& header : headers) {
+    out += header.name + ": " + header.value + "\r\n";
+  }
+  out += "\r\n";
+  return out;
+}
+
+std::string SerializeResponse(const http::HttpResponse& response) {
+  http::HeaderList headers = response.headers;
+  headers.push_back({"Content-Length", std::to_string(response.body.size())});
+  return SerializeHead(response.status, response.reason, headers) + response.body;
+}
+
+// openconnect sends its node name; accept only a plain host name, as ocserv checks (§5.2).
+std::string SanitizeHostname(std::string_view name) {
+  if (name.empty() || name.size() > 63) {
+    return "client";
+  }
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '.';
+    if (!ok) {
+      return "client";
+    }
+  }
+  return std::string(name);
+}
+
+std::optional<std::uint32_t> OptionalSeconds(std::uint32_t value) {
+  return value == 0 ? std::nullopt : std::optional<std::uint32_t>(value);
+}
+
+}  // namespace
+
+Connection::Connection(GatewayContext& gateway, asio::ip::tcp::socket socket, std::uint64_t id)
+    : gateway_(gateway),
+      socket_(std::move(socket)),
+      id_(id),
+      request_reader_(http::Limits{}),
+      timer_(gateway.io) {
+  boost::system::error_code ec;
+  auto endpoint = socket_.remote_endpoint(ec);
+  peer_ip_ = ec ? std::string("?") : endpoint.address().to_string();
+  std::string prefix = "conn " + std::to_string(id_) + " " + peer_ip_;
+  if (!ec) {
+    prefix += ":" + std::to_string(endpoint.port());
+  }
+  log_ = Logger(gateway_.log_sink, "conn", prefix);
+}
+
+Connection::~Connection() = default;
+
+void Connection::Start() {
+  boost::system::error_code ec;
+  socket_.non_blocking(true, ec);
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  auto engine = tls::TlsEngine::CreateServer(gateway_.credentials);
+  if (!engine) {
+    log_.Error("cannot create TLS session: {}", engine.error().ToString());
+    Close("internal error");
+    return;
+  }
+  tls_ = std::move(*engine);
+  phase_deadline_ = gateway_.clock.Now() + kHandshakeTimeout;
+  ArmTimer();
+  ArmRead();
+}
+
+Session* Connection::session() {
+  return session_id_ ? gateway_.registry.FindById(*session_id_) : nullptr;
+}
+
+// ---------------------------------------------------------------- socket
+
+void Connection::ArmRead() {
+  if (read_armed_ || phase_ == Phase::kClosed) {
+    return;
+  }
+  read_armed_ = true;
+  socket_.async_wait(asio::socket_base::wait_read,
+                     [self = shared_from_this()](const boost::system::error_code& ec) {
+                       self->read_armed_ = false;
+                       if (!ec) {
+                         self->OnReadable();
+                       }
+                     });
+}
+
+void Connection::OnReadable() {
+  if (phase_ == Phase::kClosed) {
+    return;
+  }
+  // Drain what the kernel holds, but bounded so one busy client cannot starve the others.
+  for (int round = 0; round < 8 && phase_ != Phase::kClosed; ++round) {
+    boost::system::error_code ec;
+    std::size_t n = socket_.read_some(asio::buffer(read_buffer_), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      break;
+    }
+    if (ec) {
+      Close(ec == asio::error::eof ? "peer closed the connection" : ec.message());
+      return;
+    }
+    tls_->FeedIncoming(ByteSpan(read_buffer_.data(), n));
+    ProcessIncoming();
+    if (n < read_buffer_.size()) {
+      break;
+    }
+  }
+  Flush();
+  ArmRead();
+}
+
+void Connection::Flush() {
+  if (phase_ == Phase::kClosed || write_blocked_) {
+    return;
+  }
+  while (true) {
+    ByteSpan pending = tls_->PendingOutgoing();
+    if (pending.empty()) {
+      break;
+    }
+    boost::system::error_code ec;
+    std::size_t n = socket_.write_some(asio::buffer(pending.data(), pending.size()), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      write_blocked_ = true;
+      socket_.async_wait(asio::socket_base::wait_write,
+                         [self = shared_from_this()](const boost::system::error_code& wait_ec) {
+                           self->write_blocked_ = false;
+                           if (!wait_ec) {
+                             self->OnWritable();
+                           }
+                         });
+      return;
+    }
+    if (ec) {
+      close_after_flush_ = false;
+      Close(ec.message());
+      return;
+    }
+    tls_->ConsumeOutgoing(n);
+  }
+  if (close_after_flush_) {
+    Close("response sent");
+  }
+}
+
+void Connection::CloseAfterFlush() {
+  // close_notify after the last response, then close once the socket took everything.
+  tls_->Close();
+  close_after_flush_ = true;
+  Flush();
+}
+
+void Connection::OnWritable() {
+  Flush();
+  // The TUN pauses while the socket is full; resume once the backlog is gone.
+  if (!write_blocked_ && phase_ == Phase::kTunnel) {
+    ArmTun();
+  }
+}
+
+// ---------------------------------------------------------------- phases
+
+void Connection::ProcessIncoming() {
+  if (phase_ == Phase::kHandshake) {
+    ProcessHandshake();
+  }
+  if (phase_ == Phase::kHttp) {
+    ProcessHttp();
+  }
+  if (phase_ == Phase::kTunnel) {
+    ProcessTunnelRecords();
+  }
+}
+
+void Connection::ProcessHandshake() {
+  Result<bool> done = tls_->Handshake();
+  if (!done) {
+    log_.Info("TLS handshake failed: {}", done.error().ToString());
+    Flush();  // deliver the alert
+    Close("TLS handshake failed");
+    return;
+  }
+  if (!*done) {
+    return;
+  }
+  phase_ = Phase::kHttp;
+  phase_deadline_ = gateway_.clock.Now() + kRequestTimeout;
+  ArmTimer();
+  log_.Debug("TLS established: {}", tls_->CipherDescription());
+  if (auto cert = tls_->PeerCertificateInfo()) {
+    if (cert->verified) {
+      client_cert_ = ClientCertificate{cert->subject_dn, cert->common_name, cert->uid,
+                                       cert->organizational_unit};
+      log_.Info("client certificate '{}' verified", cert->subject_dn);
+    } else {
+      log_.Info("client certificate '{}' not accepted: {}", cert->subject_dn,
+                cert->verify_reason);
+    }
+  }
+}
+
+void Connection::ProcessHttp() {
+  while (phase_ == Phase::kHttp && !close_after_flush_) {
+    Result<std::size_t> n = tls_->ReadRecord(MutableByteSpan(record_buffer_));
+    if (!n) {
+      Close(n.error().code == Errc::kClosed ? "peer closed TLS" : n.error().ToString());
+      return;
+    }
+    if (*n == 0) {
+      break;
+    }
+    http_plain_.append(reinterpret_cast<const char*>(record_buffer_.data()), *n);
+    // Feed what we have; pipelined requests are answered one after another.
+    while (phase_ == Phase::kHttp && !close_after_flush_ && !http_plain_.empty()) {
+      Result<std::size_t> used = request_reader_.Feed(AsBytes(http_plain_));
+      if (!used) {
+        log_.Info("bad HTTP request: {}", used.error().ToString());
+        http::HttpResponse response;
+        response.status = used.error().code == Errc::kTooLarge ? 413 : 400;
+        response.reason = response.status == 413 ? "Payload Too Large" : "Bad Request";
+        response.headers.push_back({"Connection", "close"});
+        SendResponse(response, false);
+        CloseAfterFlush();
+        return;
+      }
+      http_plain_.erase(0, *used);
+      if (!request_reader_.done()) {
+        break;
+      }
+      http::HttpRequest request = request_reader_.Take();
+      request_reader_.Reset();
+      HandleRequest(request);
+    }
+  }
+}
+
+void Connection::HandleRequest(const http::HttpRequest& request) {
+  ++requests_served_;
+  phase_deadline_ = gateway_.clock.Now() + kRequestTimeout;
+  log_.Debug("{} {}", request.method, request.target);
+  if (request.method == "CONNECT") {
+    HandleConnect(request);
+    return;
+  }
+  RequestContext context{peer_ip_, gateway_.clock.Now(), client_cert_};
+  FrontReply reply = gateway_.front.Handle(request, context);
+  bool close = reply.close_connection || requests_served_ >= kMaxRequestsPerConnection;
+  if (close) {
+    reply.response.headers.push_back({"Connection", "close"});
+  }
+  SendResponse(reply.response, false);
+  if (close) {
+    CloseAfterFlush();
+  }
+}
+
+void Connection::SendResponse(const http::HttpResponse& response, bool is_connect) {
+  std::string wire = is_connect ? SerializeHead(response.status, response.reason, response.headers)
+                                : SerializeResponse(response);
+  ByteSpan bytes = AsBytes(wire);
+  // HTTP text may be split across records freely (§1.3); the first CSTP frame after a CONNECT
+  // response must start a record of its own, which the per-call records guarantee.
+  while (!bytes.empty()) {
+    std::size_t chunk = std::min<std::size_t>(bytes.size(), cstp::kMaxRecordSize);
+    if (auto written = tls_->WriteRecord(bytes.first(chunk)); !written) {
+      log_.Warn("cannot write response: {}", written.error().ToString());
+      return;
+    }
+    bytes = bytes.subspan(chunk);
+  }
+}
+
+void Connection::HandleConnect(const http::HttpRequest& request) {
+  auto refuse = [this](unsigned status, std::string reason, std::string why) {
+    log_.Info("CONNECT refused ({} {}): {}", status, reason, why);
+    http::HttpResponse response;
+    response.status = status;
+    response.reason = std::move(reason);
+    SendResponse(response, true);
+    CloseAfterFlush();
+  };
+  std::string_view path = request.target;
+  if (path != kTunnelPath) {
+    refuse(404, "Not Found", "unknown tunnel path");
+    return;
+  }
+  auto cookie = http::FindCookie(request, "webvpn");
+  if (!cookie) {
+    refuse(503, "Service Unavailable", "no webvpn cookie");
+    return;
+  }
+  Session* found = gateway_.registry.FindByCookie(*cookie, gateway_.clock.Now());
+  if (found == nullptr) {
+    // 401 tells clients to stop retrying (§6.4).
+    refuse(401, "Cookie is not acceptable", "unknown or expired cookie");
+    return;
+  }
+  if (auto opened = OpenTunnel(*found, request); !opened) {
+    refuse(503, "Service Unavailable", opened.error().ToString());
+  }
+}
+
+Result<void> Connection::OpenTunnel(Session& found, const http::HttpRequest& request) {
+  const GatewayConfig& config = gateway_.config;
+  SEKISHO_ASSIGN_OR_RETURN(tunnel::ConnectRequest connect,
+                           tunnel::ParseConnectRequest(request.headers));
+  if (found.tunnel != nullptr) {
+    // The client only reconnects when it believes the old tunnel is dead (§11.1): take over.
+    log_.Info("session {} reconnects; closing its previous tunnel", found.id);
+    TunnelHandle* previous = found.tunnel;
+    found.tunnel = nullptr;
+    previous->Terminate("replaced by a new connection");
+  }
+  SEKISHO_ASSIGN_OR_RETURN(std::uint32_t address, gateway_.registry.LeaseAddress(found));
+  const GroupConfig* group = config.FindGroup(found.group);
+  if (group == nullptr) {
+    return Fail(Errc::kNotFound, "group " + found.group + " no longer configured");
+  }
+  const Ipv4Cidr& pool = config.PoolOf(*group);
+
+  // MTUs (decision #1): X-CSTP-MTU for the TLS path; the TUN accepts the larger of the two.
+  tunnel::TlsOverhead tls_overhead =
+      tls_->IsTls13() ? tunnel::TlsOverhead::Tls13() : tunnel::TlsOverhead::Tls12Gcm();
+  tunnel::MtuPlan mtus = tunnel::ComputeGatewayMtus(config.network.mtu, connect.base_mtu,
+                                                    connect.mtu, false, std::nullopt,
+                                                    tls_overhead);
+  tunnel_mtu_ = std::max(mtus.cstp_mtu, mtus.dtls_mtu);
+
+  net::TunOptions tun_options;
+  tun_options.name = config.tunnel.tun_name + "%d";
+  SEKISHO_ASSIGN_OR_RETURN(net::TunDevice tun, net::TunDevice::Open(tun_options));
+  std::uint32_t local = pool.network + 1;
+  SEKISHO_TRY(net::ConfigurePointToPoint(tun, local, address, static_cast<int>(tunnel_mtu_)));
+
+  tunnel::ConnectResponse response;
+  response.server_name = "sekishod 0.1";
+  response.hostname = SanitizeHostname(connect.hostname);
+  response.address = FormatIpv4(address);
+  response.netmask = pool.MaskDotted();
+  for (std::uint32_t dns : group->dns ? *group->dns : config.network.dns) {
+    response.dns.push_back(FormatIpv4(dns));
+  }
+  for (const Ipv4Cidr& route : group->routes ? *group->routes : config.network.routes) {
+    response.split_include.push_back(route.ToNetMask());
+  }
+  response.split_dns = config.network.split_dns;
+  response.default_domain = config.network.default_domain;
+  response.tunnel_all_dns = response.split_include.empty();
+  response.mtu = mtus.cstp_mtu;
+  response.base_mtu = mtus.base_mtu;
+  response.dpd_s = config.tunnel.dpd_s;
+  response.keepalive_s = config.tunnel.keepalive_s;
+  response.idle_timeout_s = OptionalSeconds(config.tunnel.idle_timeout_s);
+  response.session_timeout_s = OptionalSeconds(config.tunnel.session_timeout_s);
+  if (found.expires) {
+    auto remaining = std::chrono::duration_cast<seconds>(*found.expires - gateway_.clock.Now());
+    response.session_timeout_remaining_s =
+        static_cast<std::uint32_t>(std::max<std::int64_t>(1, remaining.count()));
+  }
+  response.disconnected_timeout_s = config.auth.cookie_timeout_s;
+  response.rekey_time_s = config.tunnel.rekey_time_s;
+  // TLS 1.3 has no renegotiation: announce new-tunnel there (decision #17).
+  RekeyMethod rekey = config.tunnel.rekey_method;
+  if (rekey == RekeyMethod::kSsl && tls_->IsTls13()) {
+    rekey = RekeyMethod::kNewTunnel;
+  }
+  response.rekey_method = rekey == RekeyMethod::kNone ? "" : std::string(RekeyMethodName(rekey));
+  response.banner = group->banner ? *group->banner : config.tunnel.banner;
+  response.extra = {{"X-CSTP-Keep", "true"}, {"X-CSTP-TCP-Keepalive", "true"},
+                    {"X-CSTP-License", "accept"}};
+  // The DTLS channel is not served yet: without X-DTLS-* headers clients stay on TLS at once
+  // instead of waiting for a UDP handshake nobody answers.
+
+  http::HttpResponse head;
+  head.status = 200;
+  head.reason = "CONNECTED";
+  head.headers = tunnel::BuildConnectResponseHeaders(response);
+  SendResponse(head, true);
+
+  tun_ = std::move(tun);
+  tun_stream_.emplace(gateway_.io, tun_->fd());
+  session_id_ = found.id;
+  gateway_.registry.AttachTunnel(found, *this, gateway_.clock.Now());
+  phase_ = Phase::kTunnel;
+  Instant now = gateway_.clock.Now();
+  liveness_.emplace(seconds(config.tunnel.dpd_s), seconds(config.tunnel.keepalive_s),
+                    proto::session::ChannelLiveness::Role::kGateway, now);
+  last_data_ = now;
+  log_ = log_.WithPrefix(log_.prefix() + " sess " + std::to_string(found.id));
+  log_.Info("tunnel up: user {} group {} address {} on {} (MTU {}, {})", found.user, found.group,
+            response.address, tun_->name(), tunnel_mtu_, tls_->CipherDescription());
+  ArmTun();
+  ArmTimer();
+  return Ok();
+}
+
+// ---------------------------------------------------------------- tunnel
+
+void Connection::ProcessTunnelRecords() {
+  while (phase_ == Phase::kTunnel) {
+    Result<std::size_t> n = tls_->ReadRecord(MutableByteSpan(record_buffer_));
+    if (!n) {
+      Close(n.error().code == Errc::kClosed ? "peer closed TLS" : n.error().ToString());
+      return;
+    }
+    if (*n == 0) {
+      return;
+    }
+    Result<cstp::Frame> frame = cstp::ParseRecord(ByteSpan(record_buffer_.data(), *n));
+    if (!frame) {
+      // Both real peers end the session on a broken frame (§7.1); so do we, loudly.
+      log_.Warn("bad CSTP frame: {}", frame.error().ToString());
+      Close("bad CSTP frame");
+      return;
+    }
+    liveness_->OnReceived(gateway_.clock.Now());
+    OnFrame(*frame);
+  }
+}
+
+void Connection::OnFrame(const cstp::Frame& frame) {
+  Session* current = session();
+  switch (frame.type) {
+    case cstp::PacketType::kData: {
+      if (frame.payload.size() > tunnel_mtu_ + 64) {
+        log_.Debug("dropping oversized packet ({} bytes)", frame.payload.size());
+        return;
+      }
+      if (auto written = tun_->Write(frame.payload); !written) {
+        log_.Debug("TUN write failed: {}", written.error().ToString());
+      }
+      last_data_ = gateway_.clock.Now();
+      if (current != nullptr) {
+        current->counters.bytes_in += frame.payload.size();
+        ++current->counters.packets_in;
+      }
+      gateway_.total_bytes_in += frame.payload.size();
+      return;
+    }
+    case cstp::PacketType::kDpdRequest:
+      // Echo byte for byte (decision #10).
+      SendControl(cstp::DpdResponseFrame(frame.payload));
+      Flush();
+      return;
+    case cstp::PacketType::kDpdResponse:
+    case cstp::PacketType::kKeepalive:
+      return;  // liveness already noted; keepalives are never answered (decision #9)
+    case cstp::PacketType::kDisconnect: {
+      cstp::DisconnectKind kind = cstp::ClassifyDisconnect(frame.payload);
+      std::string reason = cstp::DisconnectReasonText(frame.payload);
+      if (kind == cstp::DisconnectKind::kTemporary && current != nullptr) {
+        log_.Info("client disconnected temporarily; session kept for reconnect");
+        Close("client disconnect (temporary)");
+      } else if (current != nullptr) {
+        log_.Info("client logged off: {}", reason.empty() ? "no reason" : reason);
+        SessionId id = current->id;
+        Close("client disconnect");
+        gateway_.registry.EndSession(id, "user disconnect");
+      } else {
+        Close("client disconnect");
+      }
+      return;
+    }
+    case cstp::PacketType::kCompressed:
+      // No compression is negotiated, so a compressed frame is a protocol error (§12).
+      log_.Warn("compressed frame without negotiated compression");
+      Close("unexpected compressed frame");
+      return;
+    case cstp::PacketType::kTerminate:
+      log_.Info("client sent TERMINATE; closing");
+      Close("client terminate");
+      return;
+  }
+}
+
+void Connection::SendControl(ByteSpan frame) {
+  if (auto written = tls_->WriteRecord(frame); !written) {
+    log_.Debug("cannot queue control frame: {}", written.error().ToString());
+    return;
+  }
+  liveness_->OnSent(gateway_.clock.Now());
+}
+
+void Connection::ArmTun() {
+  if (tun_armed_ || !tun_stream_ || phase_ != Phase::kTunnel || write_blocked_) {
+    return;
+  }
+  tun_armed_ = true;
+  tun_stream_->async_wait(asio::posix::stream_descriptor::wait_read,
+                          [self = shared_from_this()](const boost::system::error_code& ec) {
+                            self->tun_armed_ = false;
+                            if (!ec) {
+                              self->OnTunReadable();
+                            }
+                          });
+}
+
+void Connection::OnTunReadable() {
+  if (phase_ != Phase::kTunnel) {
+    return;
+  }
+  Session* current = session();
+  std::uint8_t* frame = frame_buffer_.data();
+  const std::size_t max_packet = std::min<std::size_t>(cstp::kMaxPayload, tunnel_mtu_);
+  std::uint64_t bytes = 0;
+  std::uint64_t packets = 0;
+  tls_->Cork();
+  for (int i = 0; i < kTunBatch; ++i) {
+    // The packet lands right after room for the CSTP header: no copy to frame it.
+    Result<std::size_t> n = tun_->Read(MutableByteSpan(frame + cstp::kHeaderSize, max_packet));
+    if (!n) {
+      if (n.error().code != Errc::kWouldBlock) {
+        log_.Warn("TUN read failed: {}", n.error().ToString());
+      }
+      break;
+    }
+    cstp::WriteHeader(frame, cstp::PacketType::kData, static_cast<std::uint16_t>(*n));
+    if (auto written = tls_->WriteRecord(ByteSpan(frame, cstp::kHeaderSize + *n)); !written) {
+      log_.Warn("TLS write failed: {}", written.error().ToString());
+      break;
+    }
+    bytes += *n;
+    ++packets;
+  }
+  if (auto flushed = tls_->Uncork(); !flushed) {
+    Close(flushed.error().ToString());
+    return;
+  }
+  if (packets > 0) {
+    Instant now = gateway_.clock.Now();
+    liveness_->OnSent(now);
+    last_data_ = now;
+    if (current != nullptr) {
+      current->counters.bytes_out += bytes;
+      current->counters.packets_out += packets;
+    }
+    gateway_.total_bytes_out += bytes;
+  }
+  Flush();
+  ArmTun();
+}
+
+// ---------------------------------------------------------------- timers and closing
+
+void Connection::ArmTimer() {
+  if (phase_ == Phase::kClosed) {
+    return;
+  }
+  Instant deadline = phase_deadline_;
+  if (phase_ == Phase::kTunnel) {
+    deadline = liveness_->NextDeadline();
+    if (gateway_.config.tunnel.idle_timeout_s > 0) {
+      deadline = std::min(deadline, last_data_ + seconds(gateway_.config.tunnel.idle_timeout_s));
+    }
+  }
+  if (deadline == timer_deadline_) {
+    return;
+  }
+  timer_deadline_ = deadline;
+  Duration wait = std::max(Duration(0), deadline - gateway_.clock.Now());
+  timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(wait));
+  timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (!ec) {
+      self->timer_deadline_ = Instant::Max();
+      self->OnTimer();
+    }
+  });
+}
+
+void Connection::OnTimer() {
+  if (phase_ == Phase::kClosed) {
+    return;
+  }
+  Instant now = gateway_.clock.Now();
+  if (phase_ != Phase::kTunnel) {
+    if (now >= phase_deadline_) {
+      log_.Info("{} timed out", phase_ == Phase::kHandshake ? "TLS handshake" : "HTTP request");
+      Close("timeout");
+      return;
+    }
+    ArmTimer();
+    return;
+  }
+  if (gateway_.config.tunnel.idle_timeout_s > 0 &&
+      now - last_data_ >= seconds(gateway_.config.tunnel.idle_timeout_s)) {
+    log_.Info("idle timeout: no data for {} s", gateway_.config.tunnel.idle_timeout_s);
+    SendControl(cstp::BareDisconnectFrame());
+    Flush();
+    Close("idle timeout");
+    return;
+  }
+  switch (liveness_->Poll(now)) {
+    case proto::session::ChannelLiveness::Action::kSendDpd:
+      SendControl(cstp::DpdRequestFrame());
+      Flush();
+      break;
+    case proto::session::ChannelLiveness::Action::kSendKeepalive:
+      SendControl(cstp::KeepaliveFrame());
+      Flush();
+      break;
+    case proto::session::ChannelLiveness::Action::kPeerDead:
+      log_.Info("DPD timeout: the client stopped answering");
+      Close("DPD timeout");
+      return;
+    case proto::session::ChannelLiveness::Action::kNone:
+      break;
+  }
+  ArmTimer();
+}
+
+void Connection::Terminate(std::string_view reason) {
+  if (phase_ == Phase::kClosed) {
+    return;
+  }
+  log_.Info("terminating: {}", reason);
+  if (phase_ == Phase::kTunnel) {
+    // A bare DISCONNECT makes openconnect exit without reconnecting (§7.3).
+    SendControl(cstp::BareDisconnectFrame());
+    tls_->Close();
+    Flush();
+  }
+  session_id_.reset();  // the registry already dropped (or is replacing) this tunnel
+  Close(reason);
+}
+
+void Connection::Close(std::string_view reason) {
+  if (phase_ == Phase::kClosed) {
+    return;
+  }
+  bool was_tunnel = phase_ == Phase::kTunnel;
+  phase_ = Phase::kClosed;
+  if (Session* current = session()) {
+    gateway_.registry.DetachTunnel(*current, *this, gateway_.clock.Now());
+  }
+  if (was_tunnel) {
+    log_.Info("tunnel closed: {}", reason);
+  } else {
+    log_.Debug("connection closed: {}", reason);
+  }
+  boost::system::error_code ec;
+  timer_.cancel();
+  if (tun_stream_) {
+    tun_stream_->cancel(ec);
+    tun_stream_->release();  // the TunDevice owns the fd
+    tun_stream_.reset();
+  }
+  tun_.reset();  // closing the fd removes the device and its routes
+  socket_.cancel(ec);
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  if (gateway_.on_closed) {
+    gateway_.on_closed(id_);
+  }
+}
+
+}  // namespace sekisho::gateway

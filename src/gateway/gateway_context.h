@@ -1,0 +1,37 @@
+#pragma once
+// GatewayContext: what a Connection needs from the gateway that owns it. A plain aggregate of
+// references so that connections stay decoupled from the Gateway class (and from main.cc).
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+
+#include "base/log.h"
+#include "base/time.h"
+#include "gateway/auth_front.h"
+#include "gateway/config.h"
+#include "gateway/session_registry.h"
+#include "tls/credentials.h"
+
+namespace sekisho::gateway {
+
+class GatewayContext {
+ public:
+  boost::asio::io_context& io;
+  const GatewayConfig& config;
+  SessionRegistry& registry;
+  AuthFront& front;
+  std::shared_ptr<const tls::ServerCredentials> credentials;
+  const Clock& clock;
+  LogSink& log_sink;
+  // Called once when a connection has closed, so the gateway can forget it.
+  std::function<void(std::uint64_t connection_id)> on_closed;
+  // Totals for `sekishoctl show status` (bytes of IP payload through all tunnels).
+  std::uint64_t total_bytes_in = 0;
+  std::uint64_t total_bytes_out = 0;
+};
+
+}  // namespace sekisho::gateway

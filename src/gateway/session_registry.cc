@@ -1,0 +1,201 @@
+#include "gateway/session_registry.h"
+
+#include <array>
+
+#include "base/check.h"
+#include "base/encoding.h"
+
+namespace sekisho::gateway {
+namespace {
+constexpr std::size_t kTokenBytes = 32;  // 256 bits: cookies and context handles
+}  // namespace
+
+SessionRegistry::SessionRegistry(const GatewayConfig& config, Rng& rng)
+    : config_(config), rng_(rng) {
+  for (const GroupConfig& group : config_.groups) {
+    const Ipv4Cidr& cidr = config_.PoolOf(group);
+    std::string key = cidr.ToString();
+    if (!pools_.contains(key)) {
+      pools_.emplace(key, std::make_unique<Ipv4Pool>(cidr));
+    }
+    group_pool_key_[group.name] = key;
+  }
+}
+
+std::string SessionRegistry::RandomToken() {
+  std::array<std::uint8_t, kTokenBytes> raw{};
+  rng_.Fill(raw);
+  return Base64Encode(raw);
+}
+
+std::string SessionRegistry::CreateLoginContext(std::string group, Instant now) {
+  std::string token = RandomToken();
+  logins_[token] = LoginContext{
+      std::move(group), 0, now + seconds(config_.auth.cookie_timeout_s)};
+  return token;
+}
+
+LoginContext* SessionRegistry::FindLoginContext(std::string_view cookie, Instant now) {
+  auto it = logins_.find(std::string(cookie));
+  if (it == logins_.end()) {
+    return nullptr;
+  }
+  if (it->second.expires <= now) {
+    logins_.erase(it);
+    return nullptr;
+  }
+  return &it->second;
+}
+
+void SessionRegistry::DropLoginContext(std::string_view cookie) {
+  logins_.erase(std::string(cookie));
+}
+
+Session& SessionRegistry::CreateSession(std::string user, std::string group,
+                                        std::string peer_address, std::string auth_method,
+                                        Instant now) {
+  auto session = std::make_unique<Session>();
+  session->id = next_id_++;
+  session->user = std::move(user);
+  session->group = std::move(group);
+  session->cookie = SecretString(RandomToken());
+  session->peer_address = std::move(peer_address);
+  session->auth_method = std::move(auth_method);
+  session->created = now;
+  session->connected_since = now;
+  session->disconnected_since = now;  // authenticated, no tunnel yet
+  if (config_.tunnel.session_timeout_s > 0) {
+    session->expires = now + seconds(config_.tunnel.session_timeout_s);
+  }
+  session->dtls_session_id.resize(kTokenBytes);
+  rng_.Fill(session->dtls_session_id);
+  by_cookie_[session->cookie.reveal()] = session->id;
+  by_dtls_id_[session->dtls_session_id] = session->id;
+  Session& ref = *session;
+  sessions_.emplace(ref.id, std::move(session));
+  return ref;
+}
+
+Session* SessionRegistry::FindByCookie(std::string_view cookie, Instant now) {
+  auto it = by_cookie_.find(std::string(cookie));
+  if (it == by_cookie_.end()) {
+    return nullptr;
+  }
+  Session* session = FindById(it->second);
+  if (session == nullptr || (session->expires && *session->expires <= now)) {
+    return nullptr;
+  }
+  return session;
+}
+
+Session* SessionRegistry::FindById(SessionId id) {
+  auto it = sessions_.find(id);
+  return it == sessions_.end() ? nullptr : it->second.get();
+}
+
+Session* SessionRegistry::FindByDtlsSessionId(ByteSpan id) {
+  auto it = by_dtls_id_.find(Bytes(id.begin(), id.end()));
+  return it == by_dtls_id_.end() ? nullptr : FindById(it->second);
+}
+
+Ipv4Pool& SessionRegistry::PoolFor(const std::string& group) {
+  auto key = group_pool_key_.find(group);
+  // Sessions are only created for configured groups, so the key always exists.
+  SEKISHO_CHECK(key != group_pool_key_.end());
+  return *pools_.at(key->second);
+}
+
+Result<std::uint32_t> SessionRegistry::LeaseAddress(Session& session) {
+  if (session.ipv4) {
+    return *session.ipv4;
+  }
+  SEKISHO_ASSIGN_OR_RETURN(std::uint32_t address, PoolFor(session.group).Allocate(std::nullopt));
+  session.ipv4 = address;
+  return address;
+}
+
+void SessionRegistry::AttachTunnel(Session& session, TunnelHandle& tunnel, Instant now) {
+  session.tunnel = &tunnel;
+  session.disconnected_since.reset();
+  session.connected_since = now;
+}
+
+void SessionRegistry::DetachTunnel(Session& session, TunnelHandle& tunnel, Instant now) {
+  // A takeover may have attached a newer tunnel already; only the current one detaches.
+  if (session.tunnel == &tunnel) {
+    session.tunnel = nullptr;
+    session.disconnected_since = now;
+  }
+}
+
+void SessionRegistry::EndSession(SessionId id, std::string_view reason) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) {
+    return;
+  }
+  std::unique_ptr<Session> session = std::move(it->second);
+  sessions_.erase(it);
+  by_cookie_.erase(session->cookie.reveal());
+  by_dtls_id_.erase(session->dtls_session_id);
+  if (session->ipv4) {
+    PoolFor(session->group).Release(*session->ipv4);
+  }
+  if (session->tunnel != nullptr) {
+    TunnelHandle* tunnel = session->tunnel;
+    session->tunnel = nullptr;
+    tunnel->Terminate(reason);
+  }
+}
+
+std::vector<SessionId> SessionRegistry::Expire(Instant now) {
+  std::vector<SessionId> ended;
+  const Duration disconnected_timeout = seconds(config_.auth.cookie_timeout_s);
+  for (const auto& [id, session] : sessions_) {
+    bool lifetime_over = session->expires && *session->expires <= now;
+    bool abandoned = session->tunnel == nullptr && session->disconnected_since &&
+                     now - *session->disconnected_since >= disconnected_timeout;
+    if (lifetime_over || abandoned) {
+      ended.push_back(id);
+    }
+  }
+  for (SessionId id : ended) {
+    EndSession(id, "session expired");
+  }
+  std::erase_if(logins_, [now](const auto& entry) { return entry.second.expires <= now; });
+  return ended;
+}
+
+std::vector<std::pair<std::string, const Ipv4Pool*>> SessionRegistry::Pools() const {
+  std::vector<std::pair<std::string, const Ipv4Pool*>> out;
+  for (const auto& [group, key] : group_pool_key_) {
+    out.emplace_back(group, pools_.at(key).get());
+  }
+  return out;
+}
+
+const GroupConfig* SessionRegistry::FindGroup(std::string_view name_or_alias) const {
+  for (const GroupConfig& group : config_.groups) {
+    if (group.name == name_or_alias) {
+      return &group;
+    }
+  }
+  for (const GroupConfig& group : config_.groups) {
+    for (const std::string& alias : group.aliases) {
+      if (alias == name_or_alias) {
+        return &group;
+      }
+    }
+  }
+  return nullptr;
+}
+
+const GroupConfig& SessionRegistry::DefaultGroup() const {
+  for (const GroupConfig& group : config_.groups) {
+    if (group.is_default) {
+      return group;
+    }
+  }
+  return config_.groups.front();
+}
+
+}  // namespace sekisho::gateway

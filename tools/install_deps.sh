@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package sekisho needs to build, test, benchmark and run its demo.
+# Idempotent: skips apt entirely when everything is already installed.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build clang lld clang-format clang-tidy libclang-rt-14-dev
+  # libraries
+  libboost1.81-dev libgnutls28-dev libpugixml-dev libtomlplusplus-dev libcli11-dev
+  libspdlog-dev libfmt-dev libcrypt-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # certificates, interop peers and network test tools
+  gnutls-bin openconnect ocserv vpnc-scripts iperf3 iproute2 nftables iputils-ping tcpdump
+  procps psmisc
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install_deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "install_deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+# Debian starts ocserv as a service on install where an init system exists; the tests run their
+# own instances in namespaces, so a system instance is not wanted (and absent under no systemd).

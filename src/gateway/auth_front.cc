@@ -152,6 +152,9 @@ FrontReply AuthFront::HandlePost(const http::HttpRequest& request, const Request
     }
   }
   state.group = ResolveGroup(*message, request, login);
+  // A group URL (https://gw/eng) fixes the group, as an ASA group-url does: the form then has
+  // no group list, so clients need no --authgroup.
+  state.group_locked = !message->group_select && GroupFromPath(request.target) == state.group;
 
   if (message->type == auth::ClientMessageType::kInit) {
     return HandleInit(*message, std::move(state), context);
@@ -286,7 +289,7 @@ FrontReply AuthFront::LoginForm(const LoginState& state, std::string_view error,
   form.banner = group.banner ? *group.banner : config_.tunnel.banner;
   form.form_action = "/";
   form.inputs = {{"text", "username", "Username:", ""}, {"password", "password", "Password:", ""}};
-  if (config_.groups.size() > 1) {
+  if (config_.groups.size() > 1 && !state.group_locked) {
     auth::GroupSelect select;
     select.name = "group_list";
     select.label = "GROUP:";
@@ -363,7 +366,10 @@ FrontReply AuthFront::HandleLogout(const auth::ClientMessage& message,
 }
 
 FrontReply AuthFront::HandleGet(const http::HttpRequest& request, const RequestContext& context) {
-  std::string_view path = PathOf(request.target);
+  // Route on the decoded path: openconnect sends the profile path %2F-encoded (§4.1).
+  const std::string decoded =
+      PercentDecode(PathOf(request.target), false).value_or(std::string(PathOf(request.target)));
+  std::string_view path = decoded;
   if (path.starts_with("/CACHE/") || path.starts_with("/1/") || path.starts_with("/+CSCOT+/") ||
       path.starts_with("/profiles")) {
     return HandleDownload(request, context);
@@ -378,6 +384,7 @@ FrontReply AuthFront::HandleGet(const http::HttpRequest& request, const RequestC
   LoginState state;
   state.legacy = request.Find("X-Aggregate-Auth") == nullptr;
   state.group = GroupFromPath(request.target);
+  state.group_locked = state.group != nullptr;
   if (state.group == nullptr) {
     state.group = &registry_.DefaultGroup();
   }
@@ -405,7 +412,9 @@ FrontReply AuthFront::HandleDownload(const http::HttpRequest& request,
       return {PlainResponse(200, "OK", "text/xml", file->content), false};
     }
   }
-  std::string_view path = PathOf(request.target);
+  const std::string decoded =
+      PercentDecode(PathOf(request.target), false).value_or(std::string(PathOf(request.target)));
+  std::string_view path = decoded;
   // The small set of package-area answers that keep Cisco's downloader from upgrading (§4.3).
   if (path.ends_with("/binaries/update.txt")) {
     return {PlainResponse(200, "OK", "text/plain", "0,0,0000\n"), false};

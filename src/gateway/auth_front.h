@@ -82,6 +82,7 @@ class AuthFront {
     const GroupConfig* group = nullptr;
     std::string context_cookie;  // webvpncontext value; empty when none yet
     bool legacy = false;         // form-urlencoded client: answer without aggregate-auth v2
+    bool group_locked = false;   // chosen by a group URL: the form offers no group list
   };
 
   FrontReply HandlePost(const proto::http::HttpRequest& request, const RequestContext& context);

@@ -179,4 +179,9 @@ bool PasswordFile::UserMayUseGroup(std::string_view user, std::string_view group
 
 bool PasswordFile::HasUser(std::string_view user) const { return Find(user) != nullptr; }
 
+bool PasswordFile::IsLocked(std::string_view user) const {
+  const Entry* e = Find(user);
+  return e != nullptr && e->locked;
+}
+
 }  // namespace sekisho::gateway

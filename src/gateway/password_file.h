@@ -53,6 +53,9 @@ class PasswordFile {
   // True when the user exists and has "*" or lists `group`.
   bool UserMayUseGroup(std::string_view user, std::string_view group) const;
   bool HasUser(std::string_view user) const;
+  // True when the user exists and is locked (hash prefixed with '!', `ocpasswd -l`). Used for
+  // certificate logins, which never call Verify.
+  bool IsLocked(std::string_view user) const;
   std::size_t user_count() const { return entries_.size(); }
 
  private:

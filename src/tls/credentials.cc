@@ -1,5 +1,9 @@
 #include "tls/credentials.h"
 
+#include "base/encoding.h"
+#include "base/strings.h"
+#include "tls/callbacks.h"
+
 #include <gnutls/crypto.h>
 #include <gnutls/pkcs12.h>
 #include <gnutls/x509.h>
@@ -7,10 +11,6 @@
 #include <array>
 #include <cstdint>
 #include <string>
-
-#include "base/encoding.h"
-#include "base/strings.h"
-#include "tls/callbacks.h"
 
 namespace sekisho::tls {
 namespace {
@@ -42,8 +42,8 @@ Result<gnutls_priority_t> MakePriority(const std::string& text) {
   const char* err_pos = nullptr;
   int rc = gnutls_priority_init(&priority, text.c_str(), &err_pos);
   if (rc < 0) {
-    return Fail(Errc::kConfig, "bad TLS priority string near '" +
-                                   std::string(err_pos ? err_pos : "") + "'");
+    return Fail(Errc::kConfig,
+                "bad TLS priority string near '" + std::string(err_pos ? err_pos : "") + "'");
   }
   return priority;
 }
@@ -87,8 +87,8 @@ Result<void> LoadPemIdentity(const ClientIdentity& in, ClientCredentials::Loaded
   }
   std::array<gnutls_pcert_st, 16> pcerts{};
   unsigned int count = pcerts.size();
-  rc = gnutls_pcert_list_import_x509_raw(pcerts.data(), &count, cert_pem.get(),
-                                         GNUTLS_X509_FMT_PEM, 0);
+  rc = gnutls_pcert_list_import_x509_raw(pcerts.data(), &count, cert_pem.get(), GNUTLS_X509_FMT_PEM,
+                                         0);
   if (rc < 0 || count == 0) {
     return Fail(ConfigError(rc, "cannot parse client certificate", in.certificate_file));
   }
@@ -111,8 +111,7 @@ Result<void> LoadPemIdentity(const ClientIdentity& in, ClientCredentials::Loaded
   return DescribeIdentity(out);
 }
 
-Result<void> LoadPkcs12Identity(const ClientIdentity& in,
-                                ClientCredentials::LoadedIdentity& out) {
+Result<void> LoadPkcs12Identity(const ClientIdentity& in, ClientCredentials::LoadedIdentity& out) {
   out.label = in.pkcs12_file;
   GnutlsDatum der;
   int rc = gnutls_load_file(in.pkcs12_file.c_str(), der.get());
@@ -253,27 +252,16 @@ Error TlsError(int gnutls_code, std::string_view what) {
   Errc code = Errc::kTls;
   switch (gnutls_code) {
     case GNUTLS_E_AGAIN:
-    case GNUTLS_E_INTERRUPTED:
-      code = Errc::kWouldBlock;
-      break;
+    case GNUTLS_E_INTERRUPTED: code = Errc::kWouldBlock; break;
     case GNUTLS_E_CERTIFICATE_ERROR:
-    case GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR:
-      code = Errc::kUntrusted;
-      break;
+    case GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR: code = Errc::kUntrusted; break;
     case GNUTLS_E_PREMATURE_TERMINATION:
-    case GNUTLS_E_SESSION_EOF:
-      code = Errc::kClosed;
-      break;
+    case GNUTLS_E_SESSION_EOF: code = Errc::kClosed; break;
     case GNUTLS_E_FILE_ERROR:
     case GNUTLS_E_BASE64_DECODING_ERROR:
-    case GNUTLS_E_CERTIFICATE_KEY_MISMATCH:
-      code = Errc::kConfig;
-      break;
-    case GNUTLS_E_TIMEDOUT:
-      code = Errc::kTimeout;
-      break;
-    default:
-      break;
+    case GNUTLS_E_CERTIFICATE_KEY_MISMATCH: code = Errc::kConfig; break;
+    case GNUTLS_E_TIMEDOUT: code = Errc::kTimeout; break;
+    default: break;
   }
   return Error{code, std::string(what) + ": " + gnutls_strerror(gnutls_code)};
 }
@@ -287,8 +275,8 @@ Result<std::shared_ptr<ServerCredentials>> ServerCredentials::Load(const ServerT
     return Fail(TlsError(rc, "allocate credentials"));
   }
   rc = gnutls_certificate_set_x509_key_file2(creds->cred_, config.certificate_file.c_str(),
-                                             config.private_key_file.c_str(),
-                                             GNUTLS_X509_FMT_PEM, nullptr, 0);
+                                             config.private_key_file.c_str(), GNUTLS_X509_FMT_PEM,
+                                             nullptr, 0);
   if (rc < 0) {
     return Fail(ConfigError(rc, "cannot load certificate/key",
                             config.certificate_file + " + " + config.private_key_file));
@@ -304,8 +292,8 @@ Result<std::shared_ptr<ServerCredentials>> ServerCredentials::Load(const ServerT
     rc = gnutls_certificate_set_x509_trust_file(creds->cred_, config.ca_file.c_str(),
                                                 GNUTLS_X509_FMT_PEM);
     if (rc <= 0) {
-      return Fail(ConfigError(rc < 0 ? rc : GNUTLS_E_FILE_ERROR, "no CA certificates in",
-                              config.ca_file));
+      return Fail(
+          ConfigError(rc < 0 ? rc : GNUTLS_E_FILE_ERROR, "no CA certificates in", config.ca_file));
     }
     creds->requests_client_certs_ = true;
   }
@@ -342,8 +330,8 @@ Result<std::shared_ptr<ClientCredentials>> ClientCredentials::Load(const ClientT
     rc = gnutls_certificate_set_x509_trust_file(creds->cred_, config.ca_file.c_str(),
                                                 GNUTLS_X509_FMT_PEM);
     if (rc <= 0) {
-      return Fail(ConfigError(rc < 0 ? rc : GNUTLS_E_FILE_ERROR, "no CA certificates in",
-                              config.ca_file));
+      return Fail(
+          ConfigError(rc < 0 ? rc : GNUTLS_E_FILE_ERROR, "no CA certificates in", config.ca_file));
     }
   }
   creds->identities_.reserve(config.identities.size());

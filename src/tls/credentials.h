@@ -12,6 +12,10 @@
 //   <hex>                SHA-1 of the whole DER certificate (legacy), case-insensitive prefix
 // A pin must carry at least 4 characters after its prefix.
 
+#include "base/bytes.h"
+#include "base/redacted.h"
+#include "base/result.h"
+
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 
@@ -19,10 +23,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "base/bytes.h"
-#include "base/redacted.h"
-#include "base/result.h"
 
 namespace sekisho::tls {
 
@@ -64,10 +64,10 @@ std::string DefaultClientPriority(bool allow_tls13);
 
 // Fingerprints of one DER certificate, in the formats the protocol uses.
 struct CertificateFingerprints {
-  std::string sha1_hex_upper;       // SHA-1 of the DER certificate (Cisco server-cert-hash).
-  std::string pin_sha256;           // "pin-sha256:<base64 SHA-256 of DER SPKI>".
-  std::string spki_sha256_hex;      // lower-case hex of the same hash.
-  std::string spki_sha1_hex;        // lower-case hex of SHA-1 of the DER SPKI.
+  std::string sha1_hex_upper;   // SHA-1 of the DER certificate (Cisco server-cert-hash).
+  std::string pin_sha256;       // "pin-sha256:<base64 SHA-256 of DER SPKI>".
+  std::string spki_sha256_hex;  // lower-case hex of the same hash.
+  std::string spki_sha1_hex;    // lower-case hex of SHA-1 of the DER SPKI.
 };
 
 // Errors: kMalformed when `der` is not a certificate.
@@ -112,9 +112,9 @@ class ClientCredentials {
  public:
   // A loaded client identity, ready for GnuTLS.
   struct LoadedIdentity {
-    std::string label;           // The file it came from.
-    std::string subject_dn;      // Leaf subject, RFC 4514 string.
-    Bytes issuer_dn_der;         // Raw DER issuer name, compared with the server's CA list.
+    std::string label;       // The file it came from.
+    std::string subject_dn;  // Leaf subject, RFC 4514 string.
+    Bytes issuer_dn_der;     // Raw DER issuer name, compared with the server's CA list.
     std::vector<gnutls_pcert_st> chain;
     gnutls_privkey_t key = nullptr;
   };

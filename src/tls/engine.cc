@@ -1,9 +1,11 @@
 #include "tls/engine.h"
 
+#include <gnutls/crypto.h>
 #include <gnutls/dtls.h>
 #include <gnutls/x509.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -21,9 +23,8 @@ bool IsIpLiteral(std::string_view host) {
   if (host.find(':') != std::string_view::npos) {
     return true;
   }
-  return !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
-    return (c >= '0' && c <= '9') || c == '.';
-  });
+  return !host.empty() && std::all_of(host.begin(), host.end(),
+                                      [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
 }
 
 TlsEngine* EngineOf(gnutls_session_t session) {
@@ -136,17 +137,16 @@ int VerifyServerCertificate(gnutls_session_t session) {
     result.reason = DescribeVerifyStatus(status);
   }
   const bool accept = result.trusted || result.pinned;
-  engine->options_.logger.Info("server certificate {}: {}{} ({})",
-                               accept ? "accepted" : "rejected", result.reason,
-                               result.pinned ? ", pinned" : "", result.pin_sha256);
+  engine->options_.logger.Info("server certificate {}: {}{} ({})", accept ? "accepted" : "rejected",
+                               result.reason, result.pinned ? ", pinned" : "", result.pin_sha256);
   engine->verify_result_ = std::move(result);
   return accept ? 0 : -1;
 }
 
-int RetrieveClientCertificate(gnutls_session_t session, const gnutls_datum_t* req_ca_rdn,
-                              int nreqs, const gnutls_pk_algorithm_t* /*pk_algos*/,
-                              int /*pk_algos_length*/, gnutls_pcert_st** pcert,
-                              unsigned int* pcert_length, gnutls_privkey_t* privkey) {
+int RetrieveClientCertificate(gnutls_session_t session, const gnutls_datum_t* req_ca_rdn, int nreqs,
+                              const gnutls_pk_algorithm_t* /*pk_algos*/, int /*pk_algos_length*/,
+                              gnutls_pcert_st** pcert, unsigned int* pcert_length,
+                              gnutls_privkey_t* privkey) {
   *pcert = nullptr;
   *pcert_length = 0;
   *privkey = nullptr;
@@ -183,8 +183,7 @@ int RetrieveClientCertificate(gnutls_session_t session, const gnutls_datum_t* re
     // the gateway may still allow password authentication.
     if (!identities.empty()) {
       engine->options_.logger.Info(
-          "client certificate requested, but no identity is issued by one of {} listed CAs",
-          nreqs);
+          "client certificate requested, but no identity is issued by one of {} listed CAs", nreqs);
     }
     engine->chosen_identity_.clear();
     return 0;
@@ -210,6 +209,114 @@ TlsEngine::~TlsEngine() {
   if (session_ != nullptr) {
     gnutls_deinit(session_);
   }
+  if (psk_client_ != nullptr) {
+    gnutls_psk_free_client_credentials(psk_client_);
+  }
+  if (psk_server_ != nullptr) {
+    gnutls_psk_free_server_credentials(psk_server_);
+  }
+  if (own_priority_ != nullptr) {
+    gnutls_priority_deinit(own_priority_);
+  }
+}
+
+namespace {
+
+// Plain-PSK DTLS 1.2 only: no certificates, no (EC)DHE, as ocserv's PSK priority.
+constexpr const char* kDtlsPskPriority =
+    "NORMAL:-VERS-ALL:+VERS-DTLS1.2:-KX-ALL:+PSK:%SERVER_PRECEDENCE";
+constexpr std::size_t kMaxAppIdSize = 32;
+
+}  // namespace
+
+int TlsEngine::PskServerCallback(gnutls_session_t session, const char* /*username*/,
+                                 gnutls_datum_t* key) {
+  TlsEngine* engine = EngineOf(session);
+  if (engine == nullptr || engine->psk_.empty()) {
+    return -1;
+  }
+  // GnuTLS frees the key it is given.
+  const Bytes& psk = engine->psk_.reveal();
+  key->data = static_cast<unsigned char*>(gnutls_malloc(psk.size()));
+  if (key->data == nullptr) {
+    return -1;
+  }
+  std::memcpy(key->data, psk.data(), psk.size());
+  key->size = static_cast<unsigned int>(psk.size());
+  return 0;
+}
+
+Result<std::unique_ptr<TlsEngine>> TlsEngine::CreateDtlsPskClient(const SecretBytes& psk,
+                                                                  ByteSpan app_id,
+                                                                  EngineOptions options) {
+  if (psk.empty() || app_id.empty() || app_id.size() > kMaxAppIdSize) {
+    return Fail(Errc::kInvalidArgument, "PSK DTLS needs a key and a 1-32 byte app id");
+  }
+  options.datagram = true;
+  std::unique_ptr<TlsEngine> engine(new TlsEngine(std::move(options)));
+  SEKISHO_TRY(engine->Init(GNUTLS_CLIENT));
+  gnutls_session_t s = engine->session_;
+  int rc = gnutls_psk_allocate_client_credentials(&engine->psk_client_);
+  gnutls_datum_t key{const_cast<unsigned char*>(psk.reveal().data()),
+                     static_cast<unsigned int>(psk.reveal().size())};
+  if (rc >= 0) {
+    rc = gnutls_psk_set_client_credentials(engine->psk_client_, "psk", &key, GNUTLS_PSK_KEY_RAW);
+  }
+  if (rc >= 0) {
+    rc = gnutls_priority_init(&engine->own_priority_, kDtlsPskPriority, nullptr);
+  }
+  if (rc >= 0) {
+    rc = gnutls_priority_set(s, engine->own_priority_);
+  }
+  if (rc >= 0) {
+    rc = gnutls_credentials_set(s, GNUTLS_CRD_PSK, engine->psk_client_);
+  }
+  if (rc >= 0) {
+    // openconnect's trick: a fake resumable session whose id is the App-ID makes GnuTLS put
+    // the id into the ClientHello. The master secret is random and never used: the gateway
+    // answers with a full PSK handshake and a fresh session id.
+    std::array<unsigned char, 48> master{};
+    rc = gnutls_rnd(GNUTLS_RND_RANDOM, master.data(), master.size());
+    gnutls_datum_t master_datum{master.data(), static_cast<unsigned int>(master.size())};
+    gnutls_datum_t id{const_cast<unsigned char*>(app_id.data()),
+                      static_cast<unsigned int>(app_id.size())};
+    if (rc >= 0) {
+      rc = gnutls_session_set_premaster(s, GNUTLS_CLIENT, GNUTLS_DTLS1_2, GNUTLS_KX_PSK,
+                                        GNUTLS_CIPHER_AES_128_GCM, GNUTLS_MAC_AEAD,
+                                        GNUTLS_COMP_NULL, &master_datum, &id);
+    }
+  }
+  if (rc < 0) {
+    return Fail(TlsError(rc, "PSK DTLS client setup"));
+  }
+  return engine;
+}
+
+Result<std::unique_ptr<TlsEngine>> TlsEngine::CreateDtlsPskServer(const SecretBytes& psk,
+                                                                  EngineOptions options) {
+  if (psk.empty()) {
+    return Fail(Errc::kInvalidArgument, "PSK DTLS needs a key");
+  }
+  options.datagram = true;
+  std::unique_ptr<TlsEngine> engine(new TlsEngine(std::move(options)));
+  engine->psk_ = psk;
+  SEKISHO_TRY(engine->Init(GNUTLS_SERVER));
+  gnutls_session_t s = engine->session_;
+  int rc = gnutls_psk_allocate_server_credentials(&engine->psk_server_);
+  if (rc >= 0) {
+    gnutls_psk_set_server_credentials_function(engine->psk_server_, &PskServerCallback);
+    rc = gnutls_priority_init(&engine->own_priority_, kDtlsPskPriority, nullptr);
+  }
+  if (rc >= 0) {
+    rc = gnutls_priority_set(s, engine->own_priority_);
+  }
+  if (rc >= 0) {
+    rc = gnutls_credentials_set(s, GNUTLS_CRD_PSK, engine->psk_server_);
+  }
+  if (rc < 0) {
+    return Fail(TlsError(rc, "PSK DTLS server setup"));
+  }
+  return engine;
 }
 
 Result<std::unique_ptr<TlsEngine>> TlsEngine::CreateServer(
@@ -322,8 +429,7 @@ int TlsEngine::PullTimeoutCallback(gnutls_transport_ptr_t ptr, unsigned int /*ms
   return self->IncomingAvailable() > 0 ? 1 : 0;
 }
 
-ssize_t TlsEngine::VecPushCallback(gnutls_transport_ptr_t ptr, const giovec_t* iov,
-                                   int iovcnt) {
+ssize_t TlsEngine::VecPushCallback(gnutls_transport_ptr_t ptr, const giovec_t* iov, int iovcnt) {
   auto* self = static_cast<TlsEngine*>(ptr);
   std::size_t total = 0;
   Bytes* out = &self->outgoing_;
@@ -397,8 +503,8 @@ Result<bool> TlsEngine::Handshake() {
     }
     if (rc == GNUTLS_E_CERTIFICATE_ERROR || rc == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
       if (verify_result_.has_value()) {
-        return Fail(Errc::kUntrusted, "server certificate not trusted (" +
-                                          verify_result_->reason + "); it would be accepted with " +
+        return Fail(Errc::kUntrusted, "server certificate not trusted (" + verify_result_->reason +
+                                          "); it would be accepted with " +
                                           verify_result_->pin_sha256);
       }
       return Fail(TlsError(rc, "peer certificate"));
@@ -476,6 +582,9 @@ Result<void> TlsEngine::WriteRecord(ByteSpan plaintext) {
   }
   if (failed_ || !handshake_done_) {
     return Fail(Errc::kTls, "no established session");
+  }
+  if (plaintext.empty()) {
+    return Ok();
   }
   ssize_t n = gnutls_record_send(session_, plaintext.data(), plaintext.size());
   if (n == static_cast<ssize_t>(plaintext.size())) {

@@ -17,6 +17,14 @@
 // Allocation: the incoming and outgoing buffers grow to a high-water mark and are reused; the
 // data path (FeedIncoming/ReadRecord/WriteRecord/Consume) allocates nothing in steady state.
 
+#include "base/bytes.h"
+#include "base/log.h"
+#include "base/redacted.h"
+#include "base/result.h"
+#include "base/time.h"
+#include "tls/callbacks.h"
+#include "tls/credentials.h"
+
 #include <gnutls/gnutls.h>
 
 #include <cstddef>
@@ -26,13 +34,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "base/bytes.h"
-#include "base/log.h"
-#include "base/result.h"
-#include "base/time.h"
-#include "tls/callbacks.h"
-#include "tls/credentials.h"
 
 namespace sekisho::tls {
 
@@ -62,9 +63,9 @@ struct PeerCertificate {
 
 // What the client learnt about the server's certificate.
 struct VerifyResult {
-  bool trusted = false;  // Chain and host name verified.
-  std::string reason;    // "ok" or why not: "signer not found", "expired", "hostname mismatch".
-  std::string pin_sha256;           // The pin that would accept this certificate.
+  bool trusted = false;    // Chain and host name verified.
+  std::string reason;      // "ok" or why not: "signer not found", "expired", "hostname mismatch".
+  std::string pin_sha256;  // The pin that would accept this certificate.
   std::string cert_sha1_hex_upper;  // SHA-1 of the DER leaf (Cisco server-cert-hash).
   bool pinned = false;              // A configured pin matched.
 };
@@ -79,6 +80,19 @@ class TlsEngine {
   static Result<std::unique_ptr<TlsEngine>> CreateClient(
       std::shared_ptr<const ClientCredentials> credentials, std::string server_name = {},
       EngineOptions options = {});
+
+  // DTLS with PSK-NEGOTIATE (ANYCONNECT.md §8.6): a full DTLS 1.2 handshake with a plain-PSK
+  // key exchange, keyed with `psk` = ExportKeyingMaterial("EXPORTER-openconnect-psk", 32) of
+  // the CSTP connection. The client puts `app_id` (1-32 bytes, X-DTLS-App-ID) into the
+  // ClientHello session_id so the gateway can find the session before the handshake, and
+  // sends the PSK identity "psk" like openconnect 9.01; the server ignores the identity.
+  // `options.datagram` is forced on.
+  // Errors: kInvalidArgument for an empty PSK or a bad app_id length; kTls from GnuTLS.
+  static Result<std::unique_ptr<TlsEngine>> CreateDtlsPskClient(const SecretBytes& psk,
+                                                                ByteSpan app_id,
+                                                                EngineOptions options = {});
+  static Result<std::unique_ptr<TlsEngine>> CreateDtlsPskServer(const SecretBytes& psk,
+                                                                EngineOptions options = {});
 
   ~TlsEngine();
   TlsEngine(const TlsEngine&) = delete;
@@ -107,7 +121,8 @@ class TlsEngine {
   //         kTls on a fatal alert or corrupt stream (close the connection).
   Result<std::size_t> ReadRecord(MutableByteSpan out);
 
-  // Encrypts `plaintext` into exactly one record (REQUIRES: handshake done).
+  // Encrypts `plaintext` into exactly one record (REQUIRES: handshake done). An empty
+  // plaintext writes nothing.
   // Errors: kInvalidArgument when plaintext exceeds kMaxRecordPlaintext (a caller bug);
   //         kTooLarge in datagram mode when it exceeds the DTLS data MTU (resend over TLS);
   //         kClosed after Close(); kTls on other GnuTLS failures (close the connection).
@@ -164,6 +179,7 @@ class TlsEngine {
   static int PullTimeoutCallback(gnutls_transport_ptr_t ptr, unsigned int ms);
   static ssize_t VecPushCallback(gnutls_transport_ptr_t ptr, const giovec_t* iov, int iovcnt);
   std::size_t IncomingAvailable() const;
+  static int PskServerCallback(gnutls_session_t session, const char* username, gnutls_datum_t* key);
 
   friend int internal::VerifyServerCertificate(gnutls_session_t session);
   friend int internal::RetrieveClientCertificate(gnutls_session_t, const gnutls_datum_t*, int,
@@ -176,6 +192,10 @@ class TlsEngine {
   std::shared_ptr<const ServerCredentials> server_credentials_;
   std::shared_ptr<const ClientCredentials> client_credentials_;
   std::string server_name_;
+  gnutls_psk_client_credentials_t psk_client_ = nullptr;
+  gnutls_psk_server_credentials_t psk_server_ = nullptr;
+  gnutls_priority_t own_priority_ = nullptr;
+  SecretBytes psk_;
 
   // Stream buffers: bytes before *_pos_ were already consumed.
   Bytes incoming_;

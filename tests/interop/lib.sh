@@ -113,12 +113,19 @@ _sk_starttime() {
   echo "${20}"
 }
 
-# True while the recorded process still runs (not a zombie, not a recycled PID).
-_sk_alive() {
-  local pid=${1%%:*} start=${1#*:} state
-  [ "$(_sk_starttime "$pid")" = "$start" ] || return 1
-  state=$(awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$pid/stat" 2>/dev/null) || return 1
+# interop_pid_running PID: true while PID exists and is not a zombie (a killed orphan stays a
+# zombie until PID 1 reaps it, so `kill -0` alone is not proof of life).
+interop_pid_running() {
+  local state
+  state=$(awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null) || return 1
   [ -n "$state" ] && [ "$state" != Z ]
+}
+
+# True while the recorded "pid:starttime" process still runs (and is not a recycled PID).
+_sk_alive() {
+  local pid=${1%%:*} start=${1#*:}
+  [ "$(_sk_starttime "$pid")" = "$start" ] || return 1
+  interop_pid_running "$pid"
 }
 
 _sk_create_ns() {

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# shellcheck disable=SC2031  # the scenario subshells re-source lib.sh on purpose
 # Self-test of tests/interop/lib.sh. Each scenario runs in a subshell that sources the library
 # (and so gets its own registry and EXIT trap); this outer script then checks from outside that
 # the subshell's cleanup killed its background process and removed its namespaces and
@@ -8,7 +10,6 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=lib.sh
 . "$here/lib.sh"
 interop_require_root
 
@@ -150,7 +151,7 @@ check_gone() {
   local label=$1 pid tmproot ns
   pid=$(cat "$state/pid$label")
   tmproot=$(cat "$state/tmproot$label")
-  if kill -0 "$pid" 2>/dev/null; then
+  if interop_pid_running "$pid"; then
     kill -KILL "$pid" 2>/dev/null || true
     interop_fail "scenario $label: background pid $pid survived cleanup"
   fi
@@ -168,7 +169,7 @@ check_gone 1
 [ ! -e "$state/reached2" ] || interop_fail "scenario 2 ran past its failure"
 check_gone 2
 [ -s "$state/pid3" ] || interop_fail "scenario 2: stubborn process did not start"
-if kill -0 "$(cat "$state/pid3")" 2>/dev/null; then
+if interop_pid_running "$(cat "$state/pid3")"; then
   kill -KILL "$(cat "$state/pid3")" 2>/dev/null || true
   interop_fail "scenario 2: grandchild in the namespace survived cleanup"
 fi

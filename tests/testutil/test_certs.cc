@@ -79,8 +79,7 @@ void SetDnField(gnutls_x509_crt_t crt, const char* oid, const std::string& value
 }
 
 // Fills the fields every certificate shares. `serial` keeps serials distinct per issuer.
-void Prepare(gnutls_x509_crt_t crt, gnutls_x509_privkey_t key, unsigned int serial,
-             bool expired) {
+void Prepare(gnutls_x509_crt_t crt, gnutls_x509_privkey_t key, unsigned int serial, bool expired) {
   Must(gnutls_x509_crt_set_version(crt, 3), "set_version");
   std::array<unsigned char, 4> s{0x01, static_cast<unsigned char>(serial >> 16),
                                  static_cast<unsigned char>(serial >> 8),
@@ -105,8 +104,7 @@ void Prepare(gnutls_x509_crt_t crt, gnutls_x509_privkey_t key, unsigned int seri
 void SignBy(gnutls_x509_crt_t crt, gnutls_x509_crt_t issuer, gnutls_x509_privkey_t issuer_key) {
   std::array<unsigned char, 64> id{};
   size_t id_size = id.size();
-  Must(gnutls_x509_crt_get_subject_key_id(issuer, id.data(), &id_size, nullptr),
-       "issuer key id");
+  Must(gnutls_x509_crt_get_subject_key_id(issuer, id.data(), &id_size, nullptr), "issuer key id");
   Must(gnutls_x509_crt_set_authority_key_id(crt, id.data(), id_size), "set_authority_key_id");
   Must(gnutls_x509_crt_sign2(crt, issuer, issuer_key, GNUTLS_DIG_SHA256, 0), "sign");
 }
@@ -240,9 +238,15 @@ std::unique_ptr<TestCerts> TestCerts::Create() {
     CertKeyFiles* client_out;
   };
   ClientSet sets[] = {
-      {"a", "Sekisho Client CA A", {"Alice Example", "alice", "engineering"},
-       &certs->client_ca_a_, &certs->client_a_},
-      {"b", "Sekisho Client CA B", {"Bob Example", "bob", "sales"}, &certs->client_ca_b_,
+      {"a",
+       "Sekisho Client CA A",
+       {"Alice Example", "alice", "engineering"},
+       &certs->client_ca_a_,
+       &certs->client_a_},
+      {"b",
+       "Sekisho Client CA B",
+       {"Bob Example", "bob", "sales"},
+       &certs->client_ca_b_,
        &certs->client_b_},
   };
   for (ClientSet& set : sets) {
@@ -250,7 +254,8 @@ std::unique_ptr<TestCerts> TestCerts::Create() {
     Cert ca_crt;
     MakeCa(ca_crt.crt, ca_key.key, set.ca_cn, impl.next_serial++);
     const std::string suffix = set.name;
-    *set.ca_out = {dir + "/client-ca-" + suffix + ".pem", dir + "/client-ca-" + suffix + "-key.pem"};
+    *set.ca_out = {dir + "/client-ca-" + suffix + ".pem",
+                   dir + "/client-ca-" + suffix + "-key.pem"};
     WriteFile(set.ca_out->cert, ExportPem(ca_crt.crt));
     WriteFile(set.ca_out->key, ExportPem(ca_key.key));
 
@@ -293,8 +298,7 @@ CertKeyFiles TestCerts::IssueServer(const std::string& name, const ServerCertSpe
   return files;
 }
 
-std::string TestCerts::Concatenate(const std::string& name,
-                                   const std::vector<std::string>& files) {
+std::string TestCerts::Concatenate(const std::string& name, const std::vector<std::string>& files) {
   std::ostringstream all;
   for (const std::string& file : files) {
     std::ifstream in(file, std::ios::binary);

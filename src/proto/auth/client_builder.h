@@ -7,13 +7,13 @@
 // line, the whole document on one line, a final newline. Values are escaped (& < > " ' and
 // CR/LF/TAB; other C0 controls, which XML 1.0 cannot carry, are dropped). Pure functions.
 
+#include "base/redacted.h"
+
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include "base/redacted.h"
 
 namespace sekisho::proto::auth {
 

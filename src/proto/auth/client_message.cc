@@ -1,11 +1,11 @@
 #include "proto/auth/client_message.h"
 
-#include <pugixml.hpp>
-
 #include "base/encoding.h"
 #include "base/strings.h"
 #include "proto/auth/wire.h"
 #include "proto/auth/xml_util.h"
+
+#include <pugixml.hpp>
 
 namespace sekisho::proto::auth {
 namespace {
@@ -43,12 +43,9 @@ std::optional<ClientMessageType> TypeFromAttribute(std::string_view type) {
 
 std::string_view ToString(ClientMessageType type) {
   switch (type) {
-    case ClientMessageType::kInit:
-      return kTypeInit;
-    case ClientMessageType::kAuthReply:
-      return kTypeAuthReply;
-    case ClientMessageType::kLogout:
-      return kTypeLogout;
+    case ClientMessageType::kInit: return kTypeInit;
+    case ClientMessageType::kAuthReply: return kTypeAuthReply;
+    case ClientMessageType::kLogout: return kTypeLogout;
   }
   return "unknown";
 }

@@ -7,6 +7,10 @@
 // `type`) but runs a real XML parser behind the guards of wire.h: size limit, no DTD.
 // All functions are pure: thread-safe, no I/O, no logging.
 
+#include "base/redacted.h"
+#include "base/result.h"
+#include "proto/auth/types.h"
+
 #include <fmt/format.h>
 
 #include <optional>
@@ -14,10 +18,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include "base/redacted.h"
-#include "base/result.h"
-#include "proto/auth/types.h"
 
 namespace sekisho::proto::auth {
 
@@ -31,10 +31,10 @@ std::string_view ToString(ClientMessageType type);
 
 struct ClientMessage {
   ClientMessageType type = ClientMessageType::kInit;
-  std::string client_version;             // <version who="vpn">, e.g. "v9.01-3"
-  std::string device_id;                  // <device-id> text, e.g. "linux-64"
-  std::vector<std::string> auth_methods;  // <capabilities><auth-method>...
-  std::string group_access;               // <group-access>: the URL the client POSTed to
+  std::string client_version;               // <version who="vpn">, e.g. "v9.01-3"
+  std::string device_id;                    // <device-id> text, e.g. "linux-64"
+  std::vector<std::string> auth_methods;    // <capabilities><auth-method>...
+  std::string group_access;                 // <group-access>: the URL the client POSTed to
   std::optional<std::string> group_select;  // <group-select> or group_list=, when non-empty
   // Children of <auth>, in document order: element name and its text (not trimmed, so a
   // password with spaces survives). Legacy bodies: every pair except group_list.

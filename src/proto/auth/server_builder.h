@@ -7,13 +7,13 @@
 // (see AppendEscaped in xml_util.h: & < > " ' and CR/LF/TAB; other C0 controls are dropped).
 // All functions are pure and thread-safe.
 
+#include "base/redacted.h"
+#include "proto/auth/types.h"
+
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "base/redacted.h"
-#include "proto/auth/types.h"
 
 namespace sekisho::proto::auth {
 

@@ -1,9 +1,9 @@
 #include "proto/auth/server_message.h"
 
-#include <pugixml.hpp>
-
 #include "proto/auth/wire.h"
 #include "proto/auth/xml_util.h"
+
+#include <pugixml.hpp>
 
 namespace sekisho::proto::auth {
 namespace {
@@ -141,23 +141,18 @@ void ParseConfig(const pugi::xml_node& config, ServerMessage& msg) {
   msg.base_package_uri = TrimmedTextOf(FirstChild(base, "base-package-uri"));
   msg.server_cert_hash = TrimmedTextOf(FirstChild(base, "server-cert-hash"));
   for (pugi::xml_node opaque : config.children("opaque")) {
-    ParseFileList(FirstChild(opaque, "vpn-core-manifest"), /*profiles_only=*/false,
-                  msg.core_files);
+    ParseFileList(FirstChild(opaque, "vpn-core-manifest"), /*profiles_only=*/false, msg.core_files);
   }
-  ParseFileList(FirstChild(config, "vpn-profile-manifest"), /*profiles_only=*/true,
-                msg.profiles);
+  ParseFileList(FirstChild(config, "vpn-profile-manifest"), /*profiles_only=*/true, msg.profiles);
 }
 
 }  // namespace
 
 std::string_view ToString(ServerMessage::Type type) {
   switch (type) {
-    case ServerMessage::kAuthRequest:
-      return "auth-request";
-    case ServerMessage::kComplete:
-      return "complete";
-    case ServerMessage::kError:
-      return "error";
+    case ServerMessage::kAuthRequest: return "auth-request";
+    case ServerMessage::kComplete: return "complete";
+    case ServerMessage::kError: return "error";
   }
   return "unknown";
 }

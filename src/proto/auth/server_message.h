@@ -7,16 +7,16 @@
 // and §3.8, and the legacy unwrapped <auth id="main"> document of §3.11. Pure functions:
 // thread-safe, no I/O, no logging.
 
+#include "base/redacted.h"
+#include "base/result.h"
+#include "proto/auth/types.h"
+
 #include <fmt/format.h>
 
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "base/redacted.h"
-#include "base/result.h"
-#include "proto/auth/types.h"
 
 namespace sekisho::proto::auth {
 

@@ -1,21 +1,20 @@
 #include "proto/auth/xml_util.h"
 
+#include "base/strings.h"
+#include "proto/auth/wire.h"
+
 #include <algorithm>
 #include <array>
 #include <cstring>
-
-#include "base/strings.h"
-#include "proto/auth/wire.h"
 
 namespace sekisho::proto::auth::internal {
 namespace {
 
 bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle) {
-  auto it = std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
-                        [](char a, char b) {
-                          return (a >= 'A' && a <= 'Z' ? a + 32 : a) ==
-                                 (b >= 'A' && b <= 'Z' ? b + 32 : b);
-                        });
+  auto it = std::search(
+      haystack.begin(), haystack.end(), needle.begin(), needle.end(), [](char a, char b) {
+        return (a >= 'A' && a <= 'Z' ? a + 32 : a) == (b >= 'A' && b <= 'Z' ? b + 32 : b);
+      });
   return it != haystack.end();
 }
 
@@ -70,30 +69,14 @@ std::string SerializeRaw(const pugi::xml_node& node) {
 void AppendEscaped(std::string& out, std::string_view text) {
   for (char c : text) {
     switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      case '\n':
-        out += "&#10;";
-        break;
-      case '\r':
-        out += "&#13;";
-        break;
-      case '\t':
-        out += "&#9;";
-        break;
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      case '\n': out += "&#10;"; break;
+      case '\r': out += "&#13;"; break;
+      case '\t': out += "&#9;"; break;
       default:
         if (static_cast<unsigned char>(c) >= 0x20) {
           out += c;
@@ -158,8 +141,7 @@ bool IsSafeElementName(std::string_view name) {
 
 std::string SubstitutedMessage(const pugi::xml_node& node) {
   std::string text = TextOf(node);
-  std::array<pugi::xml_attribute, 2> params = {node.attribute("param1"),
-                                               node.attribute("param2")};
+  std::array<pugi::xml_attribute, 2> params = {node.attribute("param1"), node.attribute("param2")};
   std::size_t used = 0;
   std::size_t pos = text.find('%');
   while (pos != std::string::npos && used < params.size()) {

@@ -2,12 +2,12 @@
 // Internal helpers shared by the parsers and builders of proto/auth: the guarded pugixml
 // loader, raw serialisation, escaping and text extraction. Not part of the public API.
 
+#include "base/result.h"
+
 #include <pugixml.hpp>
 
 #include <string>
 #include <string_view>
-
-#include "base/result.h"
 
 namespace sekisho::proto::auth::internal {
 

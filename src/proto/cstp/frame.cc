@@ -1,36 +1,29 @@
 #include "proto/cstp/frame.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace sekisho::proto::cstp {
 
 const char* PacketTypeName(PacketType type) {
   switch (type) {
-    case PacketType::kData:
-      return "kData";
-    case PacketType::kDpdRequest:
-      return "kDpdRequest";
-    case PacketType::kDpdResponse:
-      return "kDpdResponse";
-    case PacketType::kDisconnect:
-      return "kDisconnect";
-    case PacketType::kKeepalive:
-      return "kKeepalive";
-    case PacketType::kCompressed:
-      return "kCompressed";
-    case PacketType::kTerminate:
-      return "kTerminate";
+    case PacketType::kData: return "kData";
+    case PacketType::kDpdRequest: return "kDpdRequest";
+    case PacketType::kDpdResponse: return "kDpdResponse";
+    case PacketType::kDisconnect: return "kDisconnect";
+    case PacketType::kKeepalive: return "kKeepalive";
+    case PacketType::kCompressed: return "kCompressed";
+    case PacketType::kTerminate: return "kTerminate";
   }
   return "unknown";
 }
 
 Result<Frame> ParseRecord(ByteSpan record) {
   if (record.size() < kHeaderSize) {
-    return Fail(Errc::kMalformed, fmt::format("CSTP record of {} bytes is shorter than the header",
-                                              record.size()));
+    return Fail(Errc::kMalformed,
+                fmt::format("CSTP record of {} bytes is shorter than the header", record.size()));
   }
   if (std::memcmp(record.data(), kMagic, sizeof(kMagic)) != 0) {
     return Fail(Errc::kMalformed, "bad CSTP magic");
@@ -41,8 +34,8 @@ Result<Frame> ParseRecord(ByteSpan record) {
   const std::size_t length = LoadU16(record.data() + kLengthOffset);
   if (length != record.size() - kHeaderSize) {
     // Both peers treat this as fatal: the record boundary is the frame boundary (§1.3).
-    return Fail(Errc::kMalformed, fmt::format("CSTP length {} but record carries {} bytes",
-                                              length, record.size() - kHeaderSize));
+    return Fail(Errc::kMalformed, fmt::format("CSTP length {} but record carries {} bytes", length,
+                                              record.size() - kHeaderSize));
   }
   const std::uint8_t type = record[kTypeOffset];
   if (!IsKnownPacketType(type)) {

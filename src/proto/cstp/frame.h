@@ -10,15 +10,15 @@
 //
 // Thread-compatible: all functions are pure.
 
+#include "base/bytes.h"
+#include "base/result.h"
+#include "proto/cstp/wire.h"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
-
-#include "base/bytes.h"
-#include "base/result.h"
-#include "proto/cstp/wire.h"
 
 namespace sekisho::proto::cstp {
 

@@ -1,9 +1,9 @@
 #include "proto/cstp/frame_decoder.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace sekisho::proto::cstp {
 

@@ -18,12 +18,12 @@
 //
 // Thread-compatible.
 
-#include <cstddef>
-
 #include "base/bytes.h"
 #include "base/result.h"
 #include "proto/cstp/frame.h"
 #include "proto/cstp/wire.h"
+
+#include <cstddef>
 
 namespace sekisho::proto::cstp {
 
@@ -64,7 +64,7 @@ class FrameDecoder {
 
   Bytes buffer_;
   std::size_t max_payload_;
-  std::size_t filled_ = 0;   // bytes of the current frame in buffer_
+  std::size_t filled_ = 0;            // bytes of the current frame in buffer_
   std::size_t needed_ = kHeaderSize;  // total size of the current frame once known
   State state_ = State::kHeader;
   Error error_;

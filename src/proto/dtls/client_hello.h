@@ -9,11 +9,11 @@
 //
 // Thread-compatible: pure function over untrusted bytes.
 
+#include "base/bytes.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-
-#include "base/bytes.h"
 
 namespace sekisho::proto::dtls {
 

@@ -1,8 +1,8 @@
 #include "proto/dtls/payload.h"
 
-#include <cstring>
-
 #include <fmt/format.h>
+
+#include <cstring>
 
 namespace sekisho::proto::dtls {
 

@@ -8,12 +8,12 @@
 //
 // Thread-compatible: all functions are pure.
 
-#include <cstddef>
-#include <cstdint>
-
 #include "base/bytes.h"
 #include "base/result.h"
 #include "proto/cstp/wire.h"
+
+#include <cstddef>
+#include <cstdint>
 
 namespace sekisho::proto::dtls {
 

@@ -1,8 +1,8 @@
 #include "proto/http/cookies.h"
 
-#include <cctype>
-
 #include "base/strings.h"
+
+#include <cctype>
 
 namespace sekisho::proto::http {
 namespace {
@@ -89,8 +89,9 @@ Result<SetCookie> ParseSetCookie(std::string_view value) {
     const std::string_view attr = TrimWhitespace(parts[i]);
     const std::size_t attr_eq = attr.find('=');
     const std::string_view attr_name = TrimWhitespace(attr.substr(0, attr_eq));
-    const std::string_view attr_value =
-        attr_eq == std::string_view::npos ? std::string_view() : TrimWhitespace(attr.substr(attr_eq + 1));
+    const std::string_view attr_value = attr_eq == std::string_view::npos
+                                            ? std::string_view()
+                                            : TrimWhitespace(attr.substr(attr_eq + 1));
     if (EqualsIgnoreCase(attr_name, "Max-Age")) {
       cookie.max_age = ParseMaxAge(attr_value);
       if (cookie.max_age && *cookie.max_age <= 0) {

@@ -6,14 +6,14 @@
 // Cookie values such as webvpn are session tokens: callers wrap them in SecretString as soon
 // as they leave this module. Error contexts here never contain a value.
 
+#include "base/result.h"
+#include "proto/http/message.h"
+
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include "base/result.h"
-#include "proto/http/message.h"
 
 namespace sekisho::proto::http {
 

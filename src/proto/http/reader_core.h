@@ -3,18 +3,18 @@
 // built on Boost.Beast's basic_parser fed from memory (no streams, error_code overloads only).
 // Not part of the public API; include request_reader.h or response_reader.h instead.
 
-#include <cstddef>
-#include <optional>
-#include <string>
-#include <type_traits>
-
-#include <boost/beast/http/basic_parser.hpp>
-#include <boost/beast/http/error.hpp>
-
 #include "base/bytes.h"
 #include "base/result.h"
 #include "proto/http/limits.h"
 #include "proto/http/message.h"
+
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/error.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <type_traits>
 
 namespace sekisho::proto::http::internal {
 
@@ -24,8 +24,8 @@ using MessageFor = std::conditional_t<kIsRequest, HttpRequest, HttpResponse>;
 // How a response body is delimited in addition to the headers (RFC 9112 §6.3).
 enum class BodyMode {
   kNormal,
-  kNone,           // response to HEAD: never a body
-  kNoneIf2xx,      // response to CONNECT: a 2xx has no body, the tunnel starts after the head
+  kNone,       // response to HEAD: never a body
+  kNoneIf2xx,  // response to CONNECT: a 2xx has no body, the tunnel starts after the head
 };
 
 template <bool kIsRequest>
@@ -35,13 +35,12 @@ class BeastParser final : public boost::beast::http::basic_parser<kIsRequest> {
   using error_code = boost::beast::error_code;
   using string_view = boost::beast::string_view;
 
-  BeastParser(const Limits& limits, BodyMode body_mode)
-      : limits_(limits) {
+  BeastParser(const Limits& limits, BodyMode body_mode) : limits_(limits) {
     // Not eager: put() returns at the end of the head, so that ReaderCore can end a CONNECT
     // response there (basic_parser::skip() may not be changed once parsing started).
     this->eager(false);
-    this->header_limit(static_cast<std::uint32_t>(
-        std::min<std::size_t>(limits.max_header_bytes, UINT32_MAX)));
+    this->header_limit(
+        static_cast<std::uint32_t>(std::min<std::size_t>(limits.max_header_bytes, UINT32_MAX)));
     this->body_limit(static_cast<std::uint64_t>(limits.max_body_bytes));
     if (body_mode == BodyMode::kNone) {
       this->skip(true);
@@ -256,8 +255,7 @@ class ReaderCore {
     } else if (parser_->unsupported()) {
       code = Errc::kUnsupported;
     }
-    const char* what = code == Errc::kUnsupported ? "Transfer-Encoding on a request"
-                                                  : nullptr;
+    const char* what = code == Errc::kUnsupported ? "Transfer-Encoding on a request" : nullptr;
     return SetError(Error{code, what != nullptr ? std::string(what) : "HTTP " + ec.message()});
   }
 

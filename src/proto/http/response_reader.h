@@ -14,13 +14,13 @@
 //
 // Not thread-safe; one reader per connection.
 
-#include <cstddef>
-#include <memory>
-
 #include "base/bytes.h"
 #include "base/result.h"
 #include "proto/http/limits.h"
 #include "proto/http/message.h"
+
+#include <cstddef>
+#include <memory>
 
 namespace sekisho::proto::http {
 

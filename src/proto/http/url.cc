@@ -52,8 +52,8 @@ Result<Url> ParseUrl(std::string_view text) {
       return Fail(Errc::kMalformed, "unterminated IPv6 literal");
     }
     const std::string_view literal = authority.substr(1, close - 1);
-    if (literal.empty() || literal.find_first_not_of("0123456789abcdefABCDEF:.") !=
-                               std::string_view::npos) {
+    if (literal.empty() ||
+        literal.find_first_not_of("0123456789abcdefABCDEF:.") != std::string_view::npos) {
       return Fail(Errc::kMalformed, "bad IPv6 literal");
     }
     url.host = std::string(literal);

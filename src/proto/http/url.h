@@ -5,17 +5,17 @@
 //   ParseUrl("vpn.example.com")                     -> {https, vpn.example.com, 443, /}
 //   ParseUrl("https://[2001:db8::1]/")              -> host "2001:db8::1" (no brackets)
 
+#include "base/result.h"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
-
-#include "base/result.h"
 
 namespace sekisho::proto::http {
 
 struct Url {
   std::string scheme = "https";
-  std::string host;     // IPv6 literals without brackets
+  std::string host;  // IPv6 literals without brackets
   std::uint16_t port = 443;
   std::string path = "/";  // always starts with '/'; includes any query; no fragment
 

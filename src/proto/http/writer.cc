@@ -1,8 +1,8 @@
 #include "proto/http/writer.h"
 
-#include <string_view>
-
 #include "base/strings.h"
+
+#include <string_view>
 
 namespace sekisho::proto::http {
 namespace {
@@ -67,12 +67,16 @@ std::string SerializeRequest(const HttpRequest& request) {
   out.reserve(128 + request.body.size() + request.headers.size() * 48);
   AppendSafe(out, request.method);
   out.push_back(' ');
-  // A space in the target would shift the version: encode it.
+  // A space or control character in the target would break the request line: encode it.
+  static constexpr char kHex[] = "0123456789ABCDEF";
   for (char c : request.target) {
-    if (c == ' ') {
-      out.append("%20");
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f) {
+      out.push_back('%');
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 0x0f]);
     } else {
-      AppendSafe(out, std::string_view(&c, 1));
+      out.push_back(c);
     }
   }
   out.push_back(' ');
@@ -102,50 +106,28 @@ std::string SerializeConnectResponse(const HttpResponse& response) {
 
 const char* ReasonPhrase(unsigned status) {
   switch (status) {
-    case 100:
-      return "Continue";
-    case 200:
-      return "OK";
-    case 201:
-      return "Created";
-    case 204:
-      return "No Content";
-    case 301:
-      return "Moved Permanently";
-    case 302:
-      return "Found";
-    case 303:
-      return "See Other";
-    case 304:
-      return "Not Modified";
-    case 307:
-      return "Temporary Redirect";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 408:
-      return "Request Timeout";
-    case 413:
-      return "Payload Too Large";
-    case 429:
-      return "Too Many Requests";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 500:
-      return "Internal Server Error";
-    case 501:
-      return "Not Implemented";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return "Unknown";
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 413: return "Payload Too Large";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    default: return "Unknown";
   }
 }
 

@@ -6,12 +6,13 @@
 // gets the real body size; otherwise one is appended after the given headers (where
 // openconnect puts it). Transfer-Encoding is never produced.
 //
-// CR, LF and NUL inside names, values, the target or the reason are replaced by spaces, so a
-// value derived from peer input can never start a new header line.
-
-#include <string>
+// CR, LF and NUL inside names, values or the reason are replaced by spaces, and spaces and
+// control characters in the request target are percent-encoded, so a value derived from peer
+// input can never start a new header line.
 
 #include "proto/http/message.h"
+
+#include <string>
 
 namespace sekisho::proto::http {
 

@@ -40,12 +40,9 @@ DtlsRetrySchedule::Step DtlsRetrySchedule::Poll(Instant now) {
       state_ = State::kWaitingRetry;
       deadline_ = config_.retry_period > Duration(0) ? now + config_.retry_period : Instant::Max();
       return Step::kGiveUp;
-    case State::kWaitingRetry:
-      Start(now);
-      return Step::kStartAttempt;
+    case State::kWaitingRetry: Start(now); return Step::kStartAttempt;
     case State::kIdle:
-    case State::kDone:
-      break;
+    case State::kDone: break;
   }
   return Step::kWait;
 }

@@ -14,10 +14,10 @@
 //
 // Thread-compatible (no internal locking).
 
+#include "base/time.h"
+
 #include <cstdint>
 #include <optional>
-
-#include "base/time.h"
 
 namespace sekisho::proto::session {
 

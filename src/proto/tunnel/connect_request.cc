@@ -1,10 +1,10 @@
 #include "proto/tunnel/connect_request.h"
 
-#include <algorithm>
-
 #include "base/encoding.h"
 #include "base/strings.h"
 #include "proto/tunnel/header_util.h"
+
+#include <algorithm>
 
 namespace sekisho::proto::tunnel {
 namespace {
@@ -23,8 +23,8 @@ bool IsPlausibleHostname(std::string_view name) {
     return false;
   }
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_';
   });
 }
 
@@ -98,8 +98,7 @@ Result<ConnectRequest> ParseConnectRequest(const http::HeaderList& headers) {
   return req;
 }
 
-http::HeaderList BuildConnectRequestHeaders(const ConnectRequest& request,
-                                            std::string_view cookie,
+http::HeaderList BuildConnectRequestHeaders(const ConnectRequest& request, std::string_view cookie,
                                             std::string_view host_header) {
   http::HeaderList h;
   AddHeader(h, "Host", host_header);

@@ -3,15 +3,15 @@
 // X-CSTP-*/X-DTLS-* request headers. The gateway parses it with ParseConnectRequest; our client
 // builds it with BuildConnectRequestHeaders. Header reference: docs/protocol/headers.md.
 
+#include "base/redacted.h"
+#include "base/result.h"
+#include "proto/http/message.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "base/redacted.h"
-#include "base/result.h"
-#include "proto/http/message.h"
 
 namespace sekisho::proto::tunnel {
 
@@ -19,7 +19,7 @@ namespace sekisho::proto::tunnel {
 inline constexpr std::size_t kDtlsMasterSecretSize = 48;
 
 struct ConnectRequest {
-  std::string hostname;                 // X-CSTP-Hostname; empty if absent or not a host name
+  std::string hostname;                   // X-CSTP-Hostname; empty if absent or not a host name
   std::optional<std::uint32_t> base_mtu;  // X-CSTP-Base-MTU
   std::optional<std::uint32_t> mtu;       // X-CSTP-MTU
   // X-CSTP-Address-Type, parsed as a set; an absent header means both (as in ocserv).
@@ -31,8 +31,8 @@ struct ConnectRequest {
   std::vector<std::string> previous_addresses;
   // X-DTLS-Master-Secret: exactly kDtlsMasterSecretSize bytes, or empty when absent/unusable.
   SecretBytes dtls_master_secret;
-  std::vector<std::string> dtls_ciphersuites;    // X-DTLS-CipherSuite tokens, in client order
-  std::vector<std::string> dtls12_ciphersuites;  // X-DTLS12-CipherSuite tokens
+  std::vector<std::string> dtls_ciphersuites;     // X-DTLS-CipherSuite tokens, in client order
+  std::vector<std::string> dtls12_ciphersuites;   // X-DTLS12-CipherSuite tokens
   std::vector<std::string> cstp_accept_encoding;  // X-CSTP-Accept-Encoding tokens
   std::vector<std::string> dtls_accept_encoding;  // X-DTLS-Accept-Encoding tokens
   std::string user_agent;
@@ -65,7 +65,7 @@ Result<ConnectRequest> ParseConnectRequest(const http::HeaderList& headers);
 // Optional headers are left out when their field is empty/nullopt. The DTLS headers are sent
 // only when dtls_master_secret holds kDtlsMasterSecretSize bytes and at least one cipher list is
 // non-empty. The returned list holds the cookie: do not log it.
-http::HeaderList BuildConnectRequestHeaders(const ConnectRequest& request,
-                                            std::string_view cookie, std::string_view host_header);
+http::HeaderList BuildConnectRequestHeaders(const ConnectRequest& request, std::string_view cookie,
+                                            std::string_view host_header);
 
 }  // namespace sekisho::proto::tunnel

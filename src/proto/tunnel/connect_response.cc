@@ -1,10 +1,10 @@
 #include "proto/tunnel/connect_response.h"
 
-#include <string_view>
-
 #include "base/encoding.h"
 #include "base/strings.h"
 #include "proto/tunnel/header_util.h"
+
+#include <string_view>
 
 namespace sekisho::proto::tunnel {
 namespace {
@@ -38,9 +38,12 @@ std::string EscapeBanner(std::string_view banner) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(banner.size());
-  for (char c : banner) {
+  for (std::size_t i = 0; i < banner.size(); ++i) {
+    const char c = banner[i];
     auto u = static_cast<unsigned char>(c);
-    if (c == '%' || u < 0x20 || u == 0x7f) {
+    // Leading/trailing spaces would be lost to header whitespace trimming.
+    const bool edge_space = c == ' ' && (i == 0 || i + 1 == banner.size());
+    if (c == '%' || u < 0x20 || u == 0x7f || edge_space) {
       out.push_back('%');
       out.push_back(kHex[u >> 4]);
       out.push_back(kHex[u & 0xf]);

@@ -7,13 +7,13 @@
 // openconnect matches these header names case-sensitively (§6.2), so the builder uses exactly
 // the spellings of ANYCONNECT.md; the parser is case-insensitive.
 
+#include "base/result.h"
+#include "proto/http/message.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "base/result.h"
-#include "proto/http/message.h"
 
 namespace sekisho::proto::tunnel {
 
@@ -37,7 +37,7 @@ struct ConnectResponse {
   // X-CSTP-MTU: TLS-path tunnel MTU (decision #1). When parsing a response that carries only
   // X-DTLS-MTU, that value.
   std::uint32_t mtu = 0;
-  std::uint32_t base_mtu = 0;  // X-CSTP-Base-MTU: link MTU; 0 = not sent
+  std::uint32_t base_mtu = 0;     // X-CSTP-Base-MTU: link MTU; 0 = not sent
   std::uint32_t dpd_s = 0;        // 0 = disabled
   std::uint32_t keepalive_s = 0;  // 0 = disabled
   // nullopt = unlimited; emitted as "none". "none", "0" and absence all parse to nullopt
@@ -48,22 +48,22 @@ struct ConnectResponse {
   std::optional<std::uint32_t> disconnected_timeout_s;
   std::optional<std::uint32_t> lease_duration_s;
   std::uint32_t rekey_time_s = 0;
-  std::string rekey_method;  // "ssl", "new-tunnel"; empty means "none"
-  std::string banner;        // raw text; %-escaped on the wire (decision #30)
-  std::string post_auth_xml;  // X-CSTP-Post-Auth-XML, one line
+  std::string rekey_method;           // "ssl", "new-tunnel"; empty means "none"
+  std::string banner;                 // raw text; %-escaped on the wire (decision #30)
+  std::string post_auth_xml;          // X-CSTP-Post-Auth-XML, one line
   std::string cstp_content_encoding;  // "", "lzs", "oc-lz4" or "deflate"
 
   struct Dtls {
     std::uint16_t port = 0;
-    std::string session_id_hex;  // legacy/resumption modes: 64 hex digits
-    std::string app_id_hex;      // PSK-NEGOTIATE: 2..64 hex digits
+    std::string session_id_hex;      // legacy/resumption modes: 64 hex digits
+    std::string app_id_hex;          // PSK-NEGOTIATE: 2..64 hex digits
     std::string ciphersuite;         // X-DTLS-CipherSuite value (one name or PSK-NEGOTIATE)
     std::string dtls12_ciphersuite;  // X-DTLS12-CipherSuite value
     std::uint32_t mtu = 0;           // X-DTLS-MTU; 0 = not sent
     std::uint32_t dpd_s = 0;
     std::uint32_t keepalive_s = 0;
     std::uint32_t rekey_time_s = 0;
-    std::string rekey_method;  // empty = not sent (means none)
+    std::string rekey_method;      // empty = not sent (means none)
     std::string content_encoding;  // "", "lzs" or "oc-lz4"
   };
   // Present when the gateway offers DTLS (a session id or an app id was sent).

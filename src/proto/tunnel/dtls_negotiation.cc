@@ -16,10 +16,10 @@ constexpr std::string_view kPskNegotiate = "PSK-NEGOTIATE";
 // X-DTLS-CipherSuite names (§8.4). Priorities are ocserv 1.1.6's; the DHE names are never
 // chosen by ocserv and not by us either, but an ASA might pick them.
 constexpr std::array kDtlsSuites = {
-    DtlsSuite{"OC-DTLS1_2-AES256-GCM", 0x009D, DtlsMode::kOcDtls12, "DTLS1.2", "RSA",
-              "AES-256-GCM", "AEAD", kGcmOverhead, 90},
-    DtlsSuite{"OC-DTLS1_2-AES128-GCM", 0x009C, DtlsMode::kOcDtls12, "DTLS1.2", "RSA",
-              "AES-128-GCM", "AEAD", kGcmOverhead, 80},
+    DtlsSuite{"OC-DTLS1_2-AES256-GCM", 0x009D, DtlsMode::kOcDtls12, "DTLS1.2", "RSA", "AES-256-GCM",
+              "AEAD", kGcmOverhead, 90},
+    DtlsSuite{"OC-DTLS1_2-AES128-GCM", 0x009C, DtlsMode::kOcDtls12, "DTLS1.2", "RSA", "AES-128-GCM",
+              "AEAD", kGcmOverhead, 80},
     DtlsSuite{"AES256-SHA", 0x0035, DtlsMode::kLegacy09, "DTLS0.9", "RSA", "AES-256-CBC", "SHA1",
               kAesCbcSha1Overhead, 60},
     DtlsSuite{"AES128-SHA", 0x002F, DtlsMode::kLegacy09, "DTLS0.9", "RSA", "AES-128-CBC", "SHA1",
@@ -39,10 +39,10 @@ constexpr std::array kDtls12Suites = {
               "ECDHE-RSA", "AES-256-GCM", "AEAD", kGcmOverhead, 90},
     DtlsSuite{"ECDHE-RSA-AES128-GCM-SHA256", 0xC02F, DtlsMode::kDtls12Resume, "DTLS1.2",
               "ECDHE-RSA", "AES-128-GCM", "AEAD", kGcmOverhead, 80},
-    DtlsSuite{"AES256-GCM-SHA384", 0x009D, DtlsMode::kDtls12Resume, "DTLS1.2", "RSA",
-              "AES-256-GCM", "AEAD", kGcmOverhead, 90},
-    DtlsSuite{"AES128-GCM-SHA256", 0x009C, DtlsMode::kDtls12Resume, "DTLS1.2", "RSA",
-              "AES-128-GCM", "AEAD", kGcmOverhead, 80},
+    DtlsSuite{"AES256-GCM-SHA384", 0x009D, DtlsMode::kDtls12Resume, "DTLS1.2", "RSA", "AES-256-GCM",
+              "AEAD", kGcmOverhead, 90},
+    DtlsSuite{"AES128-GCM-SHA256", 0x009C, DtlsMode::kDtls12Resume, "DTLS1.2", "RSA", "AES-128-GCM",
+              "AEAD", kGcmOverhead, 80},
     DtlsSuite{"DHE-RSA-AES256-SHA", 0x0039, DtlsMode::kDtls12Resume, "DTLS1.2", "DHE-RSA",
               "AES-256-CBC", "SHA1", kAesCbcSha1Overhead, 60},
     DtlsSuite{"DHE-RSA-AES128-SHA", 0x0033, DtlsMode::kDtls12Resume, "DTLS1.2", "DHE-RSA",
@@ -85,15 +85,11 @@ const DtlsSuite* FindIn(const std::array<DtlsSuite, N>& table, std::string_view 
 
 bool ModeAllowed(DtlsMode mode, const DtlsPolicy& policy) {
   switch (mode) {
-    case DtlsMode::kLegacy09:
-      return policy.allow_legacy;
+    case DtlsMode::kLegacy09: return policy.allow_legacy;
     case DtlsMode::kDtls12Resume:
-    case DtlsMode::kOcDtls12:
-      return policy.allow_dtls12;
-    case DtlsMode::kPsk:
-      return policy.allow_psk;
-    case DtlsMode::kNone:
-      return false;
+    case DtlsMode::kOcDtls12: return policy.allow_dtls12;
+    case DtlsMode::kPsk: return policy.allow_psk;
+    case DtlsMode::kNone: return false;
   }
   return false;
 }
@@ -135,16 +131,11 @@ std::string JoinNames(std::initializer_list<std::string_view> names) {
 
 std::string_view DtlsModeName(DtlsMode mode) {
   switch (mode) {
-    case DtlsMode::kNone:
-      return "none";
-    case DtlsMode::kPsk:
-      return "psk-negotiate";
-    case DtlsMode::kLegacy09:
-      return "dtls0.9";
-    case DtlsMode::kDtls12Resume:
-      return "dtls1.2-resume";
-    case DtlsMode::kOcDtls12:
-      return "oc-dtls1.2";
+    case DtlsMode::kNone: return "none";
+    case DtlsMode::kPsk: return "psk-negotiate";
+    case DtlsMode::kLegacy09: return "dtls0.9";
+    case DtlsMode::kDtls12Resume: return "dtls1.2-resume";
+    case DtlsMode::kOcDtls12: return "oc-dtls1.2";
   }
   return "unknown";
 }

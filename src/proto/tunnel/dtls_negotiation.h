@@ -8,21 +8,21 @@
 // session up (protocol version, GnuTLS key exchange / cipher / MAC names, suite code point)
 // and how many bytes each record costs (for mtu.h).
 
+#include "proto/tunnel/connect_request.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include "proto/tunnel/connect_request.h"
-
 namespace sekisho::proto::tunnel {
 
 enum class DtlsMode {
   kNone,
-  kPsk,          // PSK-NEGOTIATE (§8.6): full DTLS 1.2 PSK handshake, key from the TLS exporter
-  kLegacy09,     // Cisco DTLS 0.9 resumption (§8.4), X-DTLS-CipherSuite legacy names
+  kPsk,           // PSK-NEGOTIATE (§8.6): full DTLS 1.2 PSK handshake, key from the TLS exporter
+  kLegacy09,      // Cisco DTLS 0.9 resumption (§8.4), X-DTLS-CipherSuite legacy names
   kDtls12Resume,  // Cisco DTLS 1.2 resumption (§8.5), X-DTLS12-CipherSuite names
-  kOcDtls12,     // OpenConnect DTLS 1.2 resumption: OC-DTLS1_2-AES*-GCM in X-DTLS-CipherSuite
+  kOcDtls12,      // OpenConnect DTLS 1.2 resumption: OC-DTLS1_2-AES*-GCM in X-DTLS-CipherSuite
 };
 
 std::string_view DtlsModeName(DtlsMode mode);

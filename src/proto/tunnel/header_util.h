@@ -1,13 +1,13 @@
 #pragma once
 // Internal helpers shared by the CONNECT request/response codecs. Not part of the public API.
 
+#include "proto/http/message.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "proto/http/message.h"
 
 namespace sekisho::proto::tunnel::internal {
 

@@ -9,11 +9,11 @@
 // Worked numbers (1500-byte IPv4 link): AES-GCM DTLS 1434, AES-CBC-SHA1 DTLS 1406,
 // TLS 1.2 AES-GCM 1423, TLS 1.3 AEAD 1430; openconnect's request for base 1500 is 1390.
 
+#include "proto/tunnel/dtls_negotiation.h"
+
 #include <cstdint>
 #include <optional>
 #include <string_view>
-
-#include "proto/tunnel/dtls_negotiation.h"
 
 namespace sekisho::proto::tunnel {
 
@@ -33,7 +33,7 @@ struct TlsOverhead {
   static constexpr TlsOverhead Tls12Gcm() { return {5 + 8 + 16}; }  // explicit nonce + tag
   static constexpr TlsOverhead Tls12Chacha() { return {5 + 16}; }
   static constexpr TlsOverhead Tls12CbcSha1() { return {5 + 16 + 20 + 16}; }  // IV+MAC+pad
-  static constexpr TlsOverhead Tls13() { return {5 + 1 + 16}; }  // content type + tag
+  static constexpr TlsOverhead Tls13() { return {5 + 1 + 16}; }               // content type + tag
 };
 
 // The TLS record overhead for a negotiated session: `tls13` for TLS 1.3, `cipher` the GnuTLS

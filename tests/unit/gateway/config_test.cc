@@ -192,7 +192,7 @@ TEST(ConfigTest, FirstGroupIsDefaultWhenNoneSaysSo) {
 
 TEST(ConfigTest, UnknownKeysAreErrorsWithLine) {
   std::string e = ErrorOf(std::string(kMinimal) + "[tunnel]\ndpdd = 5\n");
-  EXPECT_NE(e.find("/etc/sekisho/sekishod.toml:11:1: unknown key tunnel.dpdd"), std::string::npos)
+  EXPECT_NE(e.find("/etc/sekisho/sekishod.toml:10:1: unknown key tunnel.dpdd"), std::string::npos)
       << e;
   EXPECT_NE(ErrorOf(std::string(kMinimal) + "[bogus]\n").find("unknown key bogus"),
             std::string::npos);

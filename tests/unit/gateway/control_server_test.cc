@@ -3,12 +3,16 @@
 #include "gateway/control_server.h"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -232,7 +236,7 @@ TEST(CtlFormatTest, SessionsTableAndJson) {
   FakeHandler h;
   std::string table = ctl::FormatSessionsText(h.sessions_);
   EXPECT_EQ(table.substr(0, table.find('\n')),
-            "ID  USER     GROUP  PEER                VPN IP    SINCE  IN        OUT       STATE");
+            "ID  USER     GROUP  PEER                VPN IP    SINCE  IN      OUT      STATE");
   EXPECT_EQ(ctl::FormatSessionsText({}), "no sessions\n");
   EXPECT_EQ(ctl::FormatSessionsJson({}), "{\"sessions\":[]}\n");
   std::string json = ctl::FormatSessionsJson({h.sessions_[0]});

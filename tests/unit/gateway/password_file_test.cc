@@ -98,6 +98,9 @@ TEST(PasswordFileParseTest, Format) {
   EXPECT_EQ(pw->user_count(), 4u);
   EXPECT_TRUE(pw->UserMayUseGroup("bob", "x"));
   EXPECT_TRUE(pw->UserMayUseGroup("dave", "x"));
+  EXPECT_TRUE(pw->IsLocked("carol"));
+  EXPECT_FALSE(pw->IsLocked("alice"));
+  EXPECT_FALSE(pw->IsLocked("nobody"));
   EXPECT_EQ(PasswordFile::Parse("a:b:c:d\n", "mem").error().context, "mem:1: expected user:groups:hash");
   EXPECT_FALSE(PasswordFile::Parse(":*:$6$a$b\n", "mem").has_value());
   EXPECT_FALSE(PasswordFile::Parse("a:*:x\na:*:y\n", "mem").has_value());

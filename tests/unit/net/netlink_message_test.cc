@@ -1,19 +1,19 @@
 // Byte-for-byte checks of the rtnetlink requests and of ACK parsing; no sockets. The expected
-// bytes were checked against `strace -e sendto ip ...` for the equivalent iproute2 commands
-// (which differ only in seq/pid and iproute2's extra attributes).
+// bytes carry the same header fields and attributes that `strace -e sendmsg ip ...` shows
+// iproute2 sending for the equivalent commands (iproute2 orders RTA_OIF last and uses a
+// random seq; neither matters to the kernel).
+
+#include "net/netlink_linux.h"
 
 #include <gtest/gtest.h>
-
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
-#include <sys/socket.h>
 
 #include <bit>
 #include <cerrno>
 #include <cstring>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
 #include <vector>
-
-#include "net/netlink_linux.h"
 
 namespace sekisho::net {
 namespace {
@@ -184,8 +184,7 @@ TEST_F(NetlinkMessageTest, ErrnoBecomesErrcWithText) {
 }
 
 TEST_F(NetlinkMessageTest, ExtendedAckMessageIsAppended) {
-  Result<void> result =
-      ParseAck(MakeAck(7, -EINVAL, "Invalid prefix for given prefix length"), 7);
+  Result<void> result = ParseAck(MakeAck(7, -EINVAL, "Invalid prefix for given prefix length"), 7);
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().context,
             "Invalid argument (EINVAL): Invalid prefix for given prefix length");

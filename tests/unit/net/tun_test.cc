@@ -3,30 +3,29 @@
 // with the process and the host's namespace is never touched. Without root (or when
 // unshare(CLONE_NEWNET) is refused, e.g. in an unprivileged container) every test skips.
 
-#include <gtest/gtest.h>
-
-#include <fcntl.h>
-#include <linux/if_tun.h>
-#include <net/if.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sched.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <array>
-#include <cerrno>
-#include <cstring>
-#include <optional>
-#include <string>
-#include <vector>
-
 #include "net/ipv4.h"
 #include "net/netlink_linux.h"
 #include "net/scoped_fd.h"
 #include "net/tun_config.h"
 #include "net/tun_linux.h"
+
+#include <gtest/gtest.h>
+#include <sched.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <optional>
+#include <poll.h>
+#include <string>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <vector>
 
 namespace sekisho::net {
 namespace {
@@ -103,8 +102,7 @@ Bytes MakeEchoRequest(std::uint32_t src, std::uint32_t dst) {
   packet[kIpv4ProtocolOffset] = kIcmpProtocol;
   PutU32(packet, kIpv4SourceOffset, src);
   PutU32(packet, kIpv4DestinationOffset, dst);
-  PutU16(packet, kIpv4ChecksumOffset,
-         InternetChecksum(ByteSpan(packet).first(kIpv4MinHeaderSize)));
+  PutU16(packet, kIpv4ChecksumOffset, InternetChecksum(ByteSpan(packet).first(kIpv4MinHeaderSize)));
   const std::size_t icmp = kIpv4MinHeaderSize;
   packet[icmp] = kIcmpEchoRequest;
   PutU16(packet, icmp + 4, kEchoId);

@@ -1,5 +1,8 @@
 #include "tls/credentials.h"
 
+#include "base/encoding.h"
+#include "testutil/test_certs.h"
+
 #include <gmock/gmock.h>
 #include <gnutls/x509.h>
 #include <gtest/gtest.h>
@@ -7,9 +10,6 @@
 #include <array>
 #include <fstream>
 #include <sstream>
-
-#include "base/encoding.h"
-#include "testutil/test_certs.h"
 
 namespace sekisho::tls {
 namespace {
@@ -88,7 +88,8 @@ TEST(ServerCredentialsTest, FingerprintsMatchIndependentComputation) {
 
 TEST(ServerCredentialsTest, MissingFilesAreConfigErrors) {
   auto certs = testutil::TestCerts::Create();
-  auto creds = ServerCredentials::Load(ServerConfig(certs->dir() + "/nope.pem", certs->server().key));
+  auto creds =
+      ServerCredentials::Load(ServerConfig(certs->dir() + "/nope.pem", certs->server().key));
   ASSERT_FALSE(creds.has_value());
   EXPECT_EQ(creds.error().code, Errc::kConfig);
   EXPECT_THAT(creds.error().context, HasSubstr("nope.pem"));

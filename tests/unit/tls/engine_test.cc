@@ -1,14 +1,15 @@
 #include "tls/engine.h"
 
+#include "testutil/fakes.h"
+#include "testutil/test_certs.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <vector>
-
-#include "testutil/fakes.h"
-#include "testutil/test_certs.h"
 
 namespace sekisho::tls {
 namespace {
@@ -266,8 +267,8 @@ TEST_F(TlsEngineTest, UntrustedServerIsBlockedWithReasonAndPin) {
 
 TEST_F(TlsEngineTest, PinAcceptsUntrustedServer) {
   auto server = Server(certs_->self_signed_server());
-  for (std::string pin : {server->server_cert_pin_sha256(),
-                          server->server_cert_sha1_hex_upper().substr(0, 8)}) {
+  for (std::string pin :
+       {server->server_cert_pin_sha256(), server->server_cert_sha1_hex_upper().substr(0, 8)}) {
     ClientTlsConfig config = ClientConfig();
     config.pins = {"pin-sha256:AAAAAAAA", pin};
     Pair pair = MakePair(server, Client(config));
@@ -326,8 +327,7 @@ TEST_F(TlsEngineTest, ClientCertificateChosenByIssuerAndSeenByServer) {
     ASSERT_TRUE(outcome.client.has_value()) << outcome.client.error().ToString();
     ASSERT_TRUE(outcome.server.has_value()) << outcome.server.error().ToString();
     EXPECT_TRUE(pair.client->client_certificate_requested());
-    EXPECT_THAT(pair.client->requested_ca_names(),
-                Contains(HasSubstr("CN=Sekisho Client CA B")));
+    EXPECT_THAT(pair.client->requested_ca_names(), Contains(HasSubstr("CN=Sekisho Client CA B")));
     EXPECT_EQ(pair.client->ChosenIdentity(), certs_->client_b().cert);
 
     auto peer = pair.server->PeerCertificateInfo();
@@ -425,6 +425,50 @@ TEST_F(TlsEngineTest, DtlsHandshakeAndDatagramRecords) {
   pair.server->FeedIncoming(d);
   EXPECT_EQ(ReadAll(*pair.server), (std::vector<std::string>{"three"}));
   EXPECT_EQ(pair.client->WriteRecord(Bytes(4000)).error().code, Errc::kTooLarge);
+}
+
+TEST_F(TlsEngineTest, DtlsPskNegotiateKeyedFromTheTlsExporter) {
+  Pair tls = Established();
+  auto exported = tls.client->ExportKeyingMaterial(kPskLabel, 32);
+  ASSERT_TRUE(exported.has_value());
+  const SecretBytes psk(*exported);
+  Bytes app_id(32);
+  for (std::size_t i = 0; i < app_id.size(); ++i) {
+    app_id[i] = static_cast<std::uint8_t>(0xA0 + i);
+  }
+  auto client = TlsEngine::CreateDtlsPskClient(psk, app_id);
+  auto server =
+      TlsEngine::CreateDtlsPskServer(SecretBytes(*tls.server->ExportKeyingMaterial(kPskLabel, 32)));
+  ASSERT_TRUE(client.has_value()) << client.error().ToString();
+  ASSERT_TRUE(server.has_value()) << server.error().ToString();
+
+  // The App-ID travels as the ClientHello session_id.
+  ASSERT_FALSE(*(*client)->Handshake());
+  auto hello = (*client)->FrontDatagram();
+  ASSERT_TRUE(hello.has_value());
+  EXPECT_NE(std::search(hello->begin(), hello->end(), app_id.begin(), app_id.end()), hello->end());
+
+  auto outcome = RunHandshake(**client, **server, /*datagram=*/true);
+  ASSERT_TRUE(outcome.client.has_value()) << outcome.client.error().ToString();
+  ASSERT_TRUE(outcome.server.has_value()) << outcome.server.error().ToString();
+  ASSERT_TRUE(*outcome.client && *outcome.server);
+  EXPECT_THAT((*client)->CipherDescription(), StartsWith("(DTLS1.2)-(PSK)"));
+  const std::string payload("\x00payload", 8);
+  ASSERT_TRUE((*client)->WriteRecord(AsBytes(payload)).has_value());
+  Transfer(**client, **server, true);
+  EXPECT_EQ(ReadAll(**server), (std::vector<std::string>{payload}));
+}
+
+TEST_F(TlsEngineTest, DtlsPskWithWrongKeyFails) {
+  Bytes app_id = {1, 2, 3, 4};
+  auto client = TlsEngine::CreateDtlsPskClient(SecretBytes(Bytes(32, 1)), app_id);
+  auto server = TlsEngine::CreateDtlsPskServer(SecretBytes(Bytes(32, 2)));
+  ASSERT_TRUE(client.has_value() && server.has_value());
+  auto outcome = RunHandshake(**client, **server, /*datagram=*/true);
+  EXPECT_FALSE(outcome.client.has_value() && outcome.server.has_value() && *outcome.client &&
+               *outcome.server);
+  EXPECT_EQ(TlsEngine::CreateDtlsPskClient(SecretBytes(Bytes(32, 1)), Bytes(33)).error().code,
+            Errc::kInvalidArgument);
 }
 
 }  // namespace

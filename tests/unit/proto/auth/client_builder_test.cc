@@ -1,10 +1,10 @@
 #include "proto/auth/client_builder.h"
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include "proto/auth/client_message.h"
 #include "unit/proto/auth/trace_bodies.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 namespace sekisho::proto::auth {
 namespace {
@@ -22,9 +22,9 @@ TEST(ClientBuilderTest, MatchesOpenconnectTraces) {
             testdata::kOcInitGroup);
   EXPECT_EQ(BuildAuthReply(Openconnect(), "", {{"username", SecretString("test")}}, "group2"),
             testdata::kOcReplyUsername);
-  EXPECT_EQ(BuildAuthReply(Openconnect(), "", {{"password", SecretString("testpass")}},
-                           std::nullopt),
-            testdata::kOcReplyPassword);
+  EXPECT_EQ(
+      BuildAuthReply(Openconnect(), "", {{"password", SecretString("testpass")}}, std::nullopt),
+      testdata::kOcReplyPassword);
 }
 
 TEST(ClientBuilderTest, DefaultIdentityRoundTrip) {
@@ -47,8 +47,7 @@ TEST(ClientBuilderTest, AuthReplyWithOpaqueRoundTrip) {
       "</opaque>";
   std::string reply = BuildAuthReply(
       Openconnect(), opaque,
-      {{"username", SecretString("al<ice>")}, {"password", SecretString("p&ss \"w0rd\"")}},
-      "R&D");
+      {{"username", SecretString("al<ice>")}, {"password", SecretString("p&ss \"w0rd\"")}}, "R&D");
   // opaque right after capabilities, before auth; group-select last.
   EXPECT_NE(reply.find("</capabilities>" + opaque + "<auth><username>al&lt;ice&gt;</username>"),
             std::string::npos)
@@ -65,10 +64,12 @@ TEST(ClientBuilderTest, AuthReplyWithOpaqueRoundTrip) {
 }
 
 TEST(ClientBuilderTest, SkipsUnsafeFieldNames) {
-  std::string reply = BuildAuthReply(
-      Openconnect(), "", {{"a><b", SecretString("x")}, {"", SecretString("y")},
-                          {"xmlfoo", SecretString("z")}, {"ok", SecretString("v")}},
-      std::nullopt);
+  std::string reply = BuildAuthReply(Openconnect(), "",
+                                     {{"a><b", SecretString("x")},
+                                      {"", SecretString("y")},
+                                      {"xmlfoo", SecretString("z")},
+                                      {"ok", SecretString("v")}},
+                                     std::nullopt);
   EXPECT_NE(reply.find("<auth><ok>v</ok></auth>"), std::string::npos) << reply;
 }
 

@@ -1,11 +1,11 @@
 #include "proto/auth/client_message.h"
 
+#include "proto/auth/wire.h"
+#include "unit/proto/auth/trace_bodies.h"
+
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include "unit/proto/auth/trace_bodies.h"
-#include "proto/auth/wire.h"
 
 namespace sekisho::proto::auth {
 namespace {
@@ -45,22 +45,50 @@ TEST_P(ClientTraceTest, ParsesRealBodies) {
   EXPECT_TRUE(msg->aggregate_v2);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Traces, ClientTraceTest,
-    ::testing::Values(
-        ClientCase{"oc_init", testdata::kOcInit, ClientMessageType::kInit, "linux-64",
-                   std::nullopt, "https://localhost:4443/", {}},
-        ClientCase{"oc_init_group", testdata::kOcInitGroup, ClientMessageType::kInit,
-                   "linux-64", "group2", "https://localhost:4443/auth", {}},
-        ClientCase{"oc_username", testdata::kOcReplyUsername, ClientMessageType::kAuthReply,
-                   "linux-64", "group2", "", {"username"}},
-        ClientCase{"oc_password", testdata::kOcReplyPassword, ClientMessageType::kAuthReply,
-                   "linux-64", std::nullopt, "", {"password"}},
-        ClientCase{"cisco_init", testdata::kCiscoInit, ClientMessageType::kInit, "win",
-                   "Employees", "https://vpn.example.com/employees", {}},
-        ClientCase{"cisco_reply", testdata::kCiscoAuthReply, ClientMessageType::kAuthReply,
-                   "win", "Employees", "", {"username", "password"}}),
-    [](const auto& param_info) { return std::string(param_info.param.name); });
+INSTANTIATE_TEST_SUITE_P(Traces, ClientTraceTest,
+                         ::testing::Values(ClientCase{"oc_init",
+                                                      testdata::kOcInit,
+                                                      ClientMessageType::kInit,
+                                                      "linux-64",
+                                                      std::nullopt,
+                                                      "https://localhost:4443/",
+                                                      {}},
+                                           ClientCase{"oc_init_group",
+                                                      testdata::kOcInitGroup,
+                                                      ClientMessageType::kInit,
+                                                      "linux-64",
+                                                      "group2",
+                                                      "https://localhost:4443/auth",
+                                                      {}},
+                                           ClientCase{"oc_username",
+                                                      testdata::kOcReplyUsername,
+                                                      ClientMessageType::kAuthReply,
+                                                      "linux-64",
+                                                      "group2",
+                                                      "",
+                                                      {"username"}},
+                                           ClientCase{"oc_password",
+                                                      testdata::kOcReplyPassword,
+                                                      ClientMessageType::kAuthReply,
+                                                      "linux-64",
+                                                      std::nullopt,
+                                                      "",
+                                                      {"password"}},
+                                           ClientCase{"cisco_init",
+                                                      testdata::kCiscoInit,
+                                                      ClientMessageType::kInit,
+                                                      "win",
+                                                      "Employees",
+                                                      "https://vpn.example.com/employees",
+                                                      {}},
+                                           ClientCase{"cisco_reply",
+                                                      testdata::kCiscoAuthReply,
+                                                      ClientMessageType::kAuthReply,
+                                                      "win",
+                                                      "Employees",
+                                                      "",
+                                                      {"username", "password"}}),
+                         [](const auto& param_info) { return std::string(param_info.param.name); });
 
 TEST(ClientMessageTest, OpenconnectInitDetails) {
   EXPECT_EQ(testdata::kOcInit.size(), 369u);  // Content-Length in the trace
@@ -147,8 +175,9 @@ TEST(ClientMessageTest, LogoutAndCertFail) {
 }
 
 TEST(ClientMessageTest, EmptyGroupSelectIsAbsent) {
-  auto msg = ParseClientMessage("<config-auth type=\"init\"><group-select> </group-select>"
-                                "</config-auth>");
+  auto msg = ParseClientMessage(
+      "<config-auth type=\"init\"><group-select> </group-select>"
+      "</config-auth>");
   ASSERT_TRUE(msg.has_value());
   EXPECT_FALSE(msg->group_select.has_value());
 }
@@ -172,8 +201,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         RejectCase{"empty", "", Errc::kMalformed},
         RejectCase{"not_xml", "group_list=a&username=b", Errc::kMalformed},
-        RejectCase{"truncated", std::string(testdata::kOcInit.substr(0, 200)),
-                   Errc::kMalformed},
+        RejectCase{"truncated", std::string(testdata::kOcInit.substr(0, 200)), Errc::kMalformed},
         RejectCase{"wrong_root", "<auth><username>x</username></auth>", Errc::kMalformed},
         RejectCase{"doctype",
                    "<?xml version=\"1.0\"?><!DOCTYPE config-auth [<!ENTITY a \"aaaa\">]>"
@@ -186,8 +214,7 @@ INSTANTIATE_TEST_SUITE_P(
         RejectCase{"lowercase_doctype", "<!doctype x><config-auth/>", Errc::kMalformed},
         RejectCase{"entity_alone", "<config-auth><!ENTITY x \"y\"></config-auth>",
                    Errc::kMalformed},
-        RejectCase{"nul_byte", std::string("<config-auth>\0</config-auth>", 28),
-                   Errc::kMalformed},
+        RejectCase{"nul_byte", std::string("<config-auth>\0</config-auth>", 28), Errc::kMalformed},
         RejectCase{"oversized",
                    "<config-auth><x>" + std::string(kMaxBodySize, 'a') + "</x></config-auth>",
                    Errc::kTooLarge}),
@@ -237,8 +264,7 @@ TEST(LegacyFormBodyTest, Rejects) {
   EXPECT_EQ(ParseLegacyFormBody("password=%4").error().code, Errc::kMalformed);
   EXPECT_EQ(ParseLegacyFormBody("password=%zz").error().code, Errc::kMalformed);
   EXPECT_EQ(ParseLegacyFormBody("=x").error().code, Errc::kMalformed);
-  EXPECT_EQ(ParseLegacyFormBody(std::string(kMaxBodySize + 1, 'a')).error().code,
-            Errc::kTooLarge);
+  EXPECT_EQ(ParseLegacyFormBody(std::string(kMaxBodySize + 1, 'a')).error().code, Errc::kTooLarge);
 }
 
 TEST(ClientMessageTest, FormattingRedactsSecrets) {

@@ -1,11 +1,11 @@
 #include "proto/auth/server_builder.h"
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include "proto/auth/client_builder.h"
 #include "proto/auth/client_message.h"
 #include "proto/auth/server_message.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 namespace sekisho::proto::auth {
 namespace {
@@ -21,7 +21,8 @@ AuthRequest AsaLikeRequest() {
                           .auth_methods = {"multiple-cert"}};
   request.title = "Login";
   request.message = "Please enter your username and password.";
-  request.inputs = {{"text", "username", "Username:", ""}, {"password", "password", "Password:", ""}};
+  request.inputs = {{"text", "username", "Username:", ""},
+                    {"password", "password", "Password:", ""}};
   request.group_select = GroupSelect{
       .options = {{"Employees", "Employees", true}, {"Contractors", "Contractors", false}}};
   return request;
@@ -100,7 +101,9 @@ TEST(ServerBuilderTest, ExactlyOneOptionSelected) {
 TEST(ServerBuilderTest, EscapesTextAndAttributes) {
   AuthRequest request;
   request.message = "a<b>&\"c'\nline2";
-  request.banner = "bad\x01" "ctl";
+  request.banner =
+      "bad\x01"
+      "ctl";
   request.form_action = "/x?a=1&b=\"2\"";
   request.inputs = {{"text", "username", "User <name>:", "v\"&"}};
   std::string xml = BuildAuthRequest(request);
@@ -123,8 +126,8 @@ AuthSuccess FullSuccess() {
   success.banner = "Authorised use only.";
   success.server_cert_hash = "D27A5A0A2A917D7B2F3D121DE97B741483F98F2D";
   success.base_package_uri = "/CACHE/stc/1";
-  success.profiles = {{"/CACHE/stc/profiles/employees.xml",
-                       "50A9BCCD6BAF75586A7E706C80E412219D29C57A"}};
+  success.profiles = {
+      {"/CACHE/stc/profiles/employees.xml", "50A9BCCD6BAF75586A7E706C80E412219D29C57A"}};
   success.core_files = {{.version = "4.10.05095",
                          .id = "VPNCore",
                          .os = "win:6.1.7601",

@@ -1,11 +1,11 @@
 #include "proto/auth/server_message.h"
 
+#include "proto/auth/wire.h"
+#include "unit/proto/auth/trace_bodies.h"
+
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include "unit/proto/auth/trace_bodies.h"
-#include "proto/auth/wire.h"
 
 namespace sekisho::proto::auth {
 namespace {
@@ -32,9 +32,8 @@ TEST(ServerMessageTest, OcservUsernameFormWithGroups) {
   EXPECT_EQ(form.fields[1].kind, FormField::kSelect);
   EXPECT_EQ(form.fields[1].name, "group_list");
   EXPECT_EQ(form.fields[1].label, "Group:");
-  EXPECT_THAT(form.fields[1].options,
-              ElementsAre(SelectOption{"engineering", "engineering", false},
-                          SelectOption{"sales", "sales", false}));
+  EXPECT_THAT(form.fields[1].options, ElementsAre(SelectOption{"engineering", "engineering", false},
+                                                  SelectOption{"sales", "sales", false}));
   EXPECT_EQ(form.fields[1].value, "engineering");  // no selected="true": the first
 }
 
@@ -78,9 +77,8 @@ TEST(ServerMessageTest, OcservSuccessWithProfile) {
   ASSERT_TRUE(msg.has_value());
   EXPECT_EQ(msg->type, ServerMessage::kComplete);
   EXPECT_EQ(msg->banner, "Doc banner");
-  EXPECT_THAT(msg->profiles,
-              ElementsAre(ProfileEntry{"/profiles//tmp/ocdoc/profile.xml",
-                                       "50A9BCCD6BAF75586A7E706C80E412219D29C57A"}));
+  EXPECT_THAT(msg->profiles, ElementsAre(ProfileEntry{"/profiles//tmp/ocdoc/profile.xml",
+                                                      "50A9BCCD6BAF75586A7E706C80E412219D29C57A"}));
   EXPECT_TRUE(msg->server_cert_hash.empty());
 }
 
@@ -243,8 +241,7 @@ TEST(ServerMessageTest, Rejects) {
                 .error()
                 .code,
             Errc::kMalformed);
-  EXPECT_EQ(ParseServerMessage("<config-auth>" + std::string(kMaxBodySize, ' ') +
-                               "</config-auth>")
+  EXPECT_EQ(ParseServerMessage("<config-auth>" + std::string(kMaxBodySize, ' ') + "</config-auth>")
                 .error()
                 .code,
             Errc::kTooLarge);

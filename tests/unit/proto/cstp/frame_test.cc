@@ -1,10 +1,10 @@
 #include "proto/cstp/frame.h"
 
+#include "base/encoding.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
-
-#include "base/encoding.h"
 
 namespace sekisho::proto::cstp {
 namespace {
@@ -54,7 +54,9 @@ TEST(CstpFrameTest, DisconnectReasonTextIsBounded) {
 }
 
 TEST(CstpFrameTest, ParsesDataFrame) {
-  const Bytes record = Hex("5354460100040000" "45000054");
+  const Bytes record =
+      Hex("5354460100040000"
+          "45000054");
   Result<Frame> f = ParseRecord(record);
   ASSERT_TRUE(f.has_value());
   EXPECT_EQ(f->type, PacketType::kData);
@@ -75,17 +77,17 @@ TEST(CstpFrameTest, RejectsMalformedRecords) {
   };
   const Case cases[] = {
       {"", Errc::kMalformed},
-      {"53544601000003", Errc::kMalformed},            // 7 bytes
-      {"5354460200000300", Errc::kMalformed},          // bad version byte of the magic
-      {"4854545000000300", Errc::kMalformed},          // "HTTP"
-      {"5354460100000301", Errc::kMalformed},          // byte 7 != 0
-      {"535446010001030000", Errc::kUnsupported},      // length ok, but see below
-      {"5354460100020000aa", Errc::kMalformed},        // length 2, 1 byte present
-      {"5354460100000000aa", Errc::kMalformed},        // length 0, 1 byte present
-      {"5354460100000200", Errc::kUnsupported},        // type 2 unused
-      {"5354460100000600", Errc::kUnsupported},        // type 6 unused
-      {"5354460100000a00", Errc::kUnsupported},        // type 10
-      {"5354460100000100", Errc::kUnsupported},        // type 1
+      {"53544601000003", Errc::kMalformed},        // 7 bytes
+      {"5354460200000300", Errc::kMalformed},      // bad version byte of the magic
+      {"4854545000000300", Errc::kMalformed},      // "HTTP"
+      {"5354460100000301", Errc::kMalformed},      // byte 7 != 0
+      {"535446010001030000", Errc::kUnsupported},  // length ok, but see below
+      {"5354460100020000aa", Errc::kMalformed},    // length 2, 1 byte present
+      {"5354460100000000aa", Errc::kMalformed},    // length 0, 1 byte present
+      {"5354460100000200", Errc::kUnsupported},    // type 2 unused
+      {"5354460100000600", Errc::kUnsupported},    // type 6 unused
+      {"5354460100000a00", Errc::kUnsupported},    // type 10
+      {"5354460100000100", Errc::kUnsupported},    // type 1
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.hex);

@@ -1,12 +1,12 @@
 #include "proto/dtls/client_hello.h"
 
+#include "base/encoding.h"
+#include "trace_data.h"
+
 #include <gtest/gtest.h>
 
 #include <optional>
 #include <string>
-
-#include "base/encoding.h"
-#include "trace_data.h"
 
 namespace sekisho::proto::dtls {
 namespace {
@@ -111,11 +111,31 @@ Bytes HelloWithAppIdExtension(std::uint8_t id_len, std::uint8_t sid_len) {
   body.push_back(static_cast<std::uint8_t>(ext.size()));
   body.insert(body.end(), ext.begin(), ext.end());
 
-  Bytes hs = {0x01, 0, static_cast<std::uint8_t>(body.size() >> 8),
-              static_cast<std::uint8_t>(body.size()), 0, 0, 0, 0, 0, 0,
-              static_cast<std::uint8_t>(body.size() >> 8), static_cast<std::uint8_t>(body.size())};
+  Bytes hs = {0x01,
+              0,
+              static_cast<std::uint8_t>(body.size() >> 8),
+              static_cast<std::uint8_t>(body.size()),
+              0,
+              0,
+              0,
+              0,
+              0,
+              0,
+              static_cast<std::uint8_t>(body.size() >> 8),
+              static_cast<std::uint8_t>(body.size())};
   hs.insert(hs.end(), body.begin(), body.end());
-  Bytes rec = {0x16, 0xfe, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, static_cast<std::uint8_t>(hs.size() >> 8),
+  Bytes rec = {0x16,
+               0xfe,
+               0xff,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               static_cast<std::uint8_t>(hs.size() >> 8),
                static_cast<std::uint8_t>(hs.size())};
   rec.insert(rec.end(), hs.begin(), hs.end());
   return rec;

@@ -25,7 +25,6 @@ constexpr const char* kDtls09ClientHello =
     "18a3ec1d000002002f0100000f00230000ff01000100001c00024000";
 
 // ocserv ChangeCipherSpec, 16 bytes.
-constexpr const char* kDtls09ChangeCipherSpec =
-    "14010000000000000000010003010001";
+constexpr const char* kDtls09ChangeCipherSpec = "14010000000000000000010003010001";
 
 }  // namespace sekisho::proto::dtls::testdata

@@ -18,9 +18,7 @@ TEST(CookiesTest, ParseCookieHeader) {
 
 TEST(CookiesTest, FindCookieAcrossHeaders) {
   HttpRequest req;
-  req.headers = {{"Cookie", "webvpncontext=ctx; other=1"},
-                 {"Host", "x"},
-                 {"cookie", "webvpn=tok"}};
+  req.headers = {{"Cookie", "webvpncontext=ctx; other=1"}, {"Host", "x"}, {"cookie", "webvpn=tok"}};
   EXPECT_EQ(FindCookie(req, "webvpn"), "tok");
   EXPECT_EQ(FindCookie(req, "webvpncontext"), "ctx");
   EXPECT_EQ(FindCookie(req, "WEBVPN"), std::nullopt);
@@ -29,23 +27,25 @@ TEST(CookiesTest, FindCookieAcrossHeaders) {
 
 // ocserv 1.1.6 Set-Cookie lines (ANYCONNECT.md §2.3, full trace).
 TEST(CookiesTest, ParseOcservSetCookies) {
-  Result<SetCookie> c =
-      ParseSetCookie("webvpncontext=AI3LrTMs0BfPINRCOwubSwmnGp20k3/yWWU13Tzybnc=; Max-Age=300; "
-                     "Secure; HttpOnly");
+  Result<SetCookie> c = ParseSetCookie(
+      "webvpncontext=AI3LrTMs0BfPINRCOwubSwmnGp20k3/yWWU13Tzybnc=; Max-Age=300; "
+      "Secure; HttpOnly");
   ASSERT_TRUE(c.has_value());
   EXPECT_EQ(c->name, "webvpncontext");
   EXPECT_EQ(c->value, "AI3LrTMs0BfPINRCOwubSwmnGp20k3/yWWU13Tzybnc=");
   EXPECT_FALSE(c->expired);
   EXPECT_EQ(c->max_age, 300);
 
-  c = ParseSetCookie("webvpncontext=; expires=Thu, 01 Jan 1970 22:00:00 GMT; path=/; Secure; "
-                     "HttpOnly");
+  c = ParseSetCookie(
+      "webvpncontext=; expires=Thu, 01 Jan 1970 22:00:00 GMT; path=/; Secure; "
+      "HttpOnly");
   ASSERT_TRUE(c.has_value());
   EXPECT_EQ(c->name, "webvpncontext");
   EXPECT_TRUE(c->expired);
 
-  c = ParseSetCookie("webvpnc=bu:/&p:t&iu:1/&sh:6B735C839F0F132AF1D7B2EEF963A9DF1D025ECD; path=/; "
-                     "Secure; HttpOnly");
+  c = ParseSetCookie(
+      "webvpnc=bu:/&p:t&iu:1/&sh:6B735C839F0F132AF1D7B2EEF963A9DF1D025ECD; path=/; "
+      "Secure; HttpOnly");
   ASSERT_TRUE(c.has_value());
   EXPECT_EQ(c->value, "bu:/&p:t&iu:1/&sh:6B735C839F0F132AF1D7B2EEF963A9DF1D025ECD");
   EXPECT_FALSE(c->expired);

@@ -1,10 +1,10 @@
 #include "proto/http/response_reader.h"
 
+#include "trace_data.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
-
-#include "trace_data.h"
 
 namespace sekisho::proto::http {
 namespace {
@@ -66,8 +66,7 @@ TEST(ResponseReaderTest, ConnectResponseLeavesFirstFrame) {
 }
 
 TEST(ResponseReaderTest, ConnectErrorHasBody) {
-  const std::string wire =
-      "HTTP/1.1 401 Unauthorized\r\nContent-Length: 5\r\n\r\nnope!";
+  const std::string wire = "HTTP/1.1 401 Unauthorized\r\nContent-Length: 5\r\n\r\nnope!";
   ResponseReader reader;
   reader.ExpectConnectResponse();
   Result<std::size_t> n = reader.Feed(AsBytes(wire));
@@ -175,7 +174,8 @@ TEST(ResponseReaderTest, EofErrors) {
 }
 
 TEST(ResponseReaderTest, NoContentAndNotModified) {
-  for (const char* wire : {"HTTP/1.1 204 No Content\r\n\r\n", "HTTP/1.1 304 Not Modified\r\n\r\n"}) {
+  for (const char* wire :
+       {"HTTP/1.1 204 No Content\r\n\r\n", "HTTP/1.1 304 Not Modified\r\n\r\n"}) {
     ResponseReader reader;
     ASSERT_TRUE(reader.Feed(AsBytes(wire)).has_value());
     EXPECT_TRUE(reader.done());

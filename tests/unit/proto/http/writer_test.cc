@@ -1,10 +1,10 @@
 #include "proto/http/writer.h"
 
-#include <gtest/gtest.h>
-
 #include "proto/http/request_reader.h"
 #include "proto/http/response_reader.h"
 #include "trace_data.h"
+
+#include <gtest/gtest.h>
 
 namespace sekisho::proto::http {
 namespace {
@@ -36,10 +36,12 @@ TEST(WriterTest, ExistingContentLengthIsCorrectedInPlace) {
   req.method = "GET";
   req.target = "/";
   req.headers = {{"Content-Type", "text/plain"}, {"content-length", "999"}, {"X-Pad", "00"}};
-  EXPECT_EQ(SerializeRequest(req), "GET / HTTP/1.1\r\nContent-Type: text/plain\r\nX-Pad: 00\r\n\r\n");
-  req.body = "ab";
   EXPECT_EQ(SerializeRequest(req),
-            "GET / HTTP/1.1\r\nContent-Type: text/plain\r\ncontent-length: 2\r\nX-Pad: 00\r\n\r\nab");
+            "GET / HTTP/1.1\r\nContent-Type: text/plain\r\nX-Pad: 00\r\n\r\n");
+  req.body = "ab";
+  EXPECT_EQ(
+      SerializeRequest(req),
+      "GET / HTTP/1.1\r\nContent-Type: text/plain\r\ncontent-length: 2\r\nX-Pad: 00\r\n\r\nab");
 }
 
 TEST(WriterTest, ResponseWithBody) {
@@ -80,7 +82,7 @@ TEST(WriterTest, NoHeaderInjection) {
   HttpRequest req;
   req.method = "GET";
   req.target = "/a b\r\nX: y";
-  EXPECT_EQ(SerializeRequest(req), "GET /a%20b%20%20X:%20y HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(SerializeRequest(req), "GET /a%20b%0D%0AX:%20y HTTP/1.1\r\n\r\n");
 }
 
 }  // namespace

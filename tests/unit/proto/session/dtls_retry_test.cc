@@ -1,8 +1,8 @@
 #include "proto/session/dtls_retry.h"
 
-#include <gtest/gtest.h>
-
 #include "testutil/fakes.h"
+
+#include <gtest/gtest.h>
 
 namespace sekisho::proto::session {
 namespace {
@@ -40,8 +40,7 @@ TEST_F(DtlsRetryTest, CiscoScheduleThenGiveUpThenRetry) {
   s.Start(t0_);
   EXPECT_EQ(s.Poll(t0_ + std::chrono::milliseconds(999)), Step::kWait);
   auto retransmits = RunUntilGiveUp(s);
-  EXPECT_EQ(retransmits,
-            (std::vector<Instant>{At(1), At(3), At(7), At(15), At(31)}));
+  EXPECT_EQ(retransmits, (std::vector<Instant>{At(1), At(3), At(7), At(15), At(31)}));
   EXPECT_EQ(s.retries_done(), 5);
   EXPECT_EQ(clock_.Now(), At(47));  // one more 16 s wait after the 5th retry
   EXPECT_TRUE(s.gave_up());

@@ -1,8 +1,8 @@
 #include "proto/session/liveness.h"
 
-#include <gtest/gtest.h>
-
 #include "testutil/fakes.h"
+
+#include <gtest/gtest.h>
 
 namespace sekisho::proto::session {
 namespace {

@@ -1,10 +1,10 @@
 #include "proto/tunnel/connect_request.h"
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include "base/encoding.h"
 #include "base/strings.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 namespace sekisho::proto::tunnel {
 namespace {
@@ -155,8 +155,7 @@ TEST(ConnectRequestTest, BuildPlacesPreviousAddressesLikeOpenconnect) {
   }
   EXPECT_THAT(names, ElementsAre("Host=gw", "Cookie=webvpn=c", "X-CSTP-Version=1",
                                  "X-CSTP-Hostname=vm", "X-CSTP-MTU=1390",
-                                 "X-CSTP-Address-Type=IPv6,IPv4",
-                                 "X-CSTP-Address=198.18.10.190",
+                                 "X-CSTP-Address-Type=IPv6,IPv4", "X-CSTP-Address=198.18.10.190",
                                  "X-CSTP-Full-IPv6-Capability=true", "X-CSTP-Address=fd00::5"));
 }
 

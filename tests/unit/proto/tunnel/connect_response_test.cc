@@ -59,7 +59,8 @@ X-DTLS-Keepalive: 32400
 )";
 
 // traces/ref-oc901-ocserv116-psk.log lines 169-204 (the DTLS-specific tail).
-constexpr std::string_view kOcservPskTail = R"(X-DTLS-App-ID: 4d09e16119b4b87765866be7ad17d249cbb6207ff6b32ffac614ddf2902c99ae
+constexpr std::string_view kOcservPskTail =
+    R"(X-DTLS-App-ID: 4d09e16119b4b87765866be7ad17d249cbb6207ff6b32ffac614ddf2902c99ae
 X-DTLS-CipherSuite: PSK-NEGOTIATE
 X-CSTP-Base-MTU: 1500
 X-CSTP-MTU: 1434
@@ -69,7 +70,8 @@ X-CSTP-Content-Encoding: oc-lz4
 )";
 
 // traces/ref-oc901-ocserv116-dtls09.log lines 197-204.
-constexpr std::string_view kOcservDtls09Tail = R"(X-DTLS-Session-ID: 9ee5488b6bbf0a0bac9f0cda5ee16ba7858ae0046c4de89e5971d2236754bef8
+constexpr std::string_view kOcservDtls09Tail =
+    R"(X-DTLS-Session-ID: 9ee5488b6bbf0a0bac9f0cda5ee16ba7858ae0046c4de89e5971d2236754bef8
 X-DTLS-CipherSuite: AES128-SHA
 X-DTLS-MTU: 1406
 X-CSTP-Base-MTU: 1500
@@ -80,7 +82,8 @@ X-CSTP-Content-Encoding: oc-lz4
 )";
 
 // traces/ref-oc901-ocserv116-dtls12-profile.log lines 219-226.
-constexpr std::string_view kOcservDtls12Tail = R"(X-DTLS-Session-ID: e7aa4f115ea1355dc9580d716178605a6abde7c9c601ed4f91f5ece2a96a3cbc
+constexpr std::string_view kOcservDtls12Tail =
+    R"(X-DTLS-Session-ID: e7aa4f115ea1355dc9580d716178605a6abde7c9c601ed4f91f5ece2a96a3cbc
 X-DTLS12-CipherSuite: AES256-GCM-SHA384
 X-DTLS-MTU: 1434
 X-CSTP-Base-MTU: 1500
@@ -226,9 +229,9 @@ TEST(ConnectResponseTest, OcservPsk) {
   for (const auto& h : r->extra) {
     extra.push_back(h.name);
   }
-  EXPECT_THAT(extra, ElementsAre("X-CSTP-Client-Bypass-Protocol",
-                                 "X-CSTP-Smartcard-Removal-Disconnect", "X-CSTP-Keep",
-                                 "X-CSTP-TCP-Keepalive", "X-CSTP-License"));
+  EXPECT_THAT(extra,
+              ElementsAre("X-CSTP-Client-Bypass-Protocol", "X-CSTP-Smartcard-Removal-Disconnect",
+                          "X-CSTP-Keep", "X-CSTP-TCP-Keepalive", "X-CSTP-License"));
   ExpectRoundTrip(*r);
 }
 
@@ -352,13 +355,14 @@ TEST(ConnectResponseTest, BadSessionIdFailsWholeConnect) {
 }
 
 TEST(ConnectResponseTest, UnknownContentEncodingFails) {
-  EXPECT_FALSE(ParseConnectResponse(HeadersFromText(
-                   "X-CSTP-Address: 10.0.0.1\nX-CSTP-MTU: 1400\nX-CSTP-Content-Encoding: gzip\n"))
-                   .has_value());
   EXPECT_FALSE(
-      ParseConnectResponse(HeadersFromText("X-CSTP-Address: 10.0.0.1\nX-CSTP-MTU: 1400\n"
-                                           "X-DTLS-Content-Encoding: deflate\n"))
+      ParseConnectResponse(
+          HeadersFromText(
+              "X-CSTP-Address: 10.0.0.1\nX-CSTP-MTU: 1400\nX-CSTP-Content-Encoding: gzip\n"))
           .has_value());
+  EXPECT_FALSE(ParseConnectResponse(HeadersFromText("X-CSTP-Address: 10.0.0.1\nX-CSTP-MTU: 1400\n"
+                                                    "X-DTLS-Content-Encoding: deflate\n"))
+                   .has_value());
   EXPECT_TRUE(ParseConnectResponse(HeadersFromText("X-CSTP-Address: 10.0.0.1\nX-CSTP-MTU: 1400\n"
                                                    "X-CSTP-Content-Encoding: deflate\n"))
                   .has_value());
@@ -417,9 +421,10 @@ X-CSTP-Netmask: fd00:1::/64
 
 TEST(ConnectResponseTest, AppIdLimits) {
   auto with_app_id = [](const std::string& id) {
-    return ParseConnectResponse(HeadersFromText("X-CSTP-MTU: 1400\nX-CSTP-Address: 10.0.0.1\n"
-                                                "X-DTLS-Port: 443\nX-DTLS-App-ID: " +
-                                                id + "\n"));
+    return ParseConnectResponse(
+        HeadersFromText("X-CSTP-MTU: 1400\nX-CSTP-Address: 10.0.0.1\n"
+                        "X-DTLS-Port: 443\nX-DTLS-App-ID: " +
+                        id + "\n"));
   };
   EXPECT_TRUE(with_app_id("ab").has_value());
   EXPECT_TRUE(with_app_id(std::string(64, 'a')).has_value());

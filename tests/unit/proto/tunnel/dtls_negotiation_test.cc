@@ -1,8 +1,8 @@
 #include "proto/tunnel/dtls_negotiation.h"
 
-#include <gtest/gtest.h>
-
 #include "base/strings.h"
+
+#include <gtest/gtest.h>
 
 namespace sekisho::proto::tunnel {
 namespace {

@@ -20,18 +20,18 @@ TEST(MtuTest, OcservNumbersOn1500Link) {
                                 TlsOverhead::Tls12Gcm());
   EXPECT_EQ(cbc.dtls_mtu, 1406u);
 
-  auto psk = ComputeGatewayMtus(1500, 1500, 1390, false, Legacy("PSK-NEGOTIATE"),
-                                TlsOverhead::Tls13());
+  auto psk =
+      ComputeGatewayMtus(1500, 1500, 1390, false, Legacy("PSK-NEGOTIATE"), TlsOverhead::Tls13());
   EXPECT_EQ(psk.dtls_mtu, 1434u);
   EXPECT_EQ(psk.cstp_mtu, 1430u);  // TLS 1.3: 5 + 1 + 16
 }
 
 TEST(MtuTest, OtherSuitesAndIpv6) {
-  auto chacha = ComputeGatewayMtus(1500, std::nullopt, std::nullopt, false,
-                                   *ChooseDtlsSuite(*ParseConnectRequest(
-                                                        {{"X-DTLS-CipherSuite", "PSK-NEGOTIATE"}}),
-                                                    {}, "CHACHA20-POLY1305"),
-                                   TlsOverhead::Tls12Chacha());
+  auto chacha = ComputeGatewayMtus(
+      1500, std::nullopt, std::nullopt, false,
+      *ChooseDtlsSuite(*ParseConnectRequest({{"X-DTLS-CipherSuite", "PSK-NEGOTIATE"}}), {},
+                       "CHACHA20-POLY1305"),
+      TlsOverhead::Tls12Chacha());
   EXPECT_EQ(chacha.dtls_mtu, 1442u);
   EXPECT_EQ(chacha.cstp_mtu, 1500u - 20 - 20 - 21 - 8);
   auto des = ComputeGatewayMtus(1500, 1500, std::nullopt, false, Legacy("DES-CBC3-SHA"),
@@ -44,8 +44,8 @@ TEST(MtuTest, OtherSuitesAndIpv6) {
 }
 
 TEST(MtuTest, NoDtls) {
-  auto plan = ComputeGatewayMtus(1500, 1500, std::nullopt, false, std::nullopt,
-                                 TlsOverhead::Tls12Gcm());
+  auto plan =
+      ComputeGatewayMtus(1500, 1500, std::nullopt, false, std::nullopt, TlsOverhead::Tls12Gcm());
   EXPECT_EQ(plan.dtls_mtu, 0u);
   EXPECT_EQ(plan.cstp_mtu, 1423u);
 }
@@ -60,10 +60,10 @@ TEST(MtuTest, LinkIsMinOfConfiguredAndClient) {
                                 TlsOverhead::Tls12Gcm());
   EXPECT_EQ(old.base_mtu, 1410u);
   // Bogus tiny client values are ignored.
-  EXPECT_EQ(ComputeGatewayMtus(1500, 100, std::nullopt, false, std::nullopt,
-                               TlsOverhead::Tls12Gcm())
-                .base_mtu,
-            1500u);
+  EXPECT_EQ(
+      ComputeGatewayMtus(1500, 100, std::nullopt, false, std::nullopt, TlsOverhead::Tls12Gcm())
+          .base_mtu,
+      1500u);
 }
 
 TEST(MtuTest, FloorsAndIpv6Flag) {

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The main job: a sekishod gateway on generated defaults (throw-away CA and certificate, a demo
+# user) and a client connected through it, inside two network namespaces this script creates
+# (198.18.0.0/15, nothing in the host's namespace is touched). Shows each phase of the
+# connection flow, pings and a short iperf3 run through the tunnel, the gateway's view via
+# sekishoctl, then logs off and cleans up.
+#
+# The client is Debian's openconnect until the sekisho client lands (issue 3).
+# Usage: tools/demo.sh [--keep SECONDS]   keep the tunnel up that long before logging off
+set -euo pipefail
+cd "$(dirname "$0")/.."
+keep=0
+[ "${1:-}" = "--keep" ] && keep=${2:-60}
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+step "Installing dependencies and building (tools/install_deps.sh, CMake + Ninja)"
+tools/install_deps.sh
+cmake -S . -B build/debug -G Ninja -DCMAKE_BUILD_TYPE=Debug >/dev/null
+ninja -C build/debug sekishod sekishoctl
+
+export SEKISHO_SOURCE_DIR=$PWD SEKISHO_BUILD_DIR=$PWD/build/debug
+. tests/interop/lib.sh
+. tests/interop/gateway_common.sh
+interop_require_root
+
+step "Creating two namespaces: gateway $SK_NS_GW ($SK_GW_IP) and client $SK_NS_CL ($SK_CL_IP)"
+interop_setup_two_hosts
+GW_DIR=$(interop_tmpdir)
+step "Generating defaults: CA + server certificate, password file (ocpasswd), sekishod.toml"
+gw_setup "$GW_DIR"
+echo "demo users: alice/alicepw (group engineering), bob/bobpw (group sales)"
+ip netns exec "$SK_NS_GW" "$SEKISHOD" --check-config --config "$GW_DIR/sekishod.toml" | sed 's/^/  /'
+
+step "Starting sekishod"
+gw_start "$GW_DIR"
+grep -E 'listening on|pin the certificate' "$GW_LOG" | sed 's/^/  /'
+
+step "Connecting: TLS -> group selection -> authentication -> downloader -> CONNECT"
+oc_connect demo $'alicepw\n' --user alice --passwd-on-stdin --non-inter --no-dtls -v
+for i in $(seq 1 150); do
+  ip -n "$SK_NS_CL" -4 addr show dev oc-demo 2>/dev/null | grep -q inet && break
+  interop_pid_running "$OC_PID" || interop_fail "the client exited"
+  sleep 0.1
+done
+grep -E 'Connected to HTTPS|POST https|Got HTTP response|CONNECT|Got CONNECT|Configured as|Banner|Session|authgroup|XML POST' \
+  "$OC_LOG" | sed 's/^/  client: /' | head -30
+grep -E 'TLS established|logged in|tunnel up' "$GW_LOG" | sed 's/^.*\] /  gateway: /'
+
+step "Traffic through the tunnel"
+ip netns exec "$SK_NS_CL" ping -c 3 -i 0.3 198.18.101.1
+interop_bg "$SK_NS_GW" "$GW_DIR/iperf3-server.log" iperf3 -s -B 198.18.101.1 -1
+interop_wait_port "$SK_NS_GW" 5201 5
+ip netns exec "$SK_NS_CL" timeout 20 iperf3 -c 198.18.101.1 -t 3 -f m | tail -4
+
+step "The gateway's view (sekishoctl)"
+gw_ctl show status
+gw_ctl show sessions
+
+if [ "$keep" -gt 0 ]; then
+  step "Keeping the tunnel up for $keep s (try: ip netns exec $SK_NS_CL ping 198.18.101.1)"
+  sleep "$keep"
+fi
+
+step "Logging off (SIGINT: the client sends DISCONNECT) and cleaning up"
+oc_stop "$OC_PID"
+sleep 0.3
+grep -E 'logged off|tunnel closed' "$GW_LOG" | sed 's/^.*\] /  gateway: /'
+echo
+echo "demo finished: namespaces, processes and temporary files are removed on exit"

@@ -2,12 +2,12 @@
 // The LogSink the apps install: spdlog to stderr with time, level, component and session
 // prefix. Secrets never arrive here formatted (base/redacted.h), so nothing is filtered.
 
+#include "base/log.h"
+#include "base/result.h"
+
 #include <memory>
 #include <optional>
 #include <string_view>
-
-#include "base/log.h"
-#include "base/result.h"
 
 namespace sekisho::app {
 

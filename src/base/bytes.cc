@@ -25,8 +25,8 @@ bool ByteReader::ReadU24(std::uint32_t& out) {
   if (remaining() < 3) {
     return false;
   }
-  out = (std::uint32_t{data_[pos_]} << 16) | (std::uint32_t{data_[pos_ + 1]} << 8) |
-        data_[pos_ + 2];
+  out =
+      (std::uint32_t{data_[pos_]} << 16) | (std::uint32_t{data_[pos_ + 1]} << 8) | data_[pos_ + 2];
   pos_ += 3;
   return true;
 }

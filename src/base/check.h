@@ -12,11 +12,11 @@ void BugReached(const char* msg, const char* file, int line);
 std::uint64_t BugCount();
 }  // namespace sekisho::internal
 
-#define SEKISHO_CHECK(cond)                                            \
-  do {                                                                 \
-    if (!(cond)) {                                                     \
-      ::sekisho::internal::CheckFailed(#cond, __FILE__, __LINE__);     \
-    }                                                                  \
+#define SEKISHO_CHECK(cond)                                        \
+  do {                                                             \
+    if (!(cond)) {                                                 \
+      ::sekisho::internal::CheckFailed(#cond, __FILE__, __LINE__); \
+    }                                                              \
   } while (false)
 
 #ifdef NDEBUG

@@ -61,8 +61,8 @@ std::string Base64Encode(ByteSpan data) {
   out.reserve((data.size() + 2) / 3 * 4);
   std::size_t i = 0;
   for (; i + 3 <= data.size(); i += 3) {
-    std::uint32_t v = (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8) |
-                      data[i + 2];
+    std::uint32_t v =
+        (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8) | data[i + 2];
     out.push_back(kBase64Alphabet[(v >> 18) & 63]);
     out.push_back(kBase64Alphabet[(v >> 12) & 63]);
     out.push_back(kBase64Alphabet[(v >> 6) & 63]);

@@ -2,11 +2,11 @@
 // Text encodings used on the wire: hex (X-DTLS-* ids, SHA-1 in manifests), base64 (cookies,
 // pins), percent-encoding (banners, form bodies, URLs).
 
+#include "base/bytes.h"
+
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include "base/bytes.h"
 
 namespace sekisho {
 

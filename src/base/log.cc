@@ -25,8 +25,8 @@ class StderrSink final : public LogSink {
     } else {
       std::fprintf(stderr, "[%s] %.*s: %.*s: %.*s\n", LogLevelName(level).data(),
                    static_cast<int>(component.size()), component.data(),
-                   static_cast<int>(prefix.size()), prefix.data(),
-                   static_cast<int>(message.size()), message.data());
+                   static_cast<int>(prefix.size()), prefix.data(), static_cast<int>(message.size()),
+                   message.data());
     }
   }
 

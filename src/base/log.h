@@ -39,7 +39,9 @@ class Logger {
       : sink_(&sink), component_(std::move(component)), prefix_(std::move(prefix)) {}
 
   // A logger for the same sink and component with another session prefix.
-  Logger WithPrefix(std::string prefix) const { return Logger(*sink_, component_, std::move(prefix)); }
+  Logger WithPrefix(std::string prefix) const {
+    return Logger(*sink_, component_, std::move(prefix));
+  }
   Logger WithComponent(std::string component) const {
     return Logger(*sink_, std::move(component), prefix_);
   }

@@ -4,13 +4,13 @@
 // two values apart in logs, useless for guessing). Getting the value out takes an explicit
 // reveal(), which is easy to grep for in review.
 
+#include "base/bytes.h"
+
 #include <fmt/format.h>
 
 #include <cstdint>
 #include <string>
 #include <utility>
-
-#include "base/bytes.h"
 
 namespace sekisho {
 

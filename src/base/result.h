@@ -9,12 +9,12 @@
 //
 // Errors carry an Errc and a short context string. The context must never contain secrets.
 
+#include "base/errc.h"
+
 #include <string>
 #include <type_traits>
 #include <utility>
 #include <variant>
-
-#include "base/errc.h"
 
 namespace sekisho {
 
@@ -49,14 +49,14 @@ class [[nodiscard]] Result {
   using value_type = T;
 
   Result() requires std::is_default_constructible_v<T> : storage_(std::in_place_index<0>) {}
-  Result(const T& value) : storage_(std::in_place_index<0>, value) {}  // NOLINT
+  Result(const T& value) : storage_(std::in_place_index<0>, value) {}        // NOLINT
   Result(T&& value) : storage_(std::in_place_index<0>, std::move(value)) {}  // NOLINT
   template <class U>
-    requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, T> &&
-             !std::is_same_v<std::decay_t<U>, Result> &&
-             !std::is_same_v<std::decay_t<U>, Unexpected<Error>>)
-  Result(U&& value) : storage_(std::in_place_index<0>, T(std::forward<U>(value))) {}  // NOLINT
-  Result(Unexpected<Error> error)  // NOLINT
+  requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, T> &&
+           !std::is_same_v<std::decay_t<U>, Result> &&
+           !std::is_same_v<std::decay_t<U>, Unexpected<Error>>) Result(U&& value)
+      : storage_(std::in_place_index<0>, T(std::forward<U>(value))) {}  // NOLINT
+  Result(Unexpected<Error> error)                                       // NOLINT
       : storage_(std::in_place_index<1>, std::move(error).error()) {}
 
   bool has_value() const { return storage_.index() == 0; }
@@ -107,12 +107,12 @@ inline Result<void> Ok() { return {}; }
 #define SEKISHO_CONCAT(a, b) SEKISHO_CONCAT_INNER(a, b)
 
 // Returns the error of `expr` (a Result) from the enclosing function.
-#define SEKISHO_TRY(expr)                                             \
-  do {                                                                \
-    auto&& sekisho_try_result = (expr);                               \
-    if (!sekisho_try_result.has_value()) {                            \
-      return ::sekisho::Fail(sekisho_try_result.error());             \
-    }                                                                 \
+#define SEKISHO_TRY(expr)                                 \
+  do {                                                    \
+    auto&& sekisho_try_result = (expr);                   \
+    if (!sekisho_try_result.has_value()) {                \
+      return ::sekisho::Fail(sekisho_try_result.error()); \
+    }                                                     \
   } while (false)
 
 // `SEKISHO_ASSIGN_OR_RETURN(auto x, Parse(...));` declares x or returns the error.

@@ -1,10 +1,9 @@
-#include <sys/random.h>
+#include "base/check.h"
+#include "base/rng.h"
 
 #include <cerrno>
 #include <cstdlib>
-
-#include "base/check.h"
-#include "base/rng.h"
+#include <sys/random.h>
 
 namespace sekisho {
 namespace {

@@ -6,8 +6,8 @@ namespace {
 class SteadyClockImpl final : public Clock {
  public:
   Instant Now() const override {
-    auto ns = std::chrono::duration_cast<Duration>(
-        std::chrono::steady_clock::now().time_since_epoch());
+    auto ns =
+        std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now().time_since_epoch());
     return Instant::FromNanos(ns.count());
   }
 };

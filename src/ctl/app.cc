@@ -1,13 +1,14 @@
 #include "ctl/app.h"
 
+#include "ctl/client.h"
+#include "ctl/format.h"
+
 #include <CLI/CLI.hpp>
+
 #include <cstdint>
 #include <string>
 #include <type_traits>
 #include <variant>
-
-#include "ctl/client.h"
-#include "ctl/format.h"
 
 namespace sekisho::ctl {
 namespace {

@@ -10,8 +10,8 @@
 namespace sekisho::ctl {
 
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitError = 1;       // error answer, session not found, bad usage
-inline constexpr int kExitNoConnect = 2;   // the control socket could not be reached
+inline constexpr int kExitError = 1;      // error answer, session not found, bad usage
+inline constexpr int kExitNoConnect = 2;  // the control socket could not be reached
 
 inline constexpr const char* kDefaultSocket = "/run/sekishod.sock";
 

@@ -1,16 +1,15 @@
 #include "ctl/client.h"
 
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <sys/un.h>
-#include <unistd.h>
+#include "proto/ctl/codec.h"
 
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <utility>
-
-#include "proto/ctl/codec.h"
 
 namespace sekisho::ctl {
 

@@ -2,11 +2,11 @@
 // CtlClient: the sekishoctl end of the admin socket (docs/protocol/ctl.md). Blocking, one
 // request at a time, with a timeout on every send and receive. Not thread-safe.
 
-#include <string>
-
 #include "base/result.h"
 #include "base/time.h"
 #include "proto/ctl/messages.h"
+
+#include <string>
 
 namespace sekisho::ctl {
 

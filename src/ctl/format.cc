@@ -11,21 +11,11 @@ std::string JsonString(std::string_view s) {
   for (char ch : s) {
     auto c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
       default:
         if (c < 0x20 || c == 0x7F) {
           std::array<char, 8> buf{};
@@ -65,8 +55,7 @@ std::string HumanDuration(std::uint64_t s) {
     std::snprintf(buf.data(), buf.size(), "%llum%02llus", static_cast<unsigned long long>(s / 60),
                   static_cast<unsigned long long>(s % 60));
   } else if (s < 86400) {
-    std::snprintf(buf.data(), buf.size(), "%lluh%02llum",
-                  static_cast<unsigned long long>(s / 3600),
+    std::snprintf(buf.data(), buf.size(), "%lluh%02llum", static_cast<unsigned long long>(s / 3600),
                   static_cast<unsigned long long>(s % 3600 / 60));
   } else {
     std::snprintf(buf.data(), buf.size(), "%llud%02lluh",

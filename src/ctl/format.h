@@ -3,12 +3,12 @@
 // JSON output is one object per invocation, keys in snake_case, byte counters as integers, so
 // scripts can pipe it to jq.
 
+#include "proto/ctl/messages.h"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "proto/ctl/messages.h"
 
 namespace sekisho::ctl {
 

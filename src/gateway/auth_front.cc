@@ -1,11 +1,11 @@
 #include "gateway/auth_front.h"
 
-#include <utility>
-
 #include "base/encoding.h"
 #include "base/strings.h"
 #include "proto/auth/server_builder.h"
 #include "proto/http/cookies.h"
+
+#include <utility>
 
 namespace sekisho::gateway {
 namespace {
@@ -22,9 +22,8 @@ http::HttpResponse XmlResponse(std::string body) {
   http::HttpResponse response;
   response.status = 200;
   response.reason = "OK";
-  response.headers = {{"Connection", "Keep-Alive"},
-                      {"Content-Type", "text/xml"},
-                      {"X-Transcend-Version", "1"}};
+  response.headers = {
+      {"Connection", "Keep-Alive"}, {"Content-Type", "text/xml"}, {"X-Transcend-Version", "1"}};
   response.body = std::move(body);
   return response;
 }
@@ -202,12 +201,10 @@ std::optional<FrontReply> AuthFront::TryCertificateLogin(LoginState& state,
               state.group->name);
     return std::nullopt;
   }
-  Session& session =
-      registry_.CreateSession(*user, state.group->name, context.peer_ip, "certificate",
-                              context.now);
-  log_.Info("{}: user {} logged in to group {} by certificate '{}' (session {})",
-            context.peer_ip, *user, state.group->name, context.client_cert->subject_dn,
-            session.id);
+  Session& session = registry_.CreateSession(*user, state.group->name, context.peer_ip,
+                                             "certificate", context.now);
+  log_.Info("{}: user {} logged in to group {} by certificate '{}' (session {})", context.peer_ip,
+            *user, state.group->name, context.client_cert->subject_dn, session.id);
   return LoginSuccess(session, state);
 }
 
@@ -233,10 +230,10 @@ FrontReply AuthFront::HandleCredentials(const auth::ClientMessage& message, Logi
     if (auto reply = TryCertificateLogin(state, context)) {
       return std::move(*reply);
     }
-    return LoginForm(state,
-                     user.empty() ? "Please enter your username and password."
-                                  : "Please enter your password.",
-                     context.now);
+    return LoginForm(
+        state,
+        user.empty() ? "Please enter your username and password." : "Please enter your password.",
+        context.now);
   }
 
   if (!throttle_.IsAllowed(context.peer_ip, context.now)) {
@@ -254,8 +251,8 @@ FrontReply AuthFront::HandleCredentials(const auth::ClientMessage& message, Logi
                 std::chrono::duration_cast<seconds>(*blocked).count());
     }
     ++login->failures;
-    log_.Info("{}: login failed for user {} in group {} (attempt {} of {})", context.peer_ip,
-              user, state.group->name, login->failures, config_.auth.max_login_attempts);
+    log_.Info("{}: login failed for user {} in group {} (attempt {} of {})", context.peer_ip, user,
+              state.group->name, login->failures, config_.auth.max_login_attempts);
     if (login->failures >= static_cast<int>(config_.auth.max_login_attempts)) {
       registry_.DropLoginContext(state.context_cookie);
       return Refuse("Authentication failed", context);
@@ -295,8 +292,7 @@ FrontReply AuthFront::LoginForm(const LoginState& state, std::string_view error,
     select.label = "GROUP:";
     for (const GroupConfig& candidate : config_.groups) {
       // Exactly one option is selected: the group in force (§3.4 gateway rules).
-      select.options.push_back(
-          {candidate.name, DisplayName(candidate), &candidate == state.group});
+      select.options.push_back({candidate.name, DisplayName(candidate), &candidate == state.group});
     }
     form.group_select = std::move(select);
   }
@@ -357,8 +353,7 @@ FrontReply AuthFront::HandleLogout(const auth::ClientMessage& message,
     token = http::FindCookie(request, kSessionCookie).value_or("");
   }
   if (Session* session = registry_.FindByCookie(token, context.now)) {
-    log_.Info("{}: user {} logged out (session {})", context.peer_ip, session->user,
-              session->id);
+    log_.Info("{}: user {} logged out (session {})", context.peer_ip, session->user, session->id);
     registry_.EndSession(session->id, "logout");
   }
   // Never fail a client for logging out (§3.13).
@@ -398,8 +393,7 @@ FrontReply AuthFront::HandleDownload(const http::HttpRequest& request,
                                      const RequestContext& context) {
   auto cookie = http::FindCookie(request, kSessionCookie);
   if (!cookie) {
-    return {PlainResponse(503, "Service Unavailable", "text/plain", "no session cookie\n"),
-            false};
+    return {PlainResponse(503, "Service Unavailable", "text/plain", "no session cookie\n"), false};
   }
   Session* session = registry_.FindByCookie(*cookie, context.now);
   if (session == nullptr) {
@@ -420,15 +414,16 @@ FrontReply AuthFront::HandleDownload(const http::HttpRequest& request,
     return {PlainResponse(200, "OK", "text/plain", "0,0,0000\n"), false};
   }
   if (path.ends_with("/VPNManifest.xml")) {
-    return {PlainResponse(200, "OK", "text/xml",
-                          "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<vpn rev=\"1.0\">\n</vpn>\n"),
-            false};
+    return {
+        PlainResponse(200, "OK", "text/xml",
+                      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<vpn rev=\"1.0\">\n</vpn>\n"),
+        false};
   }
   if (path.ends_with("/binaries/vpndownloader.sh")) {
     return {PlainResponse(200, "OK", "application/x-shellscript", "#!/bin/sh\nexit 0\n"), false};
   }
-  for (std::string_view os : {"/Linux", "/Linux_64", "/Windows", "/Windows_ARM64",
-                              "/Darwin_i386", "/index.html"}) {
+  for (std::string_view os :
+       {"/Linux", "/Linux_64", "/Windows", "/Windows_ARM64", "/Darwin_i386", "/index.html"}) {
     if (path.ends_with(os)) {
       return {PlainResponse(200, "OK", "text/html", "<html></html>\n"), false};
     }

@@ -18,9 +18,6 @@
 //
 // Thread affinity: the gateway's event-loop thread.
 
-#include <optional>
-#include <string>
-
 #include "base/log.h"
 #include "base/redacted.h"
 #include "base/result.h"
@@ -31,6 +28,9 @@
 #include "gateway/session_registry.h"
 #include "proto/auth/client_message.h"
 #include "proto/http/message.h"
+
+#include <optional>
+#include <string>
 
 namespace sekisho::gateway {
 
@@ -71,9 +71,9 @@ class AuthFront {
  public:
   // REQUIRES: every reference outlives the front. `server_cert_hash` is the uppercase SHA-1 of
   // the gateway's certificate, announced in the success document (§1.4).
-  AuthFront(const GatewayConfig& config, SessionRegistry& registry,
-            CredentialChecker& credentials, AuthThrottle& throttle, const ProfileStore& profiles,
-            std::string server_cert_hash, Logger log);
+  AuthFront(const GatewayConfig& config, SessionRegistry& registry, CredentialChecker& credentials,
+            AuthThrottle& throttle, const ProfileStore& profiles, std::string server_cert_hash,
+            Logger log);
 
   FrontReply Handle(const proto::http::HttpRequest& request, const RequestContext& context);
 

@@ -12,6 +12,8 @@
 //   allowed --N failures within window--> blocked(backoff * 2^k) --expires--> allowed (k+1)
 //   any state --success--> forgotten;  no failure for window + max_backoff --> forgotten
 
+#include "base/time.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <list>
@@ -19,8 +21,6 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-
-#include "base/time.h"
 
 namespace sekisho::gateway {
 

@@ -1,16 +1,16 @@
 #include "gateway/config.h"
 
-#include <arpa/inet.h>
+#include "base/strings.h"
 
+#include <toml++/toml.h>
+
+#include <arpa/inet.h>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 #include <utility>
-
-#include "base/strings.h"
 
 namespace sekisho::gateway {
 
@@ -64,12 +64,9 @@ Result<Ipv4Cidr> ParseIpv4Cidr(std::string_view text) {
 
 std::string_view RekeyMethodName(RekeyMethod method) {
   switch (method) {
-    case RekeyMethod::kSsl:
-      return "ssl";
-    case RekeyMethod::kNewTunnel:
-      return "new-tunnel";
-    case RekeyMethod::kNone:
-      return "none";
+    case RekeyMethod::kSsl: return "ssl";
+    case RekeyMethod::kNewTunnel: return "new-tunnel";
+    case RekeyMethod::kNone: return "none";
   }
   return "none";
 }
@@ -194,7 +191,8 @@ class TableReader {
     }
   }
   // A list of strings; returns false (after reporting) when the value is not one.
-  bool StringList(std::string_view key, std::vector<std::pair<std::string, toml::source_region>>& out) {
+  bool StringList(std::string_view key,
+                  std::vector<std::pair<std::string, toml::source_region>>& out) {
     const toml::node* n = Get(key);
     if (n == nullptr) {
       return false;
@@ -367,6 +365,8 @@ class ConfigParser {
       }
     }
     r.Uint("port", c.port, 1, 65535);
+    r.Uint("handshake_timeout", c.handshake_timeout_s, 1, 3600);
+    r.Uint("request_timeout", c.request_timeout_s, 1, 3600);
     r.Finish();
   }
 
@@ -425,7 +425,8 @@ class ConfigParser {
       tr.Uint("max_backoff", tc.max_backoff_s, 0, 7 * 86400);
       tr.Uint("max_tracked", tc.max_tracked, 16, 10'000'000);
       if (tc.max_backoff_s < tc.backoff_s) {
-        diag_.Add(th->source(), "auth.throttle.max_backoff must not be below auth.throttle.backoff");
+        diag_.Add(th->source(),
+                  "auth.throttle.max_backoff must not be below auth.throttle.backoff");
       }
       tr.Finish();
     }
@@ -513,8 +514,7 @@ class ConfigParser {
   void Log(const toml::table& t) {
     TableReader r(diag_, t, "log");
     r.String("level", config_.log.level);
-    static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error",
-                                                  "off"};
+    static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
     if (kLevels.count(config_.log.level) == 0) {
       diag_.Add(t.get("level")->source(),
                 "log.level must be one of trace, debug, info, warn, error, off");
@@ -595,8 +595,8 @@ class ConfigParser {
       } else {
         uses_global = true;
         if (!config_.network.ipv4_pool) {
-          diag_.Add(where[i], "group \"" + g.name +
-                                  "\" has no ipv4_pool and network.ipv4_pool is not set");
+          diag_.Add(where[i],
+                    "group \"" + g.name + "\" has no ipv4_pool and network.ipv4_pool is not set");
         }
       }
     }
@@ -606,10 +606,9 @@ class ConfigParser {
     for (std::size_t a = 0; a < pools.size(); ++a) {
       for (std::size_t b = a + 1; b < pools.size(); ++b) {
         if (pools[a].first.Overlaps(pools[b].first)) {
-          diag_.Add(toml::source_region{}, "ipv4_pool of " + pools[a].second + " (" +
-                                               pools[a].first.ToString() + ") overlaps " +
-                                               pools[b].second + " (" +
-                                               pools[b].first.ToString() + ")");
+          diag_.Add(toml::source_region{},
+                    "ipv4_pool of " + pools[a].second + " (" + pools[a].first.ToString() +
+                        ") overlaps " + pools[b].second + " (" + pools[b].first.ToString() + ")");
         }
       }
     }
@@ -620,7 +619,8 @@ class ConfigParser {
     GroupConfig g;
     r.String("name", g.name);
     if (g.name.empty() || g.name.find_first_of(" /?&#<>\"'") != std::string::npos) {
-      diag_.Add(t.source(), "group.name is required and must not contain spaces or / ? & # < > \" '");
+      diag_.Add(t.source(),
+                "group.name is required and must not contain spaces or / ? & # < > \" '");
     }
     std::vector<std::pair<std::string, toml::source_region>> aliases;
     if (r.StringList("aliases", aliases)) {
@@ -700,26 +700,27 @@ std::string DescribeConfig(const GatewayConfig& c) {
   o << "configuration " << c.source << "\n";
   o << "listen      " << c.listen.address << ":" << c.listen.port << "\n";
   o << "tls         certificate " << c.tls.certificate << ", key " << c.tls.private_key
-    << ", client CAs " << c.tls.ca_certificates.value_or("(none)")
-    << ", TLS 1.3 " << (c.tls.allow_tls13 ? "allowed" : "disabled")
-    << (c.tls.priority ? ", custom priority" : "") << "\n";
-  o << "auth        password file " << (c.auth.password_file.empty() ? "(none)" : c.auth.password_file)
-    << ", " << c.auth.max_login_attempts << " attempts, cookie timeout "
-    << c.auth.cookie_timeout_s << "s, certificate user OID " << c.auth.cert_user_oid << "\n";
-  o << "throttle    " << c.auth.throttle.max_failures << " failures in "
-    << c.auth.throttle.window_s << "s -> block " << c.auth.throttle.backoff_s << "s (max "
-    << c.auth.throttle.max_backoff_s << "s)\n";
+    << ", client CAs " << c.tls.ca_certificates.value_or("(none)") << ", TLS 1.3 "
+    << (c.tls.allow_tls13 ? "allowed" : "disabled") << (c.tls.priority ? ", custom priority" : "")
+    << "\n";
+  o << "auth        password file "
+    << (c.auth.password_file.empty() ? "(none)" : c.auth.password_file) << ", "
+    << c.auth.max_login_attempts << " attempts, cookie timeout " << c.auth.cookie_timeout_s
+    << "s, certificate user OID " << c.auth.cert_user_oid << "\n";
+  o << "throttle    " << c.auth.throttle.max_failures << " failures in " << c.auth.throttle.window_s
+    << "s -> block " << c.auth.throttle.backoff_s << "s (max " << c.auth.throttle.max_backoff_s
+    << "s)\n";
   o << "network     pool "
     << (c.network.ipv4_pool ? c.network.ipv4_pool->ToString() : std::string("(per group)"))
-    << ", dns " << addresses(c.network.dns) << ", routes " << routes(c.network.routes)
-    << ", mtu " << c.network.mtu << "\n";
-  o << "tunnel      dpd " << c.tunnel.dpd_s << "s, keepalive " << c.tunnel.keepalive_s
-    << "s, idle " << c.tunnel.idle_timeout_s << "s, session " << c.tunnel.session_timeout_s
-    << "s, rekey " << RekeyMethodName(c.tunnel.rekey_method) << "/" << c.tunnel.rekey_time_s
-    << "s, max sessions " << c.tunnel.max_sessions << ", tun " << c.tunnel.tun_name << "*\n";
+    << ", dns " << addresses(c.network.dns) << ", routes " << routes(c.network.routes) << ", mtu "
+    << c.network.mtu << "\n";
+  o << "tunnel      dpd " << c.tunnel.dpd_s << "s, keepalive " << c.tunnel.keepalive_s << "s, idle "
+    << c.tunnel.idle_timeout_s << "s, session " << c.tunnel.session_timeout_s << "s, rekey "
+    << RekeyMethodName(c.tunnel.rekey_method) << "/" << c.tunnel.rekey_time_s << "s, max sessions "
+    << c.tunnel.max_sessions << ", tun " << c.tunnel.tun_name << "*\n";
   o << "dtls        " << (c.dtls.enabled ? "enabled" : "disabled") << " (legacy "
-    << (c.dtls.legacy ? "on" : "off") << ", dtls1.2 " << (c.dtls.dtls12 ? "on" : "off")
-    << ", psk " << (c.dtls.psk ? "on" : "off") << ")\n";
+    << (c.dtls.legacy ? "on" : "off") << ", dtls1.2 " << (c.dtls.dtls12 ? "on" : "off") << ", psk "
+    << (c.dtls.psk ? "on" : "off") << ")\n";
   o << "control     " << c.control.socket << "\n";
   o << "log         " << c.log.level << "\n";
   for (const DownloadFile& f : c.downloads.files) {
@@ -730,8 +731,8 @@ std::string DescribeConfig(const GatewayConfig& c) {
     for (const std::string& a : g.aliases) {
       o << " alias " << a;
     }
-    o << ": pool " << c.PoolOf(g).ToString() << ", dns " << addresses(c.DnsOf(g))
-      << ", routes " << routes(c.RoutesOf(g));
+    o << ": pool " << c.PoolOf(g).ToString() << ", dns " << addresses(c.DnsOf(g)) << ", routes "
+      << routes(c.RoutesOf(g));
     if (g.profile) {
       o << ", profile " << *g.profile;
     }

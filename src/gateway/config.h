@@ -7,13 +7,13 @@
 // All durations are whole seconds. Relative file paths are resolved against the directory of
 // the configuration file. Unknown keys are errors, so a typo never passes silently.
 
+#include "base/result.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "base/result.h"
 
 namespace sekisho::gateway {
 
@@ -32,9 +32,9 @@ struct Ipv4Cidr {
   bool Overlaps(const Ipv4Cidr& other) const {
     return Contains(other.network) || other.Contains(network);
   }
-  std::string ToString() const;     // "10.0.0.0/24"
-  std::string MaskDotted() const;   // "255.255.255.0" (X-CSTP-Netmask)
-  std::string ToNetMask() const;    // "10.0.0.0/255.255.255.0" (X-CSTP-Split-Include)
+  std::string ToString() const;    // "10.0.0.0/24"
+  std::string MaskDotted() const;  // "255.255.255.0" (X-CSTP-Netmask)
+  std::string ToNetMask() const;   // "10.0.0.0/255.255.255.0" (X-CSTP-Split-Include)
   friend bool operator==(const Ipv4Cidr&, const Ipv4Cidr&) = default;
 };
 
@@ -50,6 +50,11 @@ std::string FormatIpv4(std::uint32_t address);
 struct ListenConfig {
   std::string address = "0.0.0.0";
   std::uint16_t port = 443;  // TCP for TLS; later also UDP for DTLS
+  // A client must finish the TLS handshake within handshake_timeout_s, and each HTTP request
+  // must arrive completely (and the next one start) within request_timeout_s: slow clients that
+  // trickle bytes (slowloris) are cut off there.
+  std::uint32_t handshake_timeout_s = 15;
+  std::uint32_t request_timeout_s = 30;
 };
 
 struct TlsConfig {
@@ -61,20 +66,20 @@ struct TlsConfig {
 };
 
 struct ThrottleConfig {
-  std::uint32_t max_failures = 5;   // failures within `window_s` before blocking
+  std::uint32_t max_failures = 5;  // failures within `window_s` before blocking
   std::uint32_t window_s = 300;
-  std::uint32_t backoff_s = 30;     // first block; doubles on each repeat
+  std::uint32_t backoff_s = 30;  // first block; doubles on each repeat
   std::uint32_t max_backoff_s = 900;
   std::uint32_t max_tracked = 10000;  // source addresses remembered (oldest evicted)
 };
 
 struct AuthConfig {
-  std::string password_file;  // ocpasswd format; empty = no password auth
+  std::string password_file;             // ocpasswd format; empty = no password auth
   std::uint32_t max_login_attempts = 3;  // per authentication conversation
   std::uint32_t cookie_timeout_s = 300;  // reconnect window after a tunnel drops
   ThrottleConfig throttle;
-  std::string cert_user_oid = "2.5.4.3";        // CN; or "0.9.2342.19200300.100.1.1" (UID)
-  std::optional<std::string> cert_group_oid;    // e.g. "2.5.4.11" (OU)
+  std::string cert_user_oid = "2.5.4.3";      // CN; or "0.9.2342.19200300.100.1.1" (UID)
+  std::optional<std::string> cert_group_oid;  // e.g. "2.5.4.11" (OU)
 };
 
 struct NetworkConfig {

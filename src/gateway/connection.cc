@@ -1,10 +1,5 @@
 #include "gateway/connection.h"
 
-#include <algorithm>
-#include <utility>
-
-#include <boost/asio/error.hpp>
-
 #include "base/encoding.h"
 #include "base/strings.h"
 #include "gateway/gateway_context.h"
@@ -15,6 +10,11 @@
 #include "proto/tunnel/connect_response.h"
 #include "proto/tunnel/mtu.h"
 
+#include <boost/asio/error.hpp>
+
+#include <algorithm>
+#include <utility>
+
 namespace sekisho::gateway {
 namespace {
 
@@ -23,10 +23,6 @@ namespace cstp = proto::cstp;
 namespace http = proto::http;
 namespace tunnel = proto::tunnel;
 
-constexpr Duration kHandshakeTimeout = seconds(15);
-// Between requests on a keep-alive connection, and for one request to arrive completely: a
-// slowloris client that trickles a header is cut off here.
-constexpr Duration kRequestTimeout = seconds(30);
 constexpr int kMaxRequestsPerConnection = 64;
 // Packets read from the TUN per wake-up before yielding to other connections; their records are
 // sent with one write.
@@ -99,7 +95,7 @@ void Connection::Start() {
     return;
   }
   tls_ = std::move(*engine);
-  phase_deadline_ = gateway_.clock.Now() + kHandshakeTimeout;
+  phase_deadline_ = gateway_.clock.Now() + seconds(gateway_.config.listen.handshake_timeout_s);
   ArmTimer();
   ArmRead();
 }
@@ -224,7 +220,7 @@ void Connection::ProcessHandshake() {
     return;
   }
   phase_ = Phase::kHttp;
-  phase_deadline_ = gateway_.clock.Now() + kRequestTimeout;
+  phase_deadline_ = gateway_.clock.Now() + seconds(gateway_.config.listen.request_timeout_s);
   ArmTimer();
   log_.Debug("TLS established: {}", tls_->CipherDescription());
   if (auto cert = tls_->PeerCertificateInfo()) {
@@ -233,8 +229,7 @@ void Connection::ProcessHandshake() {
                                        cert->organizational_unit};
       log_.Info("client certificate '{}' verified", cert->subject_dn);
     } else {
-      log_.Info("client certificate '{}' not accepted: {}", cert->subject_dn,
-                cert->verify_reason);
+      log_.Info("client certificate '{}' not accepted: {}", cert->subject_dn, cert->verify_reason);
     }
   }
 }
@@ -276,7 +271,7 @@ void Connection::ProcessHttp() {
 
 void Connection::HandleRequest(const http::HttpRequest& request) {
   ++requests_served_;
-  phase_deadline_ = gateway_.clock.Now() + kRequestTimeout;
+  phase_deadline_ = gateway_.clock.Now() + seconds(gateway_.config.listen.request_timeout_s);
   log_.Debug("{} {}", request.method, request.target);
   if (request.method == "CONNECT") {
     HandleConnect(request);
@@ -362,8 +357,7 @@ Result<void> Connection::OpenTunnel(Session& found, const http::HttpRequest& req
   tunnel::TlsOverhead tls_overhead =
       tls_->IsTls13() ? tunnel::TlsOverhead::Tls13() : tunnel::TlsOverhead::Tls12Gcm();
   tunnel::MtuPlan mtus = tunnel::ComputeGatewayMtus(config.network.mtu, connect.base_mtu,
-                                                    connect.mtu, false, std::nullopt,
-                                                    tls_overhead);
+                                                    connect.mtu, false, std::nullopt, tls_overhead);
   tunnel_mtu_ = std::max(mtus.cstp_mtu, mtus.dtls_mtu);
 
   net::TunOptions tun_options;
@@ -406,8 +400,8 @@ Result<void> Connection::OpenTunnel(Session& found, const http::HttpRequest& req
   }
   response.rekey_method = rekey == RekeyMethod::kNone ? "" : std::string(RekeyMethodName(rekey));
   response.banner = group->banner ? *group->banner : config.tunnel.banner;
-  response.extra = {{"X-CSTP-Keep", "true"}, {"X-CSTP-TCP-Keepalive", "true"},
-                    {"X-CSTP-License", "accept"}};
+  response.extra = {
+      {"X-CSTP-Keep", "true"}, {"X-CSTP-TCP-Keepalive", "true"}, {"X-CSTP-License", "accept"}};
   // The DTLS channel is not served yet: without X-DTLS-* headers clients stay on TLS at once
   // instead of waiting for a UDP handshake nobody answers.
 
@@ -642,8 +636,7 @@ void Connection::OnTimer() {
       log_.Info("DPD timeout: the client stopped answering");
       Close("DPD timeout");
       return;
-    case proto::session::ChannelLiveness::Action::kNone:
-      break;
+    case proto::session::ChannelLiveness::Action::kNone: break;
   }
   ArmTimer();
 }

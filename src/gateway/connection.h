@@ -14,26 +14,26 @@
 // Thread affinity: everything runs on the gateway's io_context thread. Lifetime: shared_ptr;
 // pending handlers hold a reference.
 
-#include <array>
-#include <cstdint>
-#include <memory>
-#include <optional>
-#include <string>
-
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/steady_timer.hpp>
-
 #include "base/log.h"
 #include "base/time.h"
 #include "gateway/auth_front.h"
 #include "gateway/session_registry.h"
 #include "net/tun_linux.h"
-#include "proto/http/message.h"
 #include "proto/cstp/frame.h"
+#include "proto/http/message.h"
 #include "proto/http/request_reader.h"
 #include "proto/session/liveness.h"
 #include "tls/engine.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
 
 namespace sekisho::gateway {
 

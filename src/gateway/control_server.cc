@@ -1,20 +1,20 @@
 #include "gateway/control_server.h"
 
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
+#include "proto/ctl/codec.h"
 
-#include <array>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
+
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <type_traits>
+#include <unistd.h>
 #include <utility>
-
-#include "proto/ctl/codec.h"
 
 namespace sekisho::gateway {
 
@@ -91,11 +91,9 @@ class ControlServer::Connection : public std::enable_shared_from_this<Connection
   }
 
   void Read() {
-    socket_.async_read_some(
-        boost::asio::buffer(chunk_),
-        [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-          self->OnRead(ec, n);
-        });
+    socket_.async_read_some(boost::asio::buffer(chunk_),
+                            [self = shared_from_this()](const boost::system::error_code& ec,
+                                                        std::size_t n) { self->OnRead(ec, n); });
   }
 
   void OnRead(const boost::system::error_code& ec, std::size_t n) {
@@ -115,8 +113,8 @@ class ControlServer::Connection : public std::enable_shared_from_this<Connection
       auto used = decoder_.Feed(ByteSpan(chunk_.data() + chunk_pos_, chunk_len_ - chunk_pos_));
       if (!used) {
         // The stream cannot be resynchronised: answer once, then close.
-        ctl::Status status = used.error().code == Errc::kTooLarge ? ctl::Status::kTooLarge
-                                                                  : ctl::Status::kMalformed;
+        ctl::Status status =
+            used.error().code == Errc::kTooLarge ? ctl::Status::kTooLarge : ctl::Status::kMalformed;
         Write(*ctl::EncodeResponse(ctl::ErrorResponse{status, used.error().context}),
               /*close_after=*/true);
         return;
@@ -136,8 +134,7 @@ class ControlServer::Connection : public std::enable_shared_from_this<Connection
     out_ = std::move(frame);
     boost::asio::async_write(
         socket_, boost::asio::buffer(out_),
-        [self = shared_from_this(), close_after](const boost::system::error_code& ec,
-                                                 std::size_t) {
+        [self = shared_from_this(), close_after](const boost::system::error_code& ec, std::size_t) {
           if (ec || close_after || self->server_ == nullptr) {
             self->Close();
             return;
@@ -228,24 +225,24 @@ Result<void> ControlServer::Start(const std::string& socket_path) {
 }
 
 void ControlServer::Accept() {
-  acceptor_.async_accept([this, alive = alive_](const boost::system::error_code& ec,
-                                                stream_protocol::socket socket) {
-    if (!*alive || !acceptor_.is_open()) {
-      return;
-    }
-    if (ec) {
-      log_.Warn("control accept failed: {}", ec.message());
-    } else if (connections_.size() >= kMaxConnections) {
-      log_.Warn("control socket: too many connections, refusing one");
-      boost::system::error_code ignored;
-      socket.close(ignored);
-    } else {
-      auto connection = std::make_shared<Connection>(*this, std::move(socket));
-      connections_.emplace(connection.get(), connection);
-      connection->Start();
-    }
-    Accept();
-  });
+  acceptor_.async_accept(
+      [this, alive = alive_](const boost::system::error_code& ec, stream_protocol::socket socket) {
+        if (!*alive || !acceptor_.is_open()) {
+          return;
+        }
+        if (ec) {
+          log_.Warn("control accept failed: {}", ec.message());
+        } else if (connections_.size() >= kMaxConnections) {
+          log_.Warn("control socket: too many connections, refusing one");
+          boost::system::error_code ignored;
+          socket.close(ignored);
+        } else {
+          auto connection = std::make_shared<Connection>(*this, std::move(socket));
+          connections_.emplace(connection.get(), connection);
+          connection->Start();
+        }
+        Accept();
+      });
 }
 
 void ControlServer::Forget(Connection* connection) { connections_.erase(connection); }

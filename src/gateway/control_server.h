@@ -9,6 +9,11 @@
 // Thread-affinity: everything, including the ControlHandler calls, runs on the io_context
 // passed in. Start/Stop must be called on that thread (or before it runs).
 
+#include "base/bytes.h"
+#include "base/log.h"
+#include "base/result.h"
+#include "proto/ctl/messages.h"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 
@@ -17,11 +22,6 @@
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include "base/bytes.h"
-#include "base/log.h"
-#include "base/result.h"
-#include "proto/ctl/messages.h"
 
 namespace sekisho::gateway {
 

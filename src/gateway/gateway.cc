@@ -1,8 +1,8 @@
 #include "gateway/gateway.h"
 
-#include <utility>
-
 #include "gateway/connection.h"
+
+#include <utility>
 
 namespace sekisho::gateway {
 namespace {
@@ -88,8 +88,8 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(GatewayConfig config, LogSink& 
     SEKISHO_ASSIGN_OR_RETURN(PasswordFile file, PasswordFile::Load(cfg.auth.password_file));
     gateway->passwords_ = std::make_unique<PasswordFile>(std::move(file));
   }
-  gateway->credential_checker_ = std::make_unique<PasswordCredentials>(
-      *gateway->passwords_, Logger(sink, "auth"));
+  gateway->credential_checker_ =
+      std::make_unique<PasswordCredentials>(*gateway->passwords_, Logger(sink, "auth"));
   SEKISHO_ASSIGN_OR_RETURN(ProfileStore profiles, ProfileStore::Load(cfg));
   gateway->profiles_ = std::make_unique<ProfileStore>(std::move(profiles));
   gateway->registry_ = std::make_unique<SessionRegistry>(cfg, SystemRng());
@@ -131,10 +131,11 @@ Result<void> Gateway::Start() {
   SEKISHO_TRY(control_->Start(config_.control.socket));
 
   started_ = SteadyClock().Now();
-  log_.Info("listening on {}:{} (TLS), control socket {}, {} group(s), server certificate "
-            "SHA-1 {}",
-            config_.listen.address, bound_port_, config_.control.socket, config_.groups.size(),
-            credentials_->server_cert_sha1_hex_upper());
+  log_.Info(
+      "listening on {}:{} (TLS), control socket {}, {} group(s), server certificate "
+      "SHA-1 {}",
+      config_.listen.address, bound_port_, config_.control.socket, config_.groups.size(),
+      credentials_->server_cert_sha1_hex_upper());
   log_.Info("clients can pin the certificate with --servercert {}",
             credentials_->server_cert_pin_sha256());
   Accept();
@@ -146,8 +147,7 @@ Result<void> Gateway::Start() {
 void Gateway::Run() { io_.run(); }
 
 void Gateway::Accept() {
-  acceptor_.async_accept([this](const boost::system::error_code& ec,
-                                asio::ip::tcp::socket socket) {
+  acceptor_.async_accept([this](const boost::system::error_code& ec, asio::ip::tcp::socket socket) {
     if (stopping_) {
       return;
     }
@@ -251,8 +251,8 @@ std::vector<proto::ctl::SessionInfo> Gateway::Sessions() {
     info.peer = session->peer_address;
     info.vpn_ipv4 = session->ipv4 ? FormatIpv4(*session->ipv4) : "";
     Instant since = session->tunnel ? session->connected_since : session->created;
-    info.connected_for_s = static_cast<std::uint64_t>(
-        std::chrono::duration_cast<seconds>(now - since).count());
+    info.connected_for_s =
+        static_cast<std::uint64_t>(std::chrono::duration_cast<seconds>(now - since).count());
     info.bytes_in = session->counters.bytes_in;
     info.bytes_out = session->counters.bytes_out;
     info.channel = session->tunnel ? std::string(session->tunnel->channel()) : "";
@@ -267,8 +267,7 @@ bool Gateway::Disconnect(std::uint64_t session_id) {
   if (session == nullptr) {
     return false;
   }
-  log_.Info("session {} (user {}) disconnected by the administrator", session_id,
-            session->user);
+  log_.Info("session {} (user {}) disconnected by the administrator", session_id, session->user);
   registry_->EndSession(session_id, "disconnected by the administrator");
   return true;
 }

@@ -6,15 +6,6 @@
 // one process and one event-loop thread; the seams are the classes here (AuthFront and
 // CredentialChecker = sec-mod, Connection = worker), see docs/architecture.md.
 
-#include <cstdint>
-#include <map>
-#include <memory>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
-
 #include "base/log.h"
 #include "base/result.h"
 #include "gateway/auth_front.h"
@@ -26,6 +17,15 @@
 #include "gateway/profile_store.h"
 #include "gateway/session_registry.h"
 #include "tls/credentials.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <cstdint>
+#include <map>
+#include <memory>
 
 namespace sekisho::gateway {
 

@@ -2,19 +2,19 @@
 // GatewayContext: what a Connection needs from the gateway that owns it. A plain aggregate of
 // references so that connections stay decoupled from the Gateway class (and from main.cc).
 
-#include <cstdint>
-#include <functional>
-#include <memory>
-#include <string>
-
-#include <boost/asio/io_context.hpp>
-
 #include "base/log.h"
 #include "base/time.h"
 #include "gateway/auth_front.h"
 #include "gateway/config.h"
 #include "gateway/session_registry.h"
 #include "tls/credentials.h"
+
+#include <boost/asio/io_context.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
 
 namespace sekisho::gateway {
 

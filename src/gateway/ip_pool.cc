@@ -1,13 +1,12 @@
 #include "gateway/ip_pool.h"
 
-#include <bit>
-
 #include "base/check.h"
+
+#include <bit>
 
 namespace sekisho::gateway {
 
-Ipv4Pool::Ipv4Pool(Ipv4Cidr cidr)
-    : cidr_(cidr), capacity_(0) {
+Ipv4Pool::Ipv4Pool(Ipv4Cidr cidr) : cidr_(cidr), capacity_(0) {
   SEKISHO_CHECK(cidr.prefix_len >= 8 && cidr.prefix_len <= 30);
   capacity_ = static_cast<std::size_t>(cidr.size()) - 3;
   // Bits past capacity_ in the last word are set so the scan never returns them.

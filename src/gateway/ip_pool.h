@@ -10,13 +10,13 @@
 // Allocation is a bitmap scan from the cursor, 64 addresses per step: O(1) while the pool is
 // mostly free, O(size/64) in the worst case. Not thread-safe.
 
+#include "base/result.h"
+#include "gateway/config.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <vector>
-
-#include "base/result.h"
-#include "gateway/config.h"
 
 namespace sekisho::gateway {
 

@@ -1,16 +1,16 @@
 // sekishod: the AnyConnect-compatible VPN gateway. Parses flags, loads the configuration and
 // runs the Gateway; everything else lives in the gateway library.
 
+#include "app/spdlog_sink.h"
+#include "gateway/config.h"
+#include "gateway/gateway.h"
+
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <iostream>
 #include <optional>
 #include <string>
-
-#include "app/spdlog_sink.h"
-#include "gateway/config.h"
-#include "gateway/gateway.h"
 
 namespace {
 

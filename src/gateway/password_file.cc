@@ -1,16 +1,15 @@
 #include "gateway/password_file.h"
 
-#include <crypt.h>
-#include <sys/stat.h>
+#include "base/bytes.h"
+#include "base/strings.h"
 
 #include <cerrno>
+#include <crypt.h>
 #include <cstring>
 #include <fstream>
 #include <memory>
 #include <sstream>
-
-#include "base/bytes.h"
-#include "base/strings.h"
+#include <sys/stat.h>
 
 namespace sekisho::gateway {
 namespace {

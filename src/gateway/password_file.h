@@ -11,6 +11,9 @@
 // system libcrypt supports), verified with crypt_rn. Loading does file I/O; Verify does not.
 // Not thread-safe: use from the thread that owns the authentication front.
 
+#include "base/redacted.h"
+#include "base/result.h"
+
 #include <cstdint>
 #include <ctime>
 #include <functional>
@@ -18,9 +21,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "base/redacted.h"
-#include "base/result.h"
 
 namespace sekisho::gateway {
 

@@ -1,13 +1,13 @@
 #include "gateway/profile_store.h"
 
+#include "base/encoding.h"
+
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
 #include <array>
 #include <fstream>
 #include <sstream>
-
-#include "base/encoding.h"
 
 namespace sekisho::gateway {
 namespace {

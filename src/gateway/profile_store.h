@@ -3,19 +3,19 @@
 // configured per group, with the SHA-1 announced in `vpn-profile-manifest`. Files are read and
 // hashed once at start-up (and on reload), so the hash always matches the bytes served (§4.3).
 
+#include "base/result.h"
+#include "gateway/config.h"
+
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 
-#include "base/result.h"
-#include "gateway/config.h"
-
 namespace sekisho::gateway {
 
 struct ServedFile {
-  std::string name;           // file name under the profile URI prefix, e.g. "eng.xml"
-  std::string uri;            // "/CACHE/stc/profiles/eng.xml"
+  std::string name;  // file name under the profile URI prefix, e.g. "eng.xml"
+  std::string uri;   // "/CACHE/stc/profiles/eng.xml"
   std::string content;
   std::string sha1_hex_upper;
 };

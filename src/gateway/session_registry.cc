@@ -1,9 +1,9 @@
 #include "gateway/session_registry.h"
 
-#include <array>
-
 #include "base/check.h"
 #include "base/encoding.h"
+
+#include <array>
 
 namespace sekisho::gateway {
 namespace {
@@ -30,8 +30,7 @@ std::string SessionRegistry::RandomToken() {
 
 std::string SessionRegistry::CreateLoginContext(std::string group, Instant now) {
   std::string token = RandomToken();
-  logins_[token] = LoginContext{
-      std::move(group), 0, now + seconds(config_.auth.cookie_timeout_s)};
+  logins_[token] = LoginContext{std::move(group), 0, now + seconds(config_.auth.cookie_timeout_s)};
   return token;
 }
 

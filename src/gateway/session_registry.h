@@ -18,6 +18,14 @@
 //
 // Thread affinity: the registry is owned by the gateway's event-loop thread; not thread-safe.
 
+#include "base/bytes.h"
+#include "base/redacted.h"
+#include "base/result.h"
+#include "base/rng.h"
+#include "base/time.h"
+#include "gateway/config.h"
+#include "gateway/ip_pool.h"
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -26,14 +34,6 @@
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include "base/bytes.h"
-#include "base/redacted.h"
-#include "base/result.h"
-#include "base/rng.h"
-#include "base/time.h"
-#include "gateway/config.h"
-#include "gateway/ip_pool.h"
 
 namespace sekisho::gateway {
 
@@ -64,8 +64,8 @@ struct Session {
   std::string peer_address;
   std::string auth_method;  // "password" or "certificate"
   Instant created;
-  std::optional<Instant> expires;  // session timeout; nullopt = unlimited
-  std::optional<std::uint32_t> ipv4;  // lease, taken at the first CONNECT
+  std::optional<Instant> expires;             // session timeout; nullopt = unlimited
+  std::optional<std::uint32_t> ipv4;          // lease, taken at the first CONNECT
   std::optional<Instant> disconnected_since;  // set while no tunnel is up
   Instant connected_since;
   TunnelHandle* tunnel = nullptr;  // non-owning; set while a tunnel is up

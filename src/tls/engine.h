@@ -15,7 +15,15 @@
 //
 // Threading: an engine is used from one thread at a time. Credentials are shared read-only.
 // Allocation: the incoming and outgoing buffers grow to a high-water mark and are reused; the
-// data path (FeedIncoming/ReadRecord/WriteRecord/Consume) allocates nothing in steady state.
+// data path (FeedIncoming/ReadRecord/WriteRecord/Consume, and in datagram mode the datagram
+// rings behind FrontDatagram/PeekDatagrams) allocates nothing of ours in steady state. (GnuTLS
+// itself allocates a small buffer per record inside gnutls_record_send.)
+//
+// DTLS flavours (docs/protocol/tls.md, ANYCONNECT.md §8):
+//   certificate DTLS 1.2      CreateServer/CreateClient with options.datagram
+//   PSK-NEGOTIATE             CreateDtlsPskClient/CreateDtlsPskServer
+//   resumed (Cisco/OC)        CreateDtlsResumedClient/CreateDtlsResumedServer: DTLS 0.9 or 1.2
+//                             resumed from X-DTLS-Master-Secret + X-DTLS-Session-ID
 
 #include "base/bytes.h"
 #include "base/log.h"
@@ -28,9 +36,10 @@
 #include <gnutls/gnutls.h>
 
 #include <cstddef>
-#include <deque>
+#include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +56,28 @@ struct EngineOptions {
   unsigned int dtls_mtu = 1400;
   // Only connection-level events (handshake result, verification) are logged, never secrets.
   Logger logger;
+};
+
+// Protocol of a resumed DTLS session.
+enum class DtlsProtocol {
+  kDtls09,  // Cisco's pre-RFC DTLS, version 0x0100 (GNUTLS_DTLS0_9), ANYCONNECT.md §8.4
+  kDtls12,  // DTLS 1.2, version 0xFEFD: Cisco X-DTLS12-CipherSuite and OC-DTLS1_2-* (§8.5)
+};
+
+// Everything both ends of a resumed DTLS session agree on before the first datagram. tls/ does
+// not know the AnyConnect suite names: the gateway and client translate a
+// proto::tunnel::DtlsSuite (protocol, kx, cipher, mac) into this.
+struct ResumedDtlsParams {
+  DtlsProtocol protocol = DtlsProtocol::kDtls12;
+  // GnuTLS algorithm names: kx "RSA", "DHE-RSA", "ECDHE-RSA"; cipher "AES-128-CBC",
+  // "AES-256-CBC", "3DES-CBC", "AES-128-GCM", "AES-256-GCM"; mac "SHA1" (CBC) or "AEAD" (GCM).
+  // The key exchange never runs; together with cipher and mac it only selects the suite code
+  // point (e.g. RSA+AES-256-GCM = 0x009D, ECDHE-RSA+AES-256-GCM = 0xC030).
+  std::string kx;
+  std::string cipher;
+  std::string mac;
+  SecretBytes master_secret;  // X-DTLS-Master-Secret: exactly 48 bytes
+  Bytes session_id;           // X-DTLS-Session-ID: 1-32 bytes (32 in practice)
 };
 
 // What the server learnt about the client's certificate.
@@ -94,6 +125,24 @@ class TlsEngine {
   static Result<std::unique_ptr<TlsEngine>> CreateDtlsPskServer(const SecretBytes& psk,
                                                                 EngineOptions options = {});
 
+  // Resumed DTLS (ANYCONNECT.md §8.4/8.5): no key exchange; both ends install `params` as a
+  // cached session (gnutls_session_set_premaster) and run an abbreviated handshake: ClientHello
+  // with the session id and exactly one suite, ServerHello echoing the id, ChangeCipherSpec
+  // and Finished both ways. Extended master secret and the safe-renegotiation requirement are
+  // off, as with ocserv and openconnect. `options.datagram` is forced on.
+  // The client refuses a full handshake (a real gateway always resumes; anything else is a
+  // possible man in the middle) and the server, which holds no certificate, cannot do one.
+  // A wrong master secret makes the Finished check fail: the handshake never completes (DTLS
+  // drops the undecryptable Finished) or fails with kTls; the owner's timer ends it.
+  // Errors: kInvalidArgument for a master secret that is not 48 bytes, a session id that is
+  //         empty or longer than 32 bytes, or an unknown or unsupported kx/cipher/mac name;
+  //         kUnsupported when this GnuTLS refuses the combination (e.g. 3DES disabled);
+  //         kTls for other GnuTLS setup failures.
+  static Result<std::unique_ptr<TlsEngine>> CreateDtlsResumedClient(const ResumedDtlsParams& params,
+                                                                    EngineOptions options = {});
+  static Result<std::unique_ptr<TlsEngine>> CreateDtlsResumedServer(const ResumedDtlsParams& params,
+                                                                    EngineOptions options = {});
+
   ~TlsEngine();
   TlsEngine(const TlsEngine&) = delete;
   TlsEngine& operator=(const TlsEngine&) = delete;
@@ -128,6 +177,13 @@ class TlsEngine {
   //         kClosed after Close(); kTls on other GnuTLS failures (close the connection).
   Result<void> WriteRecord(ByteSpan plaintext);
 
+  // Batch form of WriteRecord for the data path: each plaintext becomes its own record (in
+  // datagram mode its own datagram, ready for one sendmmsg via PeekDatagrams). Stops at the
+  // first failure; `*written` (REQUIRES: not null) is the number of records written before it.
+  // Errors: as WriteRecord, for plaintexts[*written]. After kTooLarge the caller may send that
+  // one over TLS and continue with the rest.
+  Result<void> WriteRecords(std::span<const ByteSpan> plaintexts, std::size_t* written);
+
   // Batching for the data path: while corked, PendingOutgoing() reports nothing, so many
   // WriteRecord calls go out in one flush after Uncork(). Records stay separate: this is not
   // gnutls_record_cork(), which merges the plaintext of several sends into shared records and
@@ -141,15 +197,25 @@ class TlsEngine {
   // Datagram mode: the next datagram to send, then PopDatagram() once sent.
   std::optional<ByteSpan> FrontDatagram() const;
   void PopDatagram();
+  // Datagram mode, for sendmmsg: fills `out` with the oldest min(out.size(), queued) datagrams
+  // and returns how many. The views stay valid until the engine is next used for anything but
+  // Peek/Front (PopDatagrams, WriteRecord, FeedIncoming, ...). Nothing while corked.
+  std::size_t PeekDatagrams(std::span<ByteSpan> out) const;
+  // Drops the oldest n queued datagrams (those sent); n larger than the queue drops all.
+  void PopDatagrams(std::size_t n);
+  std::size_t queued_datagrams() const { return outgoing_ring_.size(); }
 
   // Queues close_notify. Later WriteRecord calls fail with kClosed.
   void Close();
 
-  // DTLS handshake retransmission: when to call OnTimer(); nullopt when nothing is pending.
-  // GnuTLS measures the retransmission interval with its own clock, so OnTimer earlier than
-  // the deadline is harmless.
+  // DTLS handshake retransmission, on the owner's clock: when to call OnTimer(); nullopt when
+  // no flight of ours is waiting for an answer. The engine learns the time only from `now`:
+  // the first NextDeadline/OnTimer call after a flight went out counts as the moment it was
+  // sent, so call NextDeadline after every Handshake/OnTimer that may have sent something.
+  // Retransmission after 1 s, doubling up to 60 s; the handshake gives up 60 s after the first
+  // flight (RFC 6347 §4.2.4.1). OnTimer earlier than the deadline does nothing.
   std::optional<Instant> NextDeadline(Instant now) const;
-  // Errors: as Handshake(); kTimeout when the DTLS handshake gave up.
+  // Errors: as Handshake(); kTimeout when the DTLS handshake gave up (the engine is failed).
   Result<void> OnTimer(Instant now);
 
   // "(TLS1.2)-(ECDHE-SECP256R1)-(RSA-SHA256)-(AES-256-GCM)", like openconnect prints.
@@ -179,6 +245,11 @@ class TlsEngine {
   static int PullTimeoutCallback(gnutls_transport_ptr_t ptr, unsigned int ms);
   static ssize_t VecPushCallback(gnutls_transport_ptr_t ptr, const giovec_t* iov, int iovcnt);
   std::size_t IncomingAvailable() const;
+  Result<void> SetUpResumed(const ResumedDtlsParams& params, unsigned int side);
+  Result<bool> RunHandshake();
+  void AnchorRetransmitTimer(Instant now) const;
+  static int ServerHelloHook(gnutls_session_t session, unsigned int htype, unsigned int when,
+                             unsigned int incoming, const gnutls_datum_t* msg);
   static int PskServerCallback(gnutls_session_t session, const char* username, gnutls_datum_t* key);
 
   friend int internal::VerifyServerCertificate(gnutls_session_t session);
@@ -202,10 +273,40 @@ class TlsEngine {
   std::size_t incoming_pos_ = 0;
   Bytes outgoing_;
   std::size_t outgoing_pos_ = 0;
-  // Datagram queues; spare_ keeps emptied buffers for reuse.
-  std::deque<Bytes> incoming_datagrams_;
-  std::deque<Bytes> outgoing_datagrams_;
-  std::vector<Bytes> spare_;
+  // Datagram queues. Slots keep their capacity, so after warm-up no datagram allocates.
+  class DatagramRing {
+   public:
+    bool empty() const { return size_ == 0; }
+    std::size_t size() const { return size_; }
+    Bytes& front() { return slots_[head_]; }
+    const Bytes& front() const { return slots_[head_]; }
+    const Bytes& at(std::size_t i) const { return slots_[(head_ + i) % slots_.size()]; }
+    // Appends an empty slot (grows the ring when full) and returns it.
+    Bytes& PushBack();
+    void PopFront();
+
+   private:
+    std::vector<Bytes> slots_;
+    std::size_t head_ = 0;
+    std::size_t size_ = 0;
+  };
+  DatagramRing incoming_ring_;
+  DatagramRing outgoing_ring_;
+
+  // Resumed DTLS.
+  gnutls_certificate_credentials_t empty_certificate_ = nullptr;
+  bool require_resumption_ = false;
+  bool not_resumed_ = false;
+
+  // DTLS retransmission on the owner's clock (NextDeadline/OnTimer). The anchors are set
+  // lazily from the first `now` the owner shows us after a flight went out.
+  std::uint64_t pushes_ = 0;           // vec_push calls so far
+  bool awaiting_peer_ = false;         // a flight of ours is outstanding
+  bool timer_fired_ = false;           // OnTimer asked GnuTLS to retransmit
+  mutable bool anchor_pending_ = false;
+  mutable Instant flight_sent_at_;
+  mutable std::optional<Instant> give_up_at_;
+  Duration retransmit_interval_{};
 
   bool handshake_done_ = false;
   bool failed_ = false;

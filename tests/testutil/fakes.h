@@ -2,14 +2,14 @@
 // Deterministic stand-ins for the OS seams of base/: a clock moved by hand, a seeded RNG and a
 // log sink that keeps every line (so tests can assert that secrets never reach the logs).
 
+#include "base/log.h"
+#include "base/rng.h"
+#include "base/time.h"
+
 #include <cstdint>
 #include <mutex>
 #include <string>
 #include <vector>
-
-#include "base/log.h"
-#include "base/rng.h"
-#include "base/time.h"
 
 namespace sekisho::testutil {
 

@@ -1,31 +1,24 @@
 #include "proto/ctl/codec.h"
 
+#include "proto/ctl/wire.h"
+
 #include <algorithm>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
 
-#include "proto/ctl/wire.h"
-
 namespace sekisho::proto::ctl {
 
 std::string_view StatusName(Status status) {
   switch (status) {
-    case Status::kOk:
-      return "ok";
-    case Status::kNotFound:
-      return "not-found";
-    case Status::kUnsupportedVersion:
-      return "unsupported-version";
-    case Status::kMalformed:
-      return "malformed";
-    case Status::kUnknownRequest:
-      return "unknown-request";
-    case Status::kInternal:
-      return "internal";
-    case Status::kTooLarge:
-      return "too-large";
+    case Status::kOk: return "ok";
+    case Status::kNotFound: return "not-found";
+    case Status::kUnsupportedVersion: return "unsupported-version";
+    case Status::kMalformed: return "malformed";
+    case Status::kUnknownRequest: return "unknown-request";
+    case Status::kInternal: return "internal";
+    case Status::kTooLarge: return "too-large";
   }
   return "unknown";
 }
@@ -164,18 +157,11 @@ Result<PoolUsage> DecodePool(ByteSpan data) {
   PoolUsage p;
   SEKISHO_TRY(ForEachField(data, "pool", [&](const Field& f) {
     switch (f.tag) {
-      case wire::kTagPoolGroup:
-        p.group = ReadString(f.value);
-        return true;
-      case wire::kTagPoolNetwork:
-        p.network = ReadString(f.value);
-        return true;
-      case wire::kTagPoolUsed:
-        return ReadU64(f.value, p.used);
-      case wire::kTagPoolCapacity:
-        return ReadU64(f.value, p.capacity);
-      default:
-        return true;
+      case wire::kTagPoolGroup: p.group = ReadString(f.value); return true;
+      case wire::kTagPoolNetwork: p.network = ReadString(f.value); return true;
+      case wire::kTagPoolUsed: return ReadU64(f.value, p.used);
+      case wire::kTagPoolCapacity: return ReadU64(f.value, p.capacity);
+      default: return true;
     }
   }));
   return p;
@@ -185,34 +171,17 @@ Result<SessionInfo> DecodeSession(ByteSpan data) {
   SessionInfo s;
   SEKISHO_TRY(ForEachField(data, "session", [&](const Field& f) {
     switch (f.tag) {
-      case wire::kTagSessionId:
-        return ReadU64(f.value, s.id);
-      case wire::kTagUser:
-        s.user = ReadString(f.value);
-        return true;
-      case wire::kTagGroup:
-        s.group = ReadString(f.value);
-        return true;
-      case wire::kTagPeer:
-        s.peer = ReadString(f.value);
-        return true;
-      case wire::kTagVpnIpv4:
-        s.vpn_ipv4 = ReadString(f.value);
-        return true;
-      case wire::kTagConnectedFor:
-        return ReadU64(f.value, s.connected_for_s);
-      case wire::kTagBytesIn:
-        return ReadU64(f.value, s.bytes_in);
-      case wire::kTagBytesOut:
-        return ReadU64(f.value, s.bytes_out);
-      case wire::kTagChannel:
-        s.channel = ReadString(f.value);
-        return true;
-      case wire::kTagState:
-        s.state = ReadString(f.value);
-        return true;
-      default:
-        return true;
+      case wire::kTagSessionId: return ReadU64(f.value, s.id);
+      case wire::kTagUser: s.user = ReadString(f.value); return true;
+      case wire::kTagGroup: s.group = ReadString(f.value); return true;
+      case wire::kTagPeer: s.peer = ReadString(f.value); return true;
+      case wire::kTagVpnIpv4: s.vpn_ipv4 = ReadString(f.value); return true;
+      case wire::kTagConnectedFor: return ReadU64(f.value, s.connected_for_s);
+      case wire::kTagBytesIn: return ReadU64(f.value, s.bytes_in);
+      case wire::kTagBytesOut: return ReadU64(f.value, s.bytes_out);
+      case wire::kTagChannel: s.channel = ReadString(f.value); return true;
+      case wire::kTagState: s.state = ReadString(f.value); return true;
+      default: return true;
     }
   }));
   return s;
@@ -326,8 +295,7 @@ Result<Request> DecodeRequest(ByteSpan payload) {
       }
       return Request(d);
     }
-    default:
-      return Malformed("unknown type " + std::to_string(h.type));
+    default: return Malformed("unknown type " + std::to_string(h.type));
   }
 }
 
@@ -338,17 +306,11 @@ Result<Response> DecodeResponse(ByteSpan payload) {
       StatusResponse r;
       SEKISHO_TRY(ForEachField(h.body, "status", [&](const Field& f) {
         switch (f.tag) {
-          case wire::kTagServerVersion:
-            r.info.server_version = ReadString(f.value);
-            return true;
-          case wire::kTagUptime:
-            return ReadU64(f.value, r.info.uptime_s);
-          case wire::kTagSessionsActive:
-            return ReadU64(f.value, r.info.sessions_active);
-          case wire::kTagBytesIn:
-            return ReadU64(f.value, r.info.bytes_in);
-          case wire::kTagBytesOut:
-            return ReadU64(f.value, r.info.bytes_out);
+          case wire::kTagServerVersion: r.info.server_version = ReadString(f.value); return true;
+          case wire::kTagUptime: return ReadU64(f.value, r.info.uptime_s);
+          case wire::kTagSessionsActive: return ReadU64(f.value, r.info.sessions_active);
+          case wire::kTagBytesIn: return ReadU64(f.value, r.info.bytes_in);
+          case wire::kTagBytesOut: return ReadU64(f.value, r.info.bytes_out);
           case wire::kTagPool: {
             auto pool = DecodePool(f.value);
             if (!pool) {
@@ -357,8 +319,7 @@ Result<Response> DecodeResponse(ByteSpan payload) {
             r.info.pools.push_back(std::move(*pool));
             return true;
           }
-          default:
-            return true;
+          default: return true;
         }
       }));
       return Response(std::move(r));
@@ -391,8 +352,7 @@ Result<Response> DecodeResponse(ByteSpan payload) {
       }));
       return Response(std::move(r));
     }
-    default:
-      return Malformed("unknown type " + std::to_string(h.type));
+    default: return Malformed("unknown type " + std::to_string(h.type));
   }
 }
 

@@ -5,11 +5,11 @@
 // socket. Decode* take one payload (without the prefix) as produced by FrameDecoder.
 // Control-plane code: allocation per message is fine here.
 
-#include <cstddef>
-
 #include "base/bytes.h"
 #include "base/result.h"
 #include "proto/ctl/messages.h"
+
+#include <cstddef>
 
 namespace sekisho::proto::ctl {
 

@@ -18,7 +18,7 @@ namespace sekisho::proto::ctl::wire {
 inline constexpr std::uint8_t kVersion = 1;
 
 inline constexpr std::size_t kLengthPrefixSize = 4;
-inline constexpr std::size_t kHeaderSize = 3;  // version, type, status
+inline constexpr std::size_t kHeaderSize = 3;       // version, type, status
 inline constexpr std::size_t kFieldHeaderSize = 3;  // tag, u16 length
 inline constexpr std::size_t kMaxFieldSize = 0xFFFF;
 // Largest payload either side accepts or produces.

@@ -1,10 +1,10 @@
 // Feeds arbitrary text to the TOML config parser and validator; DescribeConfig must accept
 // anything ParseConfig accepts.
+#include "gateway/config.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
-
-#include "gateway/config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -1,11 +1,11 @@
 // Splits the input into frames with FrameDecoder (in odd-sized pieces) and decodes each as a
 // request and as a response. Anything that decodes must re-encode and decode to the same value.
+#include "proto/ctl/codec.h"
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
-
-#include "proto/ctl/codec.h"
 
 namespace ctl = sekisho::proto::ctl;
 

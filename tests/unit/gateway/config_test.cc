@@ -51,9 +51,9 @@ TEST(Ipv4CidrTest, ParseAndFormat) {
 }
 
 TEST(Ipv4CidrTest, RejectsBadInput) {
-  for (const char* bad : {"", "10.0.0.0/", "10.0.0.0/33", "10.0.0/8", "10.0.0.256/32",
-                          "10.0.0.01/32", "a.b.c.d/8", "10.0.0.0/-1", "10.0.0.0/24/1",
-                          "10.0.0.1/24", " 10.0.0.0/8"}) {
+  for (const char* bad :
+       {"", "10.0.0.0/", "10.0.0.0/33", "10.0.0/8", "10.0.0.256/32", "10.0.0.01/32", "a.b.c.d/8",
+        "10.0.0.0/-1", "10.0.0.0/24/1", "10.0.0.1/24", " 10.0.0.0/8"}) {
     EXPECT_FALSE(ParseIpv4Cidr(bad).has_value()) << bad;
   }
   EXPECT_NE(ParseIpv4Cidr("10.0.0.1/24").error().context.find("10.0.0.0/24"), std::string::npos);
@@ -222,19 +222,20 @@ rekey_method = "sometimes"
 [log]
 level = "loud"
 )");
-  for (const char* needle :
-       {"listen.port must be between 1 and 65535", "listen.address", "tls.certificate must be a string",
-        "tls.private_key is required", "did you mean 10.0.0.0/24", "network.dns",
-        "network.mtu", "tunnel.rekey_method", "log.level"}) {
+  for (const char* needle : {"listen.port must be between 1 and 65535", "listen.address",
+                             "tls.certificate must be a string", "tls.private_key is required",
+                             "did you mean 10.0.0.0/24", "network.dns", "network.mtu",
+                             "tunnel.rekey_method", "log.level"}) {
     EXPECT_NE(e.find(needle), std::string::npos) << needle << " in\n" << e;
   }
 }
 
 TEST(ConfigTest, GroupValidation) {
   std::string base = std::string(kMinimal);
-  EXPECT_NE(ErrorOf(base + "[[group]]\nname=\"a\"\ndefault=true\n[[group]]\nname=\"b\"\ndefault=true\n")
-                .find("second group with default"),
-            std::string::npos);
+  EXPECT_NE(
+      ErrorOf(base + "[[group]]\nname=\"a\"\ndefault=true\n[[group]]\nname=\"b\"\ndefault=true\n")
+          .find("second group with default"),
+      std::string::npos);
   EXPECT_NE(ErrorOf(base + "[[group]]\nname=\"a\"\n[[group]]\nname=\"b\"\naliases=[\"a\"]\n")
                 .find("already used"),
             std::string::npos);
@@ -287,8 +288,9 @@ TEST(ConfigTest, NeedsAnAuthenticationMethod) {
                     "ipv4_pool=\"10.0.0.0/24\"\n")
                 .find("no authentication method"),
             std::string::npos);
-  auto certs_only = Parse("[tls]\ncertificate=\"c\"\nprivate_key=\"k\"\nca_certificates=\"ca\"\n"
-                          "[network]\nipv4_pool=\"10.0.0.0/24\"\n");
+  auto certs_only = Parse(
+      "[tls]\ncertificate=\"c\"\nprivate_key=\"k\"\nca_certificates=\"ca\"\n"
+      "[network]\nipv4_pool=\"10.0.0.0/24\"\n");
   EXPECT_TRUE(certs_only.has_value());
 }
 

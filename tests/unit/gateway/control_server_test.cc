@@ -2,24 +2,24 @@
 // (request dispatch, output formatting).
 #include "gateway/control_server.h"
 
-#include <gtest/gtest.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <thread>
-
 #include "ctl/app.h"
 #include "ctl/client.h"
 #include "ctl/format.h"
 #include "proto/ctl/codec.h"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <thread>
+#include <unistd.h>
 
 namespace sekisho::gateway {
 namespace {
@@ -73,7 +73,10 @@ class ControlServerTest : public ::testing::Test {
   }
   void StopIo() {
     if (thread_.joinable()) {
-      boost::asio::post(io_, [this] { server_.Stop(); work_.reset(); });
+      boost::asio::post(io_, [this] {
+        server_.Stop();
+        work_.reset();
+      });
       thread_.join();
     }
   }

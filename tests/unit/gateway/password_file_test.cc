@@ -1,14 +1,14 @@
 #include "gateway/password_file.h"
 
-#include <crypt.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <chrono>
+#include <crypt.h>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <unistd.h>
 
 namespace sekisho::gateway {
 namespace {
@@ -101,7 +101,8 @@ TEST(PasswordFileParseTest, Format) {
   EXPECT_TRUE(pw->IsLocked("carol"));
   EXPECT_FALSE(pw->IsLocked("alice"));
   EXPECT_FALSE(pw->IsLocked("nobody"));
-  EXPECT_EQ(PasswordFile::Parse("a:b:c:d\n", "mem").error().context, "mem:1: expected user:groups:hash");
+  EXPECT_EQ(PasswordFile::Parse("a:b:c:d\n", "mem").error().context,
+            "mem:1: expected user:groups:hash");
   EXPECT_FALSE(PasswordFile::Parse(":*:$6$a$b\n", "mem").has_value());
   EXPECT_FALSE(PasswordFile::Parse("a:*:x\na:*:y\n", "mem").has_value());
 }

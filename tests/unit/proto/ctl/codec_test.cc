@@ -1,8 +1,8 @@
 #include "proto/ctl/codec.h"
 
-#include <gtest/gtest.h>
-
 #include "proto/ctl/wire.h"
+
+#include <gtest/gtest.h>
 
 namespace sekisho::proto::ctl {
 namespace {
@@ -78,9 +78,25 @@ TEST(CtlCodecTest, ResponsesRoundTrip) {
 }
 
 TEST(CtlCodecTest, UnknownFieldsAreSkipped) {
-  Bytes payload = {wire::kVersion, wire::kTypeDisconnect, 0x00,
-                   0x7e, 0x00, 0x02, 0xaa, 0xbb,  // unknown tag
-                   0x01, 0x00, 0x08, 0, 0, 0, 0, 0, 0, 0, 9};
+  Bytes payload = {wire::kVersion,
+                   wire::kTypeDisconnect,
+                   0x00,
+                   0x7e,
+                   0x00,
+                   0x02,
+                   0xaa,
+                   0xbb,  // unknown tag
+                   0x01,
+                   0x00,
+                   0x08,
+                   0,
+                   0,
+                   0,
+                   0,
+                   0,
+                   0,
+                   0,
+                   9};
   auto decoded = DecodeRequest(payload);
   ASSERT_TRUE(decoded.has_value());
   EXPECT_EQ(std::get<DisconnectRequest>(*decoded).session_id, 9u);
@@ -103,8 +119,8 @@ TEST(CtlCodecTest, RejectsBadInput) {
   // Disconnect without an id.
   EXPECT_EQ(DecodeRequest(Bytes{0x01, 0x03, 0x00}).error().code, Errc::kMalformed);
   // Truncated nested record.
-  EXPECT_FALSE(DecodeResponse(Bytes{0x01, wire::kTypeSessions, 0x00, wire::kTagSession, 0x00,
-                                    0x03, 0x31, 0x00, 0x05})
+  EXPECT_FALSE(DecodeResponse(Bytes{0x01, wire::kTypeSessions, 0x00, wire::kTagSession, 0x00, 0x03,
+                                    0x31, 0x00, 0x05})
                    .has_value());
 }
 

@@ -1,0 +1,76 @@
+#pragma once
+// ConnectFlow: `sekisho connect URL` from the first TCP packet to logout (issue 3). It drives
+// the socket-free client core (AuthDialogue, Preferences, ProfileCache, script environment)
+// over real I/O, one phase after the other, printing one progress line per phase on stderr
+// (no secrets; -v adds detail through the logger):
+//
+//   1. TLS          TlsConnection::Open. An untrusted gateway certificate blocks unless the
+//                   user accepted it (--servercert PIN, or "yes" on a terminal); the acceptance
+//                   is recorded in preferences.xml and every later connection warns until the
+//                   certificate validates normally (then the record is cleared).
+//   2-3. Login      AuthDialogue over keep-alive TLS connections (a new one when the dialogue
+//                   asks or the gateway closed); the group list and the group used are shown;
+//                   the announced server-cert-hash is compared with the stored one.
+//   4. Downloader   a NEW TLS session; one GET per profile that ProfileCache says is stale;
+//                   a failed mandatory download ends the attempt.
+//   5. CONNECT      on a NEW TLS connection (both gateways accept either; a fresh connection is
+//                   also what every reconnect uses, so there is one code path). No X-DTLS-*
+//                   headers are sent: DTLS is not implemented yet ("DTLS not available in this
+//                   version"), so the gateway keeps the tunnel on TLS at once.
+//   6. Tunnel       TUN configured by TunSetup (or by --script with the vpnc-script
+//                   environment), data over CSTP (Tunnel). A dead link (DPD timeout, TLS error,
+//                   EOF) reconnects with the cookie: a new TLS connection + CONNECT with
+//                   X-CSTP-Address, same TUN when the address is unchanged, backoff 1, 2, 4, 8,
+//                   16, 30, 30... s until X-CSTP-Disconnected-Timeout (default 300 s) has
+//                   passed. It stops on 401 (cookie rejected), on DISCONNECT/TERMINATE from the
+//                   gateway, and on SIGINT/SIGTERM (DISCONNECT 0xB0 sent: the session ends).
+//
+// While the tunnel is up, a pid file <run dir>/<interface>.pid lets `sekisho disconnect` find
+// the process and send it SIGTERM. <run dir> is $XDG_RUNTIME_DIR/sekisho, else <config>/run.
+//
+// Exit status: 0 after a logout (signal) or --cookieonly, 2 when the gateway ended the
+// session, 1 for every failure (message on stderr).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/log.h"
+#include "base/result.h"
+#include "base/time.h"
+#include "tls/credentials.h"
+
+namespace sekisho::client {
+
+struct ConnectOptions {
+  std::string url;
+  std::optional<std::string> user;
+  std::optional<std::string> authgroup;
+  bool password_on_stdin = false;
+  bool non_interactive = false;
+  std::vector<std::string> server_pins;  // --servercert, repeatable
+  std::string ca_file;                   // --cafile
+  bool use_system_trust = true;          // --no-system-trust clears it
+  std::vector<tls::ClientIdentity> identities;  // --certificate/--sslkey pairs, in order
+  bool no_dtls = false;
+  std::string interface_name;  // --interface; empty = "sekisho%d"
+  std::string script;          // --script
+  bool cookie_only = false;      // --cookieonly: print the webvpn value and exit
+  bool cookie_on_stdin = false;  // --cookie-on-stdin: skip the login
+  int verbosity = 0;
+  // Profile download failures end the attempt (Cisco) or only warn (openconnect).
+  bool profiles_best_effort = false;
+};
+
+// Runs the whole flow; returns the exit status described above.
+int RunConnect(const ConnectOptions& options, const Logger& log);
+
+// `sekisho disconnect [--interface NAME]`: SIGTERM to the client owning NAME's pid file (the
+// only one when NAME is empty). Returns the exit status (0 when signalled).
+int RunDisconnect(const std::string& interface_name);
+
+// The pid-file directory described above. Errors: kConfig when no directory is usable.
+Result<std::string> RunDir();
+
+}  // namespace sekisho::client

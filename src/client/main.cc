@@ -1,0 +1,129 @@
+// sekisho: the AnyConnect-compatible VPN client. Parses the openconnect-style command line and
+// hands over to ConnectFlow (connect) or RunDisconnect (disconnect).
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/spdlog_sink.h"
+#include "client/connect_flow.h"
+
+namespace {
+
+bool LooksLikePkcs12(const std::string& path) {
+  auto ends = [&path](const char* suffix) {
+    std::string s(suffix);
+    return path.size() >= s.size() && path.compare(path.size() - s.size(), s.size(), s) == 0;
+  };
+  return ends(".p12") || ends(".pfx") || ends(".P12") || ends(".PFX");
+}
+
+int Main(int argc, char** argv) {
+  CLI::App cli{"sekisho: AnyConnect-compatible SSL VPN client"};
+  cli.require_subcommand(1);
+
+  sekisho::client::ConnectOptions options;
+  std::string user;
+  std::string authgroup;
+  std::vector<std::string> certificates;
+  std::vector<std::string> keys;
+  std::string key_password;
+  bool no_system_trust = false;
+  int verbosity = 0;
+
+  CLI::App* connect = cli.add_subcommand("connect", "log in and bring the tunnel up");
+  connect->add_option("url", options.url, "gateway URL (https://host[:port][/group])")->required();
+  connect->add_option("-u,--user", user, "user name for the login form");
+  connect->add_option("--authgroup", authgroup, "group to log in to (value or label)");
+  connect->add_flag("--passwd-on-stdin", options.password_on_stdin,
+                    "read passwords from stdin, one line per password field");
+  connect->add_flag("--non-inter", options.non_interactive, "never prompt; fail instead");
+  connect->add_option("--servercert", options.server_pins,
+                      "accept a server certificate by pin (pin-sha256:..., sha256:..., ...); "
+                      "repeatable");
+  connect->add_option("--cafile", options.ca_file, "extra trusted CA certificates (PEM)");
+  connect->add_flag("--no-system-trust", no_system_trust, "do not trust the system CA store");
+  connect->add_option("-c,--certificate", certificates,
+                      "client certificate (PEM or PKCS#12); repeatable, paired with --sslkey "
+                      "in order");
+  connect->add_option("-k,--sslkey", keys, "private key (PEM) for the certificate at the same "
+                                           "position");
+  connect->add_option("--key-password", key_password, "PKCS#12 password");
+  connect->add_flag("--no-dtls", options.no_dtls, "do not try DTLS (not implemented yet anyway)");
+  connect->add_option("-i,--interface", options.interface_name, "TUN interface name");
+  connect->add_option("-s,--script", options.script, "vpnc-script compatible routing script");
+  connect->add_flag("--cookieonly", options.cookie_only,
+                    "log in, print the webvpn cookie value on stdout and exit");
+  connect->add_flag("--cookie-on-stdin", options.cookie_on_stdin,
+                    "read the webvpn cookie from stdin and skip the login");
+  connect->add_flag("--profiles-best-effort", options.profiles_best_effort,
+                    "connect even when a profile download fails (openconnect behaviour)");
+  connect->add_flag("-v,--verbose", verbosity, "more detail (repeat for more)");
+
+  std::string disconnect_interface;
+  CLI::App* disconnect = cli.add_subcommand(
+      "disconnect", "log off the running client (SIGTERM via its pid file)");
+  disconnect->add_option("-i,--interface", disconnect_interface, "interface of the client to stop");
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e);
+  }
+
+  if (disconnect->parsed()) {
+    return sekisho::client::RunDisconnect(disconnect_interface);
+  }
+
+  if (!user.empty()) {
+    options.user = user;
+  }
+  if (!authgroup.empty()) {
+    options.authgroup = authgroup;
+  }
+  options.use_system_trust = !no_system_trust;
+  options.verbosity = verbosity;
+  if (keys.size() > certificates.size()) {
+    std::fprintf(stderr, "sekisho: more --sslkey than --certificate options\n");
+    return 1;
+  }
+  for (std::size_t i = 0; i < certificates.size(); ++i) {
+    sekisho::tls::ClientIdentity identity;
+    if (LooksLikePkcs12(certificates[i])) {
+      identity.pkcs12_file = certificates[i];
+      identity.pkcs12_password = sekisho::SecretString(key_password);
+    } else {
+      identity.certificate_file = certificates[i];
+      // Without a matching --sslkey the key is expected in the certificate file.
+      identity.private_key_file = i < keys.size() ? keys[i] : certificates[i];
+    }
+    options.identities.push_back(std::move(identity));
+  }
+
+  std::optional<sekisho::LogLevel> level = sekisho::LogLevel::kWarn;
+  if (verbosity == 1) {
+    level = sekisho::LogLevel::kInfo;
+  } else if (verbosity == 2) {
+    level = sekisho::LogLevel::kDebug;
+  } else if (verbosity > 2) {
+    level = sekisho::LogLevel::kTrace;
+  }
+  auto sink = sekisho::app::MakeStderrSink(level, "sekisho");
+  sekisho::Logger log(*sink, "client");
+  return sekisho::client::RunConnect(options, log);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // No exception may escape (STYLE.md §3); one that does is a bug, reported clearly.
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sekisho: internal error: %s\n", e.what());
+    return 70;
+  }
+}

@@ -1,0 +1,1 @@
+#include "client/script_env.h"

@@ -1,0 +1,339 @@
+#include "client/tunnel.h"
+
+#include <algorithm>
+#include <utility>
+
+#include <boost/asio/error.hpp>
+
+#include "proto/cstp/wire.h"
+
+namespace sekisho::client {
+namespace {
+
+namespace asio = boost::asio;
+namespace cstp = proto::cstp;
+using Liveness = proto::session::ChannelLiveness;
+
+}  // namespace
+
+Tunnel::Tunnel(asio::io_context& io, std::unique_ptr<TlsConnection> connection,
+               net::TunDevice& tun, TunnelParams params, Bytes leftover, Logger log)
+    : io_(io),
+      conn_(std::move(connection)),
+      tun_(tun),
+      params_(params),
+      leftover_(std::move(leftover)),
+      log_(std::move(log)),
+      tun_stream_(io, tun.fd()),
+      timer_(io),
+      liveness_(params.dpd, params.keepalive, Liveness::Role::kClient, ClientNow()) {}
+
+Tunnel::~Tunnel() {
+  boost::system::error_code ec;
+  timer_.cancel();
+  tun_stream_.cancel(ec);
+  tun_stream_.release();  // the TunDevice owns the fd and survives the tunnel
+  if (conn_) {
+    conn_->socket().cancel(ec);
+    conn_->socket().close(ec);
+  }
+}
+
+TunnelOutcome Tunnel::Run() {
+  Start();
+  while (!outcome_) {
+    io_.run_one();
+  }
+  return *outcome_;
+}
+
+void Tunnel::Start() {
+  if (!leftover_.empty()) {
+    // Only happens with a gateway that put the first frame into the CONNECT head's record.
+    Bytes first = std::move(leftover_);
+    HandleRecord(first);
+  }
+  ProcessRecords();  // records the engine may already hold
+  Flush();
+  ArmRead();
+  ArmTun();
+  ArmTimer();
+}
+
+void Tunnel::Finish(TunnelEnd end, std::string reason) {
+  if (outcome_) {
+    return;
+  }
+  outcome_ = TunnelOutcome{end, std::move(reason)};
+  boost::system::error_code ec;
+  timer_.cancel();
+  tun_stream_.cancel(ec);
+  conn_->socket().cancel(ec);
+}
+
+// ---------------------------------------------------------------- socket
+
+void Tunnel::ArmRead() {
+  if (read_armed_ || outcome_) {
+    return;
+  }
+  read_armed_ = true;
+  conn_->socket().async_wait(asio::socket_base::wait_read,
+                             [this, alive = std::weak_ptr<int>(alive_)](
+                                 const boost::system::error_code& ec) {
+                               if (alive.expired()) {
+                                 return;
+                               }
+                               read_armed_ = false;
+                               if (!ec) {
+                                 OnReadable();
+                               }
+                             });
+}
+
+void Tunnel::OnReadable() {
+  for (int round = 0; round < 8 && !outcome_; ++round) {
+    boost::system::error_code ec;
+    std::size_t n = conn_->socket().read_some(asio::buffer(read_buffer_), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      break;
+    }
+    if (ec) {
+      Finish(TunnelEnd::kLinkDead,
+             ec == asio::error::eof ? "the gateway closed the connection" : ec.message());
+      return;
+    }
+    conn_->engine().FeedIncoming(ByteSpan(read_buffer_.data(), n));
+    ProcessRecords();
+    if (n < read_buffer_.size()) {
+      break;
+    }
+  }
+  Flush();
+  ArmRead();
+}
+
+void Tunnel::ProcessRecords() {
+  while (!outcome_) {
+    Result<std::size_t> n = conn_->engine().ReadRecord(MutableByteSpan(record_buffer_));
+    if (!n) {
+      Finish(TunnelEnd::kLinkDead, n.error().code == Errc::kClosed
+                                       ? "the gateway closed TLS"
+                                       : n.error().ToString());
+      return;
+    }
+    if (*n == 0) {
+      return;
+    }
+    HandleRecord(ByteSpan(record_buffer_.data(), *n));
+  }
+}
+
+void Tunnel::HandleRecord(ByteSpan record) {
+  Result<cstp::Frame> frame = cstp::ParseRecord(record);
+  if (!frame) {
+    // openconnect ends the session on unknown types and broken frames (§7.1, decision #12).
+    log_.Warn("bad CSTP frame from the gateway: {}", frame.error().ToString());
+    Finish(TunnelEnd::kFatal, "bad CSTP frame: " + frame.error().ToString());
+    return;
+  }
+  liveness_.OnReceived(ClientNow());
+  switch (frame->type) {
+    case cstp::PacketType::kData:
+      if (auto written = tun_.Write(frame->payload); !written) {
+        log_.Debug("TUN write failed: {}", written.error().ToString());
+      }
+      counters_.bytes_in += frame->payload.size();
+      ++counters_.packets_in;
+      return;
+    case cstp::PacketType::kDpdRequest:
+      // Echo the payload byte for byte (decision #10): the gateway may probe the MTU with it.
+      SendControl(cstp::DpdResponseFrame(frame->payload));
+      return;
+    case cstp::PacketType::kDpdResponse:
+    case cstp::PacketType::kKeepalive:
+      return;  // liveness noted above; keepalives are never answered (decision #9)
+    case cstp::PacketType::kDisconnect: {
+      std::string text = cstp::DisconnectReasonText(frame->payload);
+      Finish(TunnelEnd::kGatewayDisconnect,
+             text.empty() ? "the gateway ended the session" : "the gateway ended the session: " + text);
+      return;
+    }
+    case cstp::PacketType::kTerminate:
+      Finish(TunnelEnd::kGatewayTerminate, "the gateway is shutting down (TERMINATE)");
+      return;
+    case cstp::PacketType::kCompressed:
+      // We never offer compression, so a compressed frame is a protocol error (§12).
+      Finish(TunnelEnd::kFatal, "compressed frame although no compression was negotiated");
+      return;
+  }
+}
+
+void Tunnel::SendControl(ByteSpan frame) {
+  if (auto written = conn_->engine().WriteRecord(frame); !written) {
+    log_.Debug("cannot queue control frame: {}", written.error().ToString());
+    return;
+  }
+  liveness_.OnSent(ClientNow());
+}
+
+void Tunnel::Flush() {
+  if (write_blocked_ || !conn_) {
+    return;
+  }
+  while (true) {
+    ByteSpan pending = conn_->engine().PendingOutgoing();
+    if (pending.empty()) {
+      return;
+    }
+    boost::system::error_code ec;
+    std::size_t n = conn_->socket().write_some(asio::buffer(pending.data(), pending.size()), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      if (outcome_) {
+        return;
+      }
+      write_blocked_ = true;
+      conn_->socket().async_wait(
+          asio::socket_base::wait_write,
+          [this, alive = std::weak_ptr<int>(alive_)](const boost::system::error_code& wait_ec) {
+            if (alive.expired()) {
+              return;
+            }
+            write_blocked_ = false;
+            if (!wait_ec && !outcome_) {
+              Flush();
+              ArmTun();  // the TUN pauses while the socket is full
+            }
+          });
+      return;
+    }
+    if (ec) {
+      Finish(TunnelEnd::kLinkDead, "send failed: " + ec.message());
+      return;
+    }
+    conn_->engine().ConsumeOutgoing(n);
+  }
+}
+
+// ---------------------------------------------------------------- TUN
+
+void Tunnel::ArmTun() {
+  if (tun_armed_ || outcome_ || write_blocked_) {
+    return;
+  }
+  tun_armed_ = true;
+  tun_stream_.async_wait(asio::posix::stream_descriptor::wait_read,
+                         [this, alive = std::weak_ptr<int>(alive_)](
+                             const boost::system::error_code& ec) {
+                           if (alive.expired()) {
+                             return;
+                           }
+                           tun_armed_ = false;
+                           if (!ec) {
+                             OnTunReadable();
+                           }
+                         });
+}
+
+void Tunnel::OnTunReadable() {
+  if (outcome_) {
+    return;
+  }
+  std::uint8_t* frame = frame_buffer_.data();
+  const std::size_t max_packet = std::min<std::size_t>(cstp::kMaxPayload, params_.mtu);
+  std::uint64_t packets = 0;
+  tls::TlsEngine& engine = conn_->engine();
+  engine.Cork();
+  for (int i = 0; i < kTunBatch; ++i) {
+    // The packet lands right after room for the CSTP header: no copy to frame it.
+    Result<std::size_t> n = tun_.Read(MutableByteSpan(frame + cstp::kHeaderSize, max_packet));
+    if (!n) {
+      if (n.error().code != Errc::kWouldBlock) {
+        (void)engine.Uncork();
+        Finish(TunnelEnd::kFatal, "TUN read failed: " + n.error().ToString());
+        return;
+      }
+      break;
+    }
+    cstp::WriteHeader(frame, cstp::PacketType::kData, static_cast<std::uint16_t>(*n));
+    if (auto written = engine.WriteRecord(ByteSpan(frame, cstp::kHeaderSize + *n)); !written) {
+      log_.Warn("TLS write failed: {}", written.error().ToString());
+      break;
+    }
+    counters_.bytes_out += *n;
+    ++packets;
+  }
+  if (auto flushed = engine.Uncork(); !flushed) {
+    Finish(TunnelEnd::kLinkDead, flushed.error().ToString());
+    return;
+  }
+  if (packets > 0) {
+    counters_.packets_out += packets;
+    liveness_.OnSent(ClientNow());
+  }
+  Flush();
+  ArmTun();
+}
+
+// ---------------------------------------------------------------- timers
+
+void Tunnel::ArmTimer() {
+  if (outcome_) {
+    return;
+  }
+  Instant deadline = liveness_.NextDeadline();
+  if (deadline == timer_deadline_) {
+    return;
+  }
+  timer_deadline_ = deadline;
+  if (deadline == Instant::Max()) {
+    timer_.cancel();
+    return;
+  }
+  Duration wait = std::max(Duration(0), deadline - ClientNow());
+  timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(wait));
+  timer_.async_wait([this, alive = std::weak_ptr<int>(alive_)](const boost::system::error_code& ec) {
+    if (alive.expired() || ec) {
+      return;
+    }
+    timer_deadline_ = Instant::Max();
+    OnTimer();
+  });
+}
+
+void Tunnel::OnTimer() {
+  if (outcome_) {
+    return;
+  }
+  switch (liveness_.Poll(ClientNow())) {
+    case Liveness::Action::kSendDpd:
+      log_.Debug("sending DPD request");
+      SendControl(cstp::DpdRequestFrame());
+      Flush();
+      break;
+    case Liveness::Action::kSendKeepalive:
+      SendControl(cstp::KeepaliveFrame());
+      Flush();
+      break;
+    case Liveness::Action::kPeerDead:
+      Finish(TunnelEnd::kLinkDead, "DPD timeout: the gateway stopped answering");
+      return;
+    case Liveness::Action::kNone:
+      break;
+  }
+  ArmTimer();
+}
+
+void Tunnel::Stop(std::string_view reason) {
+  if (outcome_) {
+    return;
+  }
+  // 0xB0 + text: "the user ended the session"; ocserv then kills the cookie (§7.3).
+  SendControl(cstp::UserDisconnectFrame(reason));
+  conn_->engine().Close();
+  write_blocked_ = false;
+  (void)conn_->FlushAll(ClientNow() + seconds(2));
+  Finish(TunnelEnd::kUserQuit, std::string(reason));
+}
+
+}  // namespace sekisho::client

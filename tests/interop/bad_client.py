@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""A misbehaving AnyConnect client for the gateway's robustness test.
+
+Usage: bad_client.py HOST PORT MODE [COOKIE]
+Connects, sends one kind of bad input, and exits 0 when the gateway closed the connection
+(within the mode's time limit), 1 when it did not. Prints what it saw. Every wait is bounded.
+"""
+import socket
+import ssl
+import sys
+import time
+
+HOST, PORT, MODE = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+COOKIE = sys.argv[4] if len(sys.argv) > 4 else ""
+
+
+def tls_connect():
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    raw = socket.create_connection((HOST, PORT), timeout=10)
+    return ctx.wrap_socket(raw, server_hostname="gw.sekisho.test")
+
+
+def wait_closed(sock, limit):
+    """Reads until EOF or error; True if the peer closed within `limit` seconds."""
+    deadline = time.monotonic() + limit
+    seen = b""
+    while time.monotonic() < deadline:
+        sock.settimeout(max(0.1, deadline - time.monotonic()))
+        try:
+            data = sock.recv(65536)
+        except (ssl.SSLError, ConnectionError, OSError) as exc:
+            if isinstance(exc, socket.timeout):
+                continue
+            print(f"closed with error: {exc!r}; saw {seen[:80]!r}")
+            return True
+        if not data:
+            print(f"closed; saw {seen[:80]!r}")
+            return True
+        seen += data
+    print(f"NOT closed after {limit} s; saw {seen[:120]!r}")
+    return False
+
+
+def request(method, target, headers, body=b""):
+    head = f"{method} {target} HTTP/1.1\r\nHost: {HOST}\r\n".encode()
+    for name, value in headers:
+        head += f"{name}: {value}\r\n".encode()
+    return head + b"\r\n" + body
+
+
+def main():
+    if MODE == "not-tls":
+        sock = socket.create_connection((HOST, PORT), timeout=10)
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * 4)
+        return wait_closed(sock, 10)
+    sock = tls_connect()
+    if MODE == "http-garbage":
+        sock.sendall(b"\x00\x01GARBAGE NOT HTTP\r\n\r\n")
+        return wait_closed(sock, 10)
+    if MODE == "huge-header":
+        sock.sendall(request("GET", "/", [("X-Filler", "A" * 100000)]))
+        return wait_closed(sock, 10)
+    if MODE == "huge-body":
+        sock.sendall(request("POST", "/", [("Content-Length", str(50 * 1024 * 1024))]))
+        try:
+            for _ in range(100):
+                sock.sendall(b"<" * 16384)
+        except (ssl.SSLError, OSError):
+            pass
+        return wait_closed(sock, 10)
+    if MODE == "xml-entities":
+        body = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+                b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+                b'<config-auth client="vpn" type="auth-reply"><auth><username>&lol2;</username>'
+                b'<password>x</password></auth></config-auth>')
+        sock.sendall(request("POST", "/", [("X-Transcend-Version", "1"),
+                                           ("Content-Length", str(len(body)))], body))
+        return wait_closed(sock, 10)
+    if MODE == "bad-frame":
+        sock.sendall(request("CONNECT", "/CSCOSSLC/tunnel",
+                             [("Cookie", f"webvpn={COOKIE}"), ("X-CSTP-Version", "1"),
+                              ("X-CSTP-Hostname", "bad")]))
+        sock.settimeout(10)
+        head = sock.recv(65536)
+        if not head.startswith(b"HTTP/1.1 200"):
+            print(f"CONNECT not accepted: {head[:80]!r}")
+            return False
+        sock.sendall(b"XXXX\x00\x04\x00\x00abcd")  # wrong magic
+        return wait_closed(sock, 10)
+    if MODE == "slowloris":
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\n")
+        start = time.monotonic()
+        try:
+            for _ in range(60):  # one header byte per second, bounded
+                sock.sendall(b"X")
+                time.sleep(1)
+        except (ssl.SSLError, OSError):
+            print(f"closed after {time.monotonic() - start:.1f} s")
+            return True
+        return wait_closed(sock, 5)
+    print(f"unknown mode {MODE}")
+    return False
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main() else 1)

@@ -1,0 +1,359 @@
+// The gateway's login front driven request by request, without sockets or TLS: group
+// selection, password retries and the final 401, throttling, certificate login, the downloader,
+// logout, legacy clients, malformed bodies, and that secrets never reach the log.
+
+#include "gateway/auth_front.h"
+
+#include "proto/auth/server_message.h"
+#include "proto/http/cookies.h"
+#include "testutil/fakes.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+namespace sekisho::gateway {
+namespace {
+
+namespace http = proto::http;
+namespace auth = proto::auth;
+
+constexpr std::string_view kCertHash = "D27A5A0A2A917D7B2F3D121DE97B741483F98F2D";
+constexpr std::string_view kProfileBody = "<AnyConnectProfile>eng</AnyConnectProfile>\n";
+
+// openconnect 9.01's init, as captured (§3.3), with a group-select added where a test needs it.
+std::string InitBody(std::string_view url, std::string_view group = {}) {
+  std::string body =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<config-auth client=\"vpn\" type=\"init\" "
+      "aggregate-auth-version=\"2\"><version who=\"vpn\">v9.01-3</version><device-id>linux-64"
+      "</device-id><group-access>" +
+      std::string(url) + "</group-access>";
+  if (!group.empty()) {
+    body += "<group-select>" + std::string(group) + "</group-select>";
+  }
+  return body + "</config-auth>\n";
+}
+
+std::string ReplyBody(std::string_view user, std::string_view password,
+                      std::string_view group = {}) {
+  std::string body =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<config-auth client=\"vpn\" "
+      "type=\"auth-reply\" aggregate-auth-version=\"2\"><version who=\"vpn\">v9.01-3</version>"
+      "<device-id>linux-64</device-id><auth><username>" +
+      std::string(user) + "</username><password>" + std::string(password) + "</password></auth>";
+  if (!group.empty()) {
+    body += "<group-select>" + std::string(group) + "</group-select>";
+  }
+  return body + "</config-auth>\n";
+}
+
+class FakeCredentials final : public CredentialChecker {
+ public:
+  Result<void> Verify(std::string_view user, const SecretString& password) override {
+    auto it = passwords_.find(std::string(user));
+    if (it == passwords_.end() || it->second != password.reveal()) {
+      return Fail(Errc::kAuthFailed);
+    }
+    return Ok();
+  }
+  bool MayUseGroup(std::string_view user, std::string_view group) override {
+    auto it = groups_.find(std::string(user));
+    return it == groups_.end() || it->second == "*" || it->second == group;
+  }
+  bool IsLocked(std::string_view user) override { return user == "locked"; }
+
+  void Add(std::string user, std::string password, std::string group) {
+    passwords_[user] = std::move(password);
+    groups_[std::move(user)] = std::move(group);
+  }
+
+ private:
+  std::map<std::string, std::string> passwords_;
+  std::map<std::string, std::string> groups_;
+};
+
+class AuthFrontTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("sekisho-auth-front-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+    std::ofstream(dir_ / "eng.xml") << kProfileBody;
+    std::string toml = R"(
+[tls]
+certificate = "server.pem"
+private_key = "server-key.pem"
+[auth]
+password_file = "passwd"
+max_login_attempts = 3
+[auth.throttle]
+max_failures = 5
+[network]
+ipv4_pool = "198.18.100.0/24"
+[[group]]
+name = "engineering"
+aliases = ["Engineering", "eng"]
+default = true
+ipv4_pool = "198.18.101.0/24"
+profile = "eng.xml"
+[[group]]
+name = "sales"
+aliases = ["Sales"]
+ipv4_pool = "198.18.102.0/24"
+)";
+    auto config = ParseConfig(toml, (dir_ / "sekishod.toml").string());
+    ASSERT_TRUE(config.has_value()) << config.error().ToString();
+    config_ = std::make_unique<GatewayConfig>(std::move(*config));
+    auto profiles = ProfileStore::Load(*config_);
+    ASSERT_TRUE(profiles.has_value()) << profiles.error().ToString();
+    profiles_ = std::make_unique<ProfileStore>(std::move(*profiles));
+    registry_ = std::make_unique<SessionRegistry>(*config_, rng_);
+    credentials_.Add("alice", "alicepw", "engineering");
+    credentials_.Add("bob", "bobpw", "sales");
+    AuthThrottleOptions throttle_options;
+    throttle_options.max_failures = 5;
+    throttle_ = std::make_unique<AuthThrottle>(throttle_options);
+    front_ = std::make_unique<AuthFront>(*config_, *registry_, credentials_, *throttle_, *profiles_,
+                                         std::string(kCertHash), Logger(log_, "auth"));
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  FrontReply Post(std::string target, std::string body, std::string cookie = {}) {
+    http::HttpRequest request;
+    request.method = "POST";
+    request.target = std::move(target);
+    request.headers = {{"X-Transcend-Version", "1"}, {"X-Aggregate-Auth", "1"}};
+    if (!cookie.empty()) {
+      request.headers.push_back({"Cookie", cookie});
+    }
+    request.body = std::move(body);
+    return front_->Handle(request, Context());
+  }
+
+  FrontReply Get(std::string target, std::string cookie = {}, bool vpn_client = true) {
+    http::HttpRequest request;
+    request.method = "GET";
+    request.target = std::move(target);
+    if (vpn_client) {
+      request.headers.push_back({"X-Transcend-Version", "1"});
+    }
+    if (!cookie.empty()) {
+      request.headers.push_back({"Cookie", cookie});
+    }
+    return front_->Handle(request, Context());
+  }
+
+  RequestContext Context() const { return RequestContext{"198.18.0.2", clock_.Now(), cert_}; }
+
+  static auth::ServerMessage Parse(const FrontReply& reply) {
+    auto message = auth::ParseServerMessage(reply.response.body);
+    EXPECT_TRUE(message.has_value()) << reply.response.body;
+    return message.has_value() ? *message : auth::ServerMessage{};
+  }
+
+  static std::string SetCookieValue(const FrontReply& reply, std::string_view name) {
+    for (std::string_view value : reply.response.FindAll("Set-Cookie")) {
+      auto cookie = http::ParseSetCookie(value);
+      if (cookie && cookie->name == name && !cookie->expired) {
+        return cookie->value;
+      }
+    }
+    return {};
+  }
+
+  static const auth::FormField* Field(const auth::ServerMessage& message, std::string_view name) {
+    if (!message.form) {
+      return nullptr;
+    }
+    for (const auto& field : message.form->fields) {
+      if (field.name == name) {
+        return &field;
+      }
+    }
+    return nullptr;
+  }
+
+  static std::string SelectedGroup(const auth::ServerMessage& message) {
+    const auth::FormField* select = Field(message, "group_list");
+    if (select == nullptr) {
+      return {};
+    }
+    std::string selected;
+    int count = 0;
+    for (const auto& option : select->options) {
+      if (option.selected) {
+        selected = option.value;
+        ++count;
+      }
+    }
+    EXPECT_EQ(count, 1) << "exactly one option must carry selected=\"true\"";
+    return selected;
+  }
+
+  std::filesystem::path dir_;
+  testutil::FakeClock clock_;
+  testutil::FakeRng rng_;
+  testutil::CapturingLogSink log_;
+  FakeCredentials credentials_;
+  std::optional<ClientCertificate> cert_;
+  std::unique_ptr<GatewayConfig> config_;
+  std::unique_ptr<ProfileStore> profiles_;
+  std::unique_ptr<SessionRegistry> registry_;
+  std::unique_ptr<AuthThrottle> throttle_;
+  std::unique_ptr<AuthFront> front_;
+};
+
+TEST_F(AuthFrontTest, InitOffersGroupsWithTheDefaultSelected) {
+  FrontReply reply = Post("/", InitBody("https://gw/"));
+  EXPECT_EQ(reply.response.status, 200U);
+  EXPECT_FALSE(reply.close_connection);
+  auth::ServerMessage message = Parse(reply);
+  EXPECT_EQ(message.type, auth::ServerMessage::kAuthRequest);
+  EXPECT_NE(Field(message, "username"), nullptr);
+  EXPECT_NE(Field(message, "password"), nullptr);
+  EXPECT_EQ(SelectedGroup(message), "engineering");
+  EXPECT_NE(message.opaque_xml.find("<tunnel-group>engineering</tunnel-group>"), std::string::npos);
+  EXPECT_FALSE(SetCookieValue(reply, "webvpncontext").empty());
+}
+
+TEST_F(AuthFrontTest, SecondInitWithGroupSelectSwitchesGroupByNameOrAlias) {
+  for (std::string_view choice : {"sales", "Sales"}) {
+    auth::ServerMessage message = Parse(Post("/auth", InitBody("https://gw/auth", choice)));
+    EXPECT_EQ(SelectedGroup(message), "sales") << choice;
+    EXPECT_NE(message.opaque_xml.find("<group-alias>Sales</group-alias>"), std::string::npos);
+  }
+}
+
+TEST_F(AuthFrontTest, GroupUrlPreselectsTheGroupWithoutAList) {
+  auth::ServerMessage message = Parse(Post("/Sales", InitBody("https://gw/Sales")));
+  EXPECT_EQ(Field(message, "group_list"), nullptr);
+  EXPECT_NE(message.opaque_xml.find("<tunnel-group>sales</tunnel-group>"), std::string::npos);
+}
+
+TEST_F(AuthFrontTest, SuccessCarriesTokenCookieHashAndProfileManifest) {
+  FrontReply reply = Post("/", ReplyBody("alice", "alicepw", "engineering"));
+  auth::ServerMessage message = Parse(reply);
+  ASSERT_EQ(message.type, auth::ServerMessage::kComplete);
+  std::string cookie = SetCookieValue(reply, "webvpn");
+  ASSERT_GE(cookie.size(), 43U);  // base64 of 32 random bytes: 256 bits
+  EXPECT_EQ(message.session_token.reveal(), cookie);
+  EXPECT_FALSE(message.session_id.empty());
+  EXPECT_EQ(message.server_cert_hash, kCertHash);
+  ASSERT_EQ(message.profiles.size(), 1U);
+  EXPECT_EQ(message.profiles[0].uri, "/CACHE/stc/profiles/eng.xml");
+  EXPECT_EQ(message.profiles[0].sha1, Sha1HexUpper(kProfileBody));
+  Session* session = registry_->FindByCookie(cookie, clock_.Now());
+  ASSERT_NE(session, nullptr);
+  EXPECT_EQ(session->user, "alice");
+  EXPECT_EQ(session->group, "engineering");
+}
+
+TEST_F(AuthFrontTest, WrongPasswordRepromptsThenRefusesWith401) {
+  FrontReply first = Post("/", InitBody("https://gw/"));
+  std::string context = "webvpncontext=" + SetCookieValue(first, "webvpncontext");
+  for (int attempt = 1; attempt <= 2; ++attempt) {
+    FrontReply retry = Post("/", ReplyBody("alice", "wrong"), context);
+    ASSERT_EQ(retry.response.status, 200U);
+    auth::ServerMessage message = Parse(retry);
+    ASSERT_TRUE(message.form.has_value());
+    EXPECT_EQ(message.form->error, "Login failed.");
+    EXPECT_NE(Field(message, "password"), nullptr);
+  }
+  FrontReply last = Post("/", ReplyBody("alice", "wrong"), context);
+  EXPECT_EQ(last.response.status, 401U);
+  EXPECT_TRUE(last.close_connection);
+  EXPECT_TRUE(registry_->sessions().empty());
+}
+
+TEST_F(AuthFrontTest, UserOutsideTheGroupIsRefused) {
+  auth::ServerMessage message = Parse(Post("/", ReplyBody("bob", "bobpw", "engineering")));
+  EXPECT_EQ(message.type, auth::ServerMessage::kAuthRequest);
+  EXPECT_TRUE(registry_->sessions().empty());
+  message = Parse(Post("/", ReplyBody("bob", "bobpw", "sales")));
+  EXPECT_EQ(message.type, auth::ServerMessage::kComplete);
+}
+
+TEST_F(AuthFrontTest, ThrottleRefusesEvenTheRightPasswordAfterManyFailures) {
+  for (int i = 0; i < 5; ++i) {
+    (void)Post("/", ReplyBody("alice", "wrong"));  // each without context: a fresh dialogue
+  }
+  auth::ServerMessage message = Parse(Post("/", ReplyBody("alice", "alicepw")));
+  EXPECT_EQ(message.type, auth::ServerMessage::kAuthRequest);
+  EXPECT_NE(message.form->error.find("Too many"), std::string::npos);
+  clock_.Advance(std::chrono::minutes(20));
+  EXPECT_EQ(Parse(Post("/", ReplyBody("alice", "alicepw"))).type, auth::ServerMessage::kComplete);
+}
+
+TEST_F(AuthFrontTest, VerifiedClientCertificateLogsInOnInit) {
+  cert_ = ClientCertificate{"CN=carol,OU=users", "carol", "", "users"};
+  auth::ServerMessage message = Parse(Post("/", InitBody("https://gw/")));
+  ASSERT_EQ(message.type, auth::ServerMessage::kComplete);
+  ASSERT_EQ(registry_->sessions().size(), 1U);
+  EXPECT_EQ(registry_->sessions().begin()->second->auth_method, "certificate");
+  cert_ = ClientCertificate{"CN=locked", "locked", "", ""};
+  EXPECT_EQ(Parse(Post("/", InitBody("https://gw/"))).type, auth::ServerMessage::kAuthRequest);
+}
+
+TEST_F(AuthFrontTest, DownloaderServesOnlyAuthenticatedSessionsTheirProfile) {
+  std::string eng = SetCookieValue(Post("/", ReplyBody("alice", "alicepw")), "webvpn");
+  std::string sales = SetCookieValue(Post("/", ReplyBody("bob", "bobpw", "sales")), "webvpn");
+  FrontReply ok = Get("/CACHE/stc/profiles/eng.xml", "webvpn=" + eng);
+  EXPECT_EQ(ok.response.status, 200U);
+  EXPECT_EQ(ok.response.body, kProfileBody);
+  // openconnect's quirks: %2F-encoded path and ":port" appended (§4.1).
+  EXPECT_EQ(Get("/CACHE%2Fstc%2Fprofiles%2Feng.xml:4443", "webvpn=" + eng).response.body,
+            kProfileBody);
+  EXPECT_EQ(Get("/CACHE/stc/profiles/eng.xml").response.status, 503U);
+  EXPECT_EQ(Get("/CACHE/stc/profiles/eng.xml", "webvpn=forged").response.status, 401U);
+  EXPECT_EQ(Get("/CACHE/stc/profiles/eng.xml", "webvpn=" + sales).response.status, 404U);
+  EXPECT_EQ(Get("/CACHE/stc/1/binaries/update.txt", "webvpn=" + eng).response.body, "0,0,0000\n");
+}
+
+TEST_F(AuthFrontTest, LogoutEndsTheSession) {
+  std::string cookie = SetCookieValue(Post("/", ReplyBody("alice", "alicepw")), "webvpn");
+  std::string body =
+      "<?xml version=\"1.0\"?><config-auth client=\"vpn\" type=\"logout\"><session-token>" +
+      cookie + "</session-token></config-auth>";
+  EXPECT_EQ(Post("/", body).response.status, 200U);
+  EXPECT_EQ(registry_->FindByCookie(cookie, clock_.Now()), nullptr);
+}
+
+TEST_F(AuthFrontTest, LegacyFormClientLogsIn) {
+  FrontReply form = Get("/");
+  EXPECT_EQ(form.response.status, 200U);
+  EXPECT_NE(Field(Parse(form), "username"), nullptr);
+  http::HttpRequest request;
+  request.method = "POST";
+  request.target = "/";
+  request.headers = {{"X-Transcend-Version", "1"},
+                     {"Content-Type", "application/x-www-form-urlencoded"}};
+  request.body = "group_list=sales&username=bob&password=bobpw";
+  FrontReply reply = front_->Handle(request, Context());
+  EXPECT_FALSE(SetCookieValue(reply, "webvpn").empty());
+}
+
+TEST_F(AuthFrontTest, BrowsersGetAPageAndBadBodiesCloseTheConnection) {
+  FrontReply page = Get("/", {}, false);
+  EXPECT_NE(page.response.body.find("<html>"), std::string::npos);
+  FrontReply dtd = Post("/", "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"b\">]><x/>");
+  EXPECT_EQ(dtd.response.status, 400U);
+  EXPECT_TRUE(dtd.close_connection);
+  FrontReply junk = Post("/", "<config-auth");
+  EXPECT_EQ(junk.response.status, 400U);
+}
+
+TEST_F(AuthFrontTest, SecretsNeverReachTheLog) {
+  (void)Post("/", ReplyBody("alice", "hunter2-wrong"));
+  FrontReply ok = Post("/", ReplyBody("alice", "alicepw"));
+  std::string cookie = SetCookieValue(ok, "webvpn");
+  ASSERT_FALSE(cookie.empty());
+  EXPECT_FALSE(log_.Contains("hunter2"));
+  EXPECT_FALSE(log_.Contains("alicepw"));
+  EXPECT_FALSE(log_.Contains(cookie));
+  EXPECT_TRUE(log_.Contains("logged in"));
+}
+
+}  // namespace
+}  // namespace sekisho::gateway

@@ -283,7 +283,7 @@ FrontReply AuthFront::LoginForm(const LoginState& state, std::string_view error,
   if (!error.empty()) {
     form.error = std::string(error);
   }
-  form.banner = group.banner ? *group.banner : config_.tunnel.banner;
+  form.banner = config_.BannerOf(group);
   form.form_action = "/";
   form.inputs = {{"text", "username", "Username:", ""}, {"password", "password", "Password:", ""}};
   if (config_.groups.size() > 1 && !state.group_locked) {
@@ -314,7 +314,7 @@ FrontReply AuthFront::LoginSuccess(Session& session, const LoginState& state) {
   success.session_id = std::to_string(session.id);
   success.session_token = session.cookie;
   success.title = "SSL VPN Service";
-  success.banner = state.group->banner ? *state.group->banner : config_.tunnel.banner;
+  success.banner = config_.BannerOf(*state.group);
   success.server_cert_hash = server_cert_hash_;
   success.base_package_uri = std::string(kBasePackageUri);
   if (const ServedFile* profile = profiles_.ForGroup(state.group->name)) {

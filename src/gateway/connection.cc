@@ -363,7 +363,7 @@ Result<void> Connection::OpenTunnel(Session& found, const http::HttpRequest& req
   net::TunOptions tun_options;
   tun_options.name = config.tunnel.tun_name + "%d";
   SEKISHO_ASSIGN_OR_RETURN(net::TunDevice tun, net::TunDevice::Open(tun_options));
-  std::uint32_t local = pool.network + 1;
+  std::uint32_t local = gateway_.registry.TunnelLocalAddress(found);
   SEKISHO_TRY(net::ConfigurePointToPoint(tun, local, address, static_cast<int>(tunnel_mtu_)));
 
   tunnel::ConnectResponse response;
@@ -371,10 +371,10 @@ Result<void> Connection::OpenTunnel(Session& found, const http::HttpRequest& req
   response.hostname = SanitizeHostname(connect.hostname);
   response.address = FormatIpv4(address);
   response.netmask = pool.MaskDotted();
-  for (std::uint32_t dns : group->dns ? *group->dns : config.network.dns) {
+  for (std::uint32_t dns : config.DnsOf(*group)) {
     response.dns.push_back(FormatIpv4(dns));
   }
-  for (const Ipv4Cidr& route : group->routes ? *group->routes : config.network.routes) {
+  for (const Ipv4Cidr& route : config.RoutesOf(*group)) {
     response.split_include.push_back(route.ToNetMask());
   }
   response.split_dns = config.network.split_dns;
@@ -399,7 +399,7 @@ Result<void> Connection::OpenTunnel(Session& found, const http::HttpRequest& req
     rekey = RekeyMethod::kNewTunnel;
   }
   response.rekey_method = rekey == RekeyMethod::kNone ? "" : std::string(RekeyMethodName(rekey));
-  response.banner = group->banner ? *group->banner : config.tunnel.banner;
+  response.banner = config.BannerOf(*group);
   response.extra = {
       {"X-CSTP-Keep", "true"}, {"X-CSTP-TCP-Keepalive", "true"}, {"X-CSTP-License", "accept"}};
   // The DTLS channel is not served yet: without X-DTLS-* headers clients stay on TLS at once

@@ -113,6 +113,10 @@ Result<std::uint32_t> SessionRegistry::LeaseAddress(Session& session) {
   return address;
 }
 
+std::uint32_t SessionRegistry::TunnelLocalAddress(const Session& session) {
+  return PoolFor(session.group).gateway_address();
+}
+
 void SessionRegistry::AttachTunnel(Session& session, TunnelHandle& tunnel, Instant now) {
   session.tunnel = &tunnel;
   session.disconnected_since.reset();
@@ -173,28 +177,9 @@ std::vector<std::pair<std::string, const Ipv4Pool*>> SessionRegistry::Pools() co
 }
 
 const GroupConfig* SessionRegistry::FindGroup(std::string_view name_or_alias) const {
-  for (const GroupConfig& group : config_.groups) {
-    if (group.name == name_or_alias) {
-      return &group;
-    }
-  }
-  for (const GroupConfig& group : config_.groups) {
-    for (const std::string& alias : group.aliases) {
-      if (alias == name_or_alias) {
-        return &group;
-      }
-    }
-  }
-  return nullptr;
+  return config_.FindGroup(name_or_alias);
 }
 
-const GroupConfig& SessionRegistry::DefaultGroup() const {
-  for (const GroupConfig& group : config_.groups) {
-    if (group.is_default) {
-      return group;
-    }
-  }
-  return config_.groups.front();
-}
+const GroupConfig& SessionRegistry::DefaultGroup() const { return config_.DefaultGroup(); }
 
 }  // namespace sekisho::gateway

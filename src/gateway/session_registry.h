@@ -102,6 +102,8 @@ class SessionRegistry {
   // Takes (or re-takes) the session's IPv4 lease from its group's pool.
   // Errors: kExhausted (pool full: answer 503, the client retries).
   Result<std::uint32_t> LeaseAddress(Session& session);
+  // The gateway's own address on the session's pool (the local end of its TUN device).
+  std::uint32_t TunnelLocalAddress(const Session& session);
 
   // Records that a tunnel came up / went down for the session.
   void AttachTunnel(Session& session, TunnelHandle& tunnel, Instant now);

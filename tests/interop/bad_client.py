@@ -43,6 +43,16 @@ def wait_closed(sock, limit):
     return False
 
 
+def send(sock, data):
+    """Sends data; True when the peer closed the connection while we were sending."""
+    try:
+        sock.sendall(data)
+    except (ssl.SSLError, OSError) as exc:
+        print(f"closed while sending: {exc!r}")
+        return True
+    return False
+
+
 def request(method, target, headers, body=b""):
     head = f"{method} {target} HTTP/1.1\r\nHost: {HOST}\r\n".encode()
     for name, value in headers:
@@ -57,27 +67,25 @@ def main():
         return wait_closed(sock, 10)
     sock = tls_connect()
     if MODE == "http-garbage":
-        sock.sendall(b"\x00\x01GARBAGE NOT HTTP\r\n\r\n")
-        return wait_closed(sock, 10)
+        return send(sock, b"\x00\x01GARBAGE NOT HTTP\r\n\r\n") or wait_closed(sock, 10)
     if MODE == "huge-header":
-        sock.sendall(request("GET", "/", [("X-Filler", "A" * 100000)]))
-        return wait_closed(sock, 10)
+        return (send(sock, request("GET", "/", [("X-Filler", "A" * 100000)]))
+                or wait_closed(sock, 10))
     if MODE == "huge-body":
-        sock.sendall(request("POST", "/", [("Content-Length", str(50 * 1024 * 1024))]))
-        try:
-            for _ in range(100):
-                sock.sendall(b"<" * 16384)
-        except (ssl.SSLError, OSError):
-            pass
+        if send(sock, request("POST", "/", [("Content-Length", str(50 * 1024 * 1024))])):
+            return True
+        for _ in range(100):
+            if send(sock, b"<" * 16384):
+                return True
         return wait_closed(sock, 10)
     if MODE == "xml-entities":
         body = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
                 b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
                 b'<config-auth client="vpn" type="auth-reply"><auth><username>&lol2;</username>'
                 b'<password>x</password></auth></config-auth>')
-        sock.sendall(request("POST", "/", [("X-Transcend-Version", "1"),
-                                           ("Content-Length", str(len(body)))], body))
-        return wait_closed(sock, 10)
+        return (send(sock, request("POST", "/", [("X-Transcend-Version", "1"),
+                                                 ("Content-Length", str(len(body)))], body))
+                or wait_closed(sock, 10))
     if MODE == "bad-frame":
         sock.sendall(request("CONNECT", "/CSCOSSLC/tunnel",
                              [("Cookie", f"webvpn={COOKIE}"), ("X-CSTP-Version", "1"),
@@ -87,8 +95,7 @@ def main():
         if not head.startswith(b"HTTP/1.1 200"):
             print(f"CONNECT not accepted: {head[:80]!r}")
             return False
-        sock.sendall(b"XXXX\x00\x04\x00\x00abcd")  # wrong magic
-        return wait_closed(sock, 10)
+        return send(sock, b"XXXX\x00\x04\x00\x00abcd") or wait_closed(sock, 10)  # bad magic
     if MODE == "slowloris":
         sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\n")
         start = time.monotonic()

@@ -30,6 +30,9 @@ PING_PID=$SK_LAST_PID
 cookie=$(printf 'carolpw\n' | ip netns exec "$SK_NS_CL" timeout 20 openconnect --cookieonly \
   --user carol --passwd-on-stdin --non-inter --authgroup eng --servercert "$GW_PIN" "$GW_URL" \
   2>/dev/null)
+# openconnect prints "openconnect_strapkey=...; webvpn=TOKEN" (§2.4): keep the token.
+cookie=${cookie##*webvpn=}
+cookie=${cookie%%;*}
 [ -n "$cookie" ] || interop_fail "no cookie for the bad-frame test"
 
 for mode in not-tls http-garbage huge-header huge-body xml-entities bad-frame slowloris; do

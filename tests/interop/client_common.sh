@@ -1,0 +1,99 @@
+# shellcheck shell=bash
+# Shared helpers for the tests that run our client `sekisho` in the client namespace (sourced
+# after lib.sh).
+#
+#   sk_connect NAME STDIN_TEXT ARGS...   starts `sekisho connect` in $SK_NS_CL in the background
+#                                        (interface sk-NAME, log $CL_DIR/sk-NAME.log, stdin from
+#                                        STDIN_TEXT); sets SK_PID and SK_LOG. SK_URL overrides
+#                                        the URL (default $CL_URL).
+#   sk_run ARGS...                       runs `sekisho` in the foreground (bounded, 30 s),
+#                                        stdin from $SK_STDIN when set
+#   sk_wait_tunnel NAME                  waits until sk-NAME carries an IPv4 address
+#   sk_addr NAME                         prints sk-NAME's IPv4 address
+#   sk_stop PID                          SIGINT (logout) and wait, bounded
+#
+# Every client uses $CL_DIR/cfg as SEKISHO_CONFIG_DIR (preferences, profiles) and
+# $CL_DIR/run as XDG_RUNTIME_DIR (pid files), so nothing is written outside the test's dir.
+
+SEKISHO=$SEKISHO_BUILD_DIR/src/client/sekisho
+
+sk_env() {
+  echo "SEKISHO_CONFIG_DIR=$CL_DIR/cfg" "XDG_RUNTIME_DIR=$CL_DIR/run"
+}
+
+sk_connect() {
+  local name=$1 input=$2
+  shift 2
+  [ -x "$SEKISHO" ] || interop_fail "sekisho not built at $SEKISHO"
+  printf '%s' "$input" >"$CL_DIR/sk-$name.in"
+  SK_LOG=$CL_DIR/sk-$name.log
+  # shellcheck disable=SC2046
+  interop_bg "$SK_NS_CL" "$SK_LOG" env $(sk_env) \
+    sh -c 'exec "$@" <"$0"' "$CL_DIR/sk-$name.in" \
+    "$SEKISHO" connect --interface "sk-$name" --non-inter "$@" "${SK_URL:-$CL_URL}"
+  SK_PID=$SK_LAST_PID
+}
+
+sk_run() {
+  # shellcheck disable=SC2046
+  ip netns exec "$SK_NS_CL" env $(sk_env) timeout 30 "$SEKISHO" "$@" <"${SK_STDIN:-/dev/null}"
+}
+
+sk_wait_tunnel() {
+  local i
+  for i in $(seq 1 200); do
+    if ip -n "$SK_NS_CL" -4 addr show dev "sk-$1" 2>/dev/null | grep -q inet; then
+      return 0
+    fi
+    interop_pid_running "$SK_PID" || interop_fail "sekisho exited before the tunnel came up"
+    sleep 0.1
+  done
+  interop_fail "tunnel sk-$1 did not come up"
+}
+
+sk_addr() {
+  ip -n "$SK_NS_CL" -4 -o addr show dev "sk-$1" | awk '{ print $4 }' | cut -d/ -f1
+}
+
+sk_stop() {
+  kill -INT "$1" 2>/dev/null
+  local i
+  for i in $(seq 1 80); do
+    interop_pid_running "$1" || return 0
+    sleep 0.1
+  done
+  kill -KILL "$1" 2>/dev/null
+  return 0
+}
+
+# sk_expect_fail LOGFILE REGEX ARGS...: runs sekisho, which must fail and print REGEX.
+sk_expect_fail() {
+  local log=$1 regex=$2
+  shift 2
+  interop_add_log "$log"
+  if sk_run "$@" >"$log" 2>&1; then
+    interop_fail "sekisho $* succeeded but should have failed"
+  fi
+  grep -Eq -- "$regex" "$log" || interop_fail "sekisho $*: no /$regex/ in its output"
+}
+
+# sk_reconnect_check NAME PING_ADDR: takes the gateway's veth down long enough for the client's
+# DPD to declare the link dead, brings it back, and checks that the tunnel resumed with the
+# same address without a new login and that traffic flows again.
+sk_reconnect_check() {
+  local name=$1 ping_addr=$2 addr_before logins_before
+  addr_before=$(sk_addr "$name")
+  logins_before=$(grep -c 'Authentication: succeeded' "$SK_LOG" || true)
+  interop_link_down "$SK_NS_GW" "$SK_IF_GW"
+  interop_wait_for_log "$SK_LOG" 'Reconnect: link lost' 30 ||
+    { interop_link_up "$SK_NS_GW" "$SK_IF_GW"; interop_fail "the client did not notice the dead link"; }
+  sleep 2
+  interop_link_up "$SK_NS_GW" "$SK_IF_GW"
+  interop_wait_for_log "$SK_LOG" 'Reconnect: tunnel resumed' 40 || interop_fail "no reconnect"
+  [ "$(sk_addr "$name")" = "$addr_before" ] || interop_fail "the address changed on reconnect"
+  [ "$(grep -c 'Authentication: succeeded' "$SK_LOG")" = "$logins_before" ] ||
+    interop_fail "the reconnect logged in again"
+  ip netns exec "$SK_NS_CL" ping -c 3 -i 0.2 -W 3 "$ping_addr" >/dev/null ||
+    interop_fail "no traffic after the reconnect"
+  echo "reconnect: same address $addr_before, traffic flows"
+}

@@ -2,6 +2,7 @@
 # Generates a throw-away PKI for interop scripts and the demo (certtool from gnutls-bin):
 #   ca.pem ca-key.pem                 server CA "Sekisho Test CA"
 #   server.pem server-key.pem         gw.sekisho.test + 198.18.0.1, signed by the CA
+#   server-rsa.pem server-rsa-key.pem the same identity with an RSA-2048 key
 #   client-ca.pem client-ca-key.pem   client CA "Sekisho Test Client CA"
 #   client.pem client-key.pem         CN=Test User, UID=testuser, OU=users
 #   client.p12                        the same client identity, password "sekisho"
@@ -49,6 +50,12 @@ T
 key server-key.pem
 certtool --generate-certificate --load-privkey server-key.pem --load-ca-certificate ca.pem \
   --load-ca-privkey ca-key.pem --template "$tmp/server.tmpl" --outfile server.pem 2>/dev/null
+
+# The same server identity with an RSA key (the gateway serves RSA or ECDSA certificates).
+certtool --generate-privkey --key-type=rsa --bits=2048 --outfile server-rsa-key.pem 2>/dev/null
+sed 's/^serial = 2$/serial = 5/' "$tmp/server.tmpl" >"$tmp/server-rsa.tmpl"
+certtool --generate-certificate --load-privkey server-rsa-key.pem --load-ca-certificate ca.pem \
+  --load-ca-privkey ca-key.pem --template "$tmp/server-rsa.tmpl" --outfile server-rsa.pem 2>/dev/null
 
 cat >"$tmp/client-ca.tmpl" <<'T'
 organization = "Sekisho Test"

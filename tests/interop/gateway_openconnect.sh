@@ -5,9 +5,11 @@
 #      ping and a bounded iperf3 run through the tunnel; the profile is announced;
 #   2. --authgroup Sales: the sales pool and its split route;
 #   3. a wrong password is refused and openconnect re-prompts (then logs in);
-#   4. --cookieonly, then --cookie-on-stdin reuses the same session;
+#   4. --cookieonly, then --cookie-on-stdin reuses the same session; after the client vanishes
+#      (SIGKILL) the cookie reconnects to the same address without a new login;
 #   5. sekishoctl disconnect ends a session and its address returns to the pool;
-#   6. client-certificate login with --certificate/--sslkey.
+#   6. client-certificate login with --certificate/--sslkey;
+#   7. an RSA server certificate with TLS 1.2 (the others use ECDSA and TLS 1.3).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/gateway_common.sh"
@@ -96,6 +98,16 @@ sessions_after=$(gw_ctl show sessions --json | python3 -c 'import json,sys; prin
 ip netns exec "$SK_NS_CL" ping -c 2 -i 0.2 -W 2 198.18.100.1 >/dev/null ||
   ip netns exec "$SK_NS_CL" ping -c 2 -i 0.2 -W 2 198.18.101.1 >/dev/null ||
   interop_fail "ping over the cookie session failed"
+# A client that vanishes without DISCONNECT (SIGKILL) comes back with the same cookie within the
+# disconnected timeout: same session, same address, no new login (§11.1).
+cookie_address=$(grep -Eo 'INTERNAL_IP4_ADDRESS=[0-9.]+' "$GW_DIR/oc-cookie.env" | head -1)
+kill -KILL "$OC_PID"
+interop_wait_for_log "$GW_LOG" 'tunnel closed: peer closed' 10 ||
+  interop_fail "gateway did not notice the vanished client"
+oc_connect cookie2 "$cookie"$'\n' --cookie-on-stdin --no-dtls --non-inter
+wait_tunnel oc-cookie2
+grep -q "$cookie_address\$" "$GW_DIR/oc-cookie2.env" ||
+  interop_fail "reconnect with the cookie got another address (wanted $cookie_address)"
 cookie_pid=$OC_PID
 
 # --- 5. sekishoctl disconnect ------------------------------------------------------------
@@ -121,4 +133,18 @@ oc_stop "$OC_PID"
 oc_stop "$cookie_pid"
 oc_stop "$alice_pid"
 grep -q 'client logged off' "$GW_LOG" || interop_fail "gateway did not see the log-off"
+
+# --- 7. the same gateway with an RSA certificate and TLS 1.3 switched off --------------
+kill -TERM "$GW_PID"
+for i in $(seq 1 50); do interop_pid_running "$GW_PID" || break; sleep 0.1; done
+sed -i 's#pki/server.pem#pki/server-rsa.pem#; s#pki/server-key.pem#pki/server-rsa-key.pem#;
+        s#^\[tls\]#[tls]\nallow_tls13 = false#' "$GW_DIR/sekishod.toml"
+gw_start "$GW_DIR"
+OC_URL=${GW_URL}eng oc_connect rsa $'alicepw\n' --user alice --passwd-on-stdin --no-dtls \
+  --non-inter
+wait_tunnel oc-rsa
+grep -Eq 'TLS1.2.*RSA' "$OC_LOG" || interop_fail "expected a TLS 1.2 RSA session"
+ip netns exec "$SK_NS_CL" ping -c 2 -i 0.2 -W 2 198.18.101.1 >/dev/null ||
+  interop_fail "ping with the RSA certificate failed"
+oc_stop "$OC_PID"
 echo "PASS: openconnect interop with sekishod"

@@ -11,6 +11,7 @@
 #include "proto/tunnel/mtu.h"
 
 #include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
 
 #include <algorithm>
 #include <utility>
@@ -353,12 +354,26 @@ Result<void> Connection::OpenTunnel(Session& found, const http::HttpRequest& req
   }
   const Ipv4Cidr& pool = config.PoolOf(*group);
 
-  // MTUs (decision #1): X-CSTP-MTU for the TLS path; the TUN accepts the larger of the two.
+  tunnel::ConnectResponse response;
+  PlanDtls(found, connect, response);
+
+  // MTUs (decision #1): X-CSTP-MTU for the TLS path, X-DTLS-MTU for DTLS; the TUN accepts the
+  // larger of the two, since a client may use either.
   tunnel::TlsOverhead tls_overhead =
       tls_->IsTls13() ? tunnel::TlsOverhead::Tls13() : tunnel::TlsOverhead::Tls12Gcm();
+  std::optional<tunnel::DtlsSuite> suite;
+  if (dtls_plan_) {
+    suite = dtls_plan_->suite;
+  }
   tunnel::MtuPlan mtus = tunnel::ComputeGatewayMtus(config.network.mtu, connect.base_mtu,
-                                                    connect.mtu, false, std::nullopt, tls_overhead);
+                                                    connect.mtu, false, suite, tls_overhead);
   tunnel_mtu_ = std::max(mtus.cstp_mtu, mtus.dtls_mtu);
+  if (dtls_plan_) {
+    dtls_plan_->udp_payload_mtu = mtus.base_mtu - 28;  // IPv4 + UDP headers
+    if (dtls_plan_->suite.mode != tunnel::DtlsMode::kPsk) {
+      response.dtls->mtu = mtus.dtls_mtu;  // PSK clients compute it themselves (§8.6)
+    }
+  }
 
   net::TunOptions tun_options;
   tun_options.name = config.tunnel.tun_name + "%d";
@@ -366,7 +381,6 @@ Result<void> Connection::OpenTunnel(Session& found, const http::HttpRequest& req
   std::uint32_t local = gateway_.registry.TunnelLocalAddress(found);
   SEKISHO_TRY(net::ConfigurePointToPoint(tun, local, address, static_cast<int>(tunnel_mtu_)));
 
-  tunnel::ConnectResponse response;
   response.server_name = "sekishod 0.1";
   response.hostname = SanitizeHostname(connect.hostname);
   response.address = FormatIpv4(address);
@@ -402,8 +416,6 @@ Result<void> Connection::OpenTunnel(Session& found, const http::HttpRequest& req
   response.banner = config.BannerOf(*group);
   response.extra = {
       {"X-CSTP-Keep", "true"}, {"X-CSTP-TCP-Keepalive", "true"}, {"X-CSTP-License", "accept"}};
-  // The DTLS channel is not served yet: without X-DTLS-* headers clients stay on TLS at once
-  // instead of waiting for a UDP handshake nobody answers.
 
   http::HttpResponse head;
   head.status = 200;
@@ -421,11 +433,150 @@ Result<void> Connection::OpenTunnel(Session& found, const http::HttpRequest& req
                     proto::session::ChannelLiveness::Role::kGateway, now);
   last_data_ = now;
   log_ = log_.WithPrefix(log_.prefix() + " sess " + std::to_string(found.id));
-  log_.Info("tunnel up: user {} group {} address {} on {} (MTU {}, {})", found.user, found.group,
-            response.address, tun_->name(), tunnel_mtu_, tls_->CipherDescription());
+  log_.Info("tunnel up: user {} group {} address {} on {} (MTU {}, {}); DTLS: {}", found.user,
+            found.group, response.address, tun_->name(), tunnel_mtu_, tls_->CipherDescription(),
+            dtls_plan_ ? std::string(dtls_plan_->suite.name) : std::string("not offered"));
   ArmTun();
   ArmTimer();
   return Ok();
+}
+
+// ---------------------------------------------------------------- DTLS
+
+namespace {
+
+// GnuTLS's cipher name of the TLS session ("AES-256-GCM"), the last part of its description
+// "(TLS1.3)-(ECDHE-SECP256R1)-(ECDSA-SECP256R1-SHA256)-(AES-256-GCM)".
+std::string TlsCipherName(std::string_view description) {
+  auto open = description.rfind('(');
+  auto close = description.rfind(')');
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open) {
+    return {};
+  }
+  return std::string(description.substr(open + 1, close - open - 1));
+}
+
+}  // namespace
+
+void Connection::PlanDtls(const Session& found, const tunnel::ConnectRequest& connect,
+                          tunnel::ConnectResponse& response) {
+  const GatewayConfig& config = gateway_.config;
+  if (gateway_.dtls_port == 0 || !config.dtls.enabled) {
+    return;
+  }
+  tunnel::DtlsPolicy policy;
+  policy.enabled = true;
+  policy.allow_psk = config.dtls.psk;
+  policy.allow_legacy = config.dtls.legacy;
+  policy.allow_dtls12 = config.dtls.dtls12;
+  std::optional<tunnel::DtlsSuite> suite =
+      tunnel::ChooseDtlsSuite(connect, policy, TlsCipherName(tls_->CipherDescription()));
+  if (!suite) {
+    log_.Debug("no usable DTLS offer from the client; TLS only");
+    return;
+  }
+  DtlsPlan plan;
+  plan.suite = *suite;
+  tunnel::ConnectResponse::Dtls dtls;
+  dtls.port = gateway_.dtls_port;
+  dtls.dpd_s = config.tunnel.dpd_s;
+  dtls.keepalive_s = config.tunnel.keepalive_s;
+  std::string id_hex = HexEncode(found.dtls_session_id);
+  if (suite->mode == tunnel::DtlsMode::kPsk) {
+    // The PSK is bound to this TLS connection (§8.6): a reconnect needs a new DTLS handshake.
+    auto psk = tls_->ExportKeyingMaterial("EXPORTER-openconnect-psk", 32);
+    if (!psk) {
+      log_.Warn("cannot derive the DTLS PSK: {}", psk.error().ToString());
+      return;
+    }
+    plan.psk = SecretBytes(std::move(*psk));
+    dtls.app_id_hex = id_hex;
+    dtls.ciphersuite = "PSK-NEGOTIATE";
+  } else {
+    plan.resumed.protocol = suite->protocol == "DTLS0.9" ? tls::DtlsProtocol::kDtls09
+                                                          : tls::DtlsProtocol::kDtls12;
+    plan.resumed.kx = std::string(suite->kx);
+    plan.resumed.cipher = std::string(suite->cipher);
+    plan.resumed.mac = std::string(suite->mac);
+    plan.resumed.master_secret = connect.dtls_master_secret;
+    plan.resumed.session_id = found.dtls_session_id;
+    dtls.session_id_hex = id_hex;
+    if (suite->mode == tunnel::DtlsMode::kDtls12Resume) {
+      dtls.dtls12_ciphersuite = std::string(suite->name);
+    } else {
+      dtls.ciphersuite = std::string(suite->name);
+    }
+  }
+  dtls_plan_ = std::move(plan);
+  response.dtls = std::move(dtls);
+}
+
+Result<std::unique_ptr<tls::TlsEngine>> Connection::CreateDtlsEngine() {
+  tls::EngineOptions options;
+  options.datagram = true;
+  options.dtls_mtu = dtls_plan_->udp_payload_mtu;
+  options.logger = log_.WithComponent("dtls");
+  if (dtls_plan_->suite.mode == tunnel::DtlsMode::kPsk) {
+    return tls::TlsEngine::CreateDtlsPskServer(dtls_plan_->psk, options);
+  }
+  return tls::TlsEngine::CreateDtlsResumedServer(dtls_plan_->resumed, options);
+}
+
+void Connection::OnDtlsClientHello(const asio::ip::udp::endpoint& remote, ByteSpan datagram) {
+  if (phase_ != Phase::kTunnel || !dtls_plan_) {
+    return;
+  }
+  if (dtls_ && dtls_->remote() == remote && !dtls_->established()) {
+    return;  // a retransmitted ClientHello for the handshake already running
+  }
+  auto engine = CreateDtlsEngine();
+  if (!engine) {
+    log_.Warn("cannot start DTLS: {}", engine.error().ToString());
+    return;
+  }
+  boost::system::error_code ec;
+  DtlsChannel::Options options;
+  options.local =
+      asio::ip::udp::endpoint(socket_.local_endpoint(ec).address(), gateway_.dtls_port);
+  options.remote = remote;
+  options.dpd = seconds(gateway_.config.tunnel.dpd_s);
+  options.keepalive = seconds(gateway_.config.tunnel.keepalive_s);
+  auto channel = DtlsChannel::Create(gateway_.io, gateway_.clock, options, std::move(*engine),
+                                     *this, log_.WithComponent("dtls"));
+  if (!channel) {
+    log_.Warn("cannot open the DTLS socket: {}", channel.error().ToString());
+    return;
+  }
+  // A new handshake replaces an old channel; DATA on TLS covers the gap until it completes.
+  dtls_active_ = false;
+  dtls_ = std::move(*channel);
+  log_.Debug("DTLS ClientHello from {}:{} ({})", remote.address().to_string(), remote.port(),
+             dtls_plan_->suite.name);
+  dtls_->Start(datagram);
+}
+
+void Connection::OnDtlsEstablished() {
+  dtls_active_ = true;
+  log_.Info("data moves to DTLS ({})", dtls_->Description());
+}
+
+void Connection::OnDtlsPacket(ByteSpan ip_packet) {
+  // A packet on DTLS proves the client uses it again (ocserv's rule, §8.7).
+  dtls_active_ = true;
+  DeliverToTun(ip_packet);
+}
+
+void Connection::OnDtlsDown(std::string_view reason) {
+  if (dtls_active_) {
+    log_.Info("data falls back to TLS: {}", reason);
+  }
+  dtls_active_ = false;
+  // The channel calls this from inside itself: destroy it once it has returned.
+  asio::post(gateway_.io, [self = shared_from_this()] {
+    if (self->dtls_ && !self->dtls_->established()) {
+      self->dtls_.reset();
+    }
+  });
 }
 
 // ---------------------------------------------------------------- tunnel
@@ -455,22 +606,14 @@ void Connection::ProcessTunnelRecords() {
 void Connection::OnFrame(const cstp::Frame& frame) {
   Session* current = session();
   switch (frame.type) {
-    case cstp::PacketType::kData: {
-      if (frame.payload.size() > tunnel_mtu_ + 64) {
-        log_.Debug("dropping oversized packet ({} bytes)", frame.payload.size());
-        return;
+    case cstp::PacketType::kData:
+      if (dtls_active_) {
+        // DATA on TLS while DTLS is up: the client fell back; answer on TLS too (§8.7).
+        log_.Debug("client sends on TLS again; replying on TLS");
+        dtls_active_ = false;
       }
-      if (auto written = tun_->Write(frame.payload); !written) {
-        log_.Debug("TUN write failed: {}", written.error().ToString());
-      }
-      last_data_ = gateway_.clock.Now();
-      if (current != nullptr) {
-        current->counters.bytes_in += frame.payload.size();
-        ++current->counters.packets_in;
-      }
-      gateway_.total_bytes_in += frame.payload.size();
+      DeliverToTun(frame.payload);
       return;
-    }
     case cstp::PacketType::kDpdRequest:
       // Echo byte for byte (decision #10).
       SendControl(cstp::DpdResponseFrame(frame.payload));
@@ -507,6 +650,22 @@ void Connection::OnFrame(const cstp::Frame& frame) {
   }
 }
 
+void Connection::DeliverToTun(ByteSpan ip_packet) {
+  if (ip_packet.size() > tunnel_mtu_ + 64) {
+    log_.Debug("dropping oversized packet ({} bytes)", ip_packet.size());
+    return;
+  }
+  if (auto written = tun_->Write(ip_packet); !written) {
+    log_.Debug("TUN write failed: {}", written.error().ToString());
+  }
+  last_data_ = gateway_.clock.Now();
+  if (Session* current = session()) {
+    current->counters.bytes_in += ip_packet.size();
+    ++current->counters.packets_in;
+  }
+  gateway_.total_bytes_in += ip_packet.size();
+}
+
 void Connection::SendControl(ByteSpan frame) {
   if (auto written = tls_->WriteRecord(frame); !written) {
     log_.Debug("cannot queue control frame: {}", written.error().ToString());
@@ -538,6 +697,7 @@ void Connection::OnTunReadable() {
   const std::size_t max_packet = std::min<std::size_t>(cstp::kMaxPayload, tunnel_mtu_);
   std::uint64_t bytes = 0;
   std::uint64_t packets = 0;
+  const bool use_dtls = dtls_active_ && dtls_ && dtls_->established();
   tls_->Cork();
   for (int i = 0; i < kTunBatch; ++i) {
     // The packet lands right after room for the CSTP header: no copy to frame it.
@@ -548,13 +708,23 @@ void Connection::OnTunReadable() {
       }
       break;
     }
+    bytes += *n;
+    ++packets;
+    if (use_dtls) {
+      // The DTLS header goes in the byte just before the packet.
+      if (dtls_->QueuePacket(MutableByteSpan(frame + cstp::kHeaderSize, *n), *n)) {
+        continue;
+      }
+      // Too big for a DTLS record (or refused by the engine): this one goes over TLS.
+    }
     cstp::WriteHeader(frame, cstp::PacketType::kData, static_cast<std::uint16_t>(*n));
     if (auto written = tls_->WriteRecord(ByteSpan(frame, cstp::kHeaderSize + *n)); !written) {
       log_.Warn("TLS write failed: {}", written.error().ToString());
       break;
     }
-    bytes += *n;
-    ++packets;
+  }
+  if (use_dtls) {
+    dtls_->Flush();
   }
   if (auto flushed = tls_->Uncork(); !flushed) {
     Close(flushed.error().ToString());
@@ -562,7 +732,9 @@ void Connection::OnTunReadable() {
   }
   if (packets > 0) {
     Instant now = gateway_.clock.Now();
-    liveness_->OnSent(now);
+    if (!use_dtls) {
+      liveness_->OnSent(now);
+    }
     last_data_ = now;
     if (current != nullptr) {
       current->counters.bytes_out += bytes;
@@ -669,6 +841,10 @@ void Connection::Close(std::string_view reason) {
     log_.Info("tunnel closed: {}", reason);
   } else {
     log_.Debug("connection closed: {}", reason);
+  }
+  if (dtls_) {
+    dtls_->Close();
+    dtls_.reset();
   }
   boost::system::error_code ec;
   timer_.cancel();

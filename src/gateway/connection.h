@@ -17,12 +17,16 @@
 #include "base/log.h"
 #include "base/time.h"
 #include "gateway/auth_front.h"
+#include "gateway/dtls_channel.h"
 #include "gateway/session_registry.h"
 #include "net/tun_linux.h"
 #include "proto/cstp/frame.h"
 #include "proto/http/message.h"
 #include "proto/http/request_reader.h"
 #include "proto/session/liveness.h"
+#include "proto/tunnel/connect_request.h"
+#include "proto/tunnel/connect_response.h"
+#include "proto/tunnel/dtls_negotiation.h"
 #include "tls/engine.h"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -39,7 +43,9 @@ namespace sekisho::gateway {
 
 class GatewayContext;
 
-class Connection final : public std::enable_shared_from_this<Connection>, public TunnelHandle {
+class Connection final : public std::enable_shared_from_this<Connection>,
+                         public TunnelHandle,
+                         public DtlsChannel::Sink {
  public:
   Connection(GatewayContext& gateway, boost::asio::ip::tcp::socket socket, std::uint64_t id);
   ~Connection() override;
@@ -47,8 +53,14 @@ class Connection final : public std::enable_shared_from_this<Connection>, public
   void Start();
   // Closes immediately (admin, shutdown). Sends a DISCONNECT first when a tunnel is up.
   void Terminate(std::string_view reason) override;
-  std::string_view channel() const override { return "tls"; }
+  std::string_view channel() const override { return dtls_active_ ? "dtls" : "tls"; }
+  void OnDtlsClientHello(const boost::asio::ip::udp::endpoint& remote, ByteSpan datagram) override;
   std::uint64_t id() const { return id_; }
+
+  // DtlsChannel::Sink
+  void OnDtlsPacket(ByteSpan ip_packet) override;
+  void OnDtlsEstablished() override;
+  void OnDtlsDown(std::string_view reason) override;
 
  private:
   enum class Phase { kHandshake, kHttp, kTunnel, kClosed };
@@ -68,6 +80,11 @@ class Connection final : public std::enable_shared_from_this<Connection>, public
   void SendResponse(const proto::http::HttpResponse& response, bool is_connect);
   // tunnel
   Result<void> OpenTunnel(Session& session, const proto::http::HttpRequest& request);
+  // Chooses the DTLS mode for this tunnel and fills the X-DTLS-* part of the response.
+  void PlanDtls(const Session& session, const proto::tunnel::ConnectRequest& connect,
+                proto::tunnel::ConnectResponse& response);
+  Result<std::unique_ptr<tls::TlsEngine>> CreateDtlsEngine();
+  void DeliverToTun(ByteSpan ip_packet);
   void ProcessTunnelRecords();
   void OnFrame(const proto::cstp::Frame& frame);
   void ArmTun();
@@ -106,6 +123,17 @@ class Connection final : public std::enable_shared_from_this<Connection>, public
   std::optional<proto::session::ChannelLiveness> liveness_;
   Instant last_data_;
   std::uint32_t tunnel_mtu_ = 0;
+
+  // DTLS (§8): what CONNECT announced, and the channel once a ClientHello arrived.
+  struct DtlsPlan {
+    proto::tunnel::DtlsSuite suite;
+    SecretBytes psk;                  // PSK-NEGOTIATE: TLS exporter output
+    tls::ResumedDtlsParams resumed;   // resumed modes
+    unsigned udp_payload_mtu = 1400;  // path MTU handed to GnuTLS
+  };
+  std::optional<DtlsPlan> dtls_plan_;
+  std::unique_ptr<DtlsChannel> dtls_;
+  bool dtls_active_ = false;  // send data on DTLS (established and the client uses it)
 
   boost::asio::steady_timer timer_;
   Instant timer_deadline_ = Instant::Max();

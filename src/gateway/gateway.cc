@@ -98,9 +98,10 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(GatewayConfig config, LogSink& 
       *gateway->profiles_, gateway->credentials_->server_cert_sha1_hex_upper(),
       Logger(sink, "auth"));
   Gateway* self = gateway.get();
-  gateway->context_ = std::make_unique<GatewayContext>(GatewayContext{
-      gateway->io_, cfg, *gateway->registry_, *gateway->front_, gateway->credentials_,
-      SteadyClock(), sink, [self](std::uint64_t id) { self->connections_.erase(id); }});
+  gateway->context_ = std::make_unique<GatewayContext>(
+      GatewayContext{gateway->io_, cfg, *gateway->registry_, *gateway->front_,
+                     gateway->credentials_, SteadyClock(), sink});
+  gateway->context_->on_closed = [self](std::uint64_t id) { self->connections_.erase(id); };
   return gateway;
 }
 
@@ -127,14 +128,21 @@ Result<void> Gateway::Start() {
   }
   bound_port_ = acceptor_.local_endpoint(ec).port();
 
+  if (config_.dtls.enabled) {
+    dtls_ = std::make_unique<DtlsListener>(io_, *registry_, Logger(sink_, "dtls"));
+    SEKISHO_TRY(dtls_->Start(asio::ip::udp::endpoint(address, bound_port_)));
+    context_->dtls_port = dtls_->port();
+  }
+
   control_ = std::make_unique<ControlServer>(io_, *this, Logger(sink_, "control"));
   SEKISHO_TRY(control_->Start(config_.control.socket));
 
   started_ = SteadyClock().Now();
   log_.Info(
-      "listening on {}:{} (TLS), control socket {}, {} group(s), server certificate "
+      "listening on {}:{} (TLS{}), control socket {}, {} group(s), server certificate "
       "SHA-1 {}",
-      config_.listen.address, bound_port_, config_.control.socket, config_.groups.size(),
+      config_.listen.address, bound_port_, dtls_ ? " and DTLS" : "", config_.control.socket,
+      config_.groups.size(),
       credentials_->server_cert_sha1_hex_upper());
   log_.Info("clients can pin the certificate with --servercert {}",
             credentials_->server_cert_pin_sha256());
@@ -202,6 +210,9 @@ void Gateway::Shutdown(std::string_view reason) {
   signals_.cancel(ec);
   if (control_) {
     control_->Stop();
+  }
+  if (dtls_) {
+    dtls_->Stop();
   }
   std::vector<SessionId> ids;
   for (const auto& [id, session] : registry_->sessions()) {

@@ -12,6 +12,7 @@
 #include "gateway/auth_throttle.h"
 #include "gateway/config.h"
 #include "gateway/control_server.h"
+#include "gateway/dtls_listener.h"
 #include "gateway/gateway_context.h"
 #include "gateway/password_file.h"
 #include "gateway/profile_store.h"
@@ -73,6 +74,7 @@ class Gateway final : public ControlHandler {
   std::unique_ptr<AuthFront> front_;
   std::unique_ptr<GatewayContext> context_;
   std::unique_ptr<ControlServer> control_;
+  std::unique_ptr<DtlsListener> dtls_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer housekeeping_;

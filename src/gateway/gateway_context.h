@@ -27,8 +27,10 @@ class GatewayContext {
   std::shared_ptr<const tls::ServerCredentials> credentials;
   const Clock& clock;
   LogSink& log_sink;
+  // UDP port of the DTLS listener; 0 when DTLS is off.
+  std::uint16_t dtls_port = 0;
   // Called once when a connection has closed, so the gateway can forget it.
-  std::function<void(std::uint64_t connection_id)> on_closed;
+  std::function<void(std::uint64_t connection_id)> on_closed = nullptr;
   // Totals for `sekishoctl show status` (bytes of IP payload through all tunnels).
   std::uint64_t total_bytes_in = 0;
   std::uint64_t total_bytes_out = 0;

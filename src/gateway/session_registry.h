@@ -18,6 +18,8 @@
 //
 // Thread affinity: the registry is owned by the gateway's event-loop thread; not thread-safe.
 
+#include <boost/asio/ip/udp.hpp>
+
 #include "base/bytes.h"
 #include "base/redacted.h"
 #include "base/result.h"
@@ -47,6 +49,9 @@ class TunnelHandle {
   // Sends a DISCONNECT to the client and closes the tunnel; the session is already gone.
   virtual void Terminate(std::string_view reason) = 0;
   virtual std::string_view channel() const = 0;  // "tls" or "dtls"
+  // A DTLS ClientHello for this session arrived at the gateway's UDP port from `remote`.
+  virtual void OnDtlsClientHello(const boost::asio::ip::udp::endpoint& remote,
+                                 ByteSpan datagram) = 0;
 };
 
 struct SessionCounters {

@@ -13,6 +13,7 @@ class RecordingTunnel final : public TunnelHandle {
  public:
   void Terminate(std::string_view reason) override { terminated_with = std::string(reason); }
   std::string_view channel() const override { return "tls"; }
+  void OnDtlsClientHello(const boost::asio::ip::udp::endpoint&, ByteSpan) override {}
   std::string terminated_with;
 };
 

@@ -6,7 +6,7 @@
 #
 # Topology: lib.sh's two namespaces joined by a veth (198.18.0.1 gateway, 198.18.0.2 client).
 # Runs: raw veth (no VPN), openconnect->ocserv over TLS (--no-dtls), openconnect->ocserv with
-# DTLS, openconnect->sekishod over TLS. iperf3 client in the client namespace sends TCP to an
+# DTLS, openconnect->sekishod over TLS and DTLS. iperf3 client in the client namespace sends TCP to an
 # iperf3 server in the gateway namespace bound to the gateway's tunnel address.
 set -euo pipefail
 secs=${1:-5}
@@ -111,11 +111,19 @@ done
 kill -TERM "$OCS_PID"; sleep 1
 
 # --- sekishod
+sed -i 's/^enabled = false/enabled = true/' "$GW_DIR/sekishod.toml"
 gw_start "$GW_DIR"
-OC_URL=${GW_URL}eng oc_connect sktls $'alicepw\n' --user alice --passwd-on-stdin --non-inter --no-dtls
-wait_tun oc-sktls "$OC_PID"
-iperf_run "openconnect->sekishod (tls)" 198.18.101.1
-oc_stop "$OC_PID"
+for mode in tls dtls; do
+  extra=(--no-dtls)
+  [ $mode = dtls ] && extra=()
+  OC_URL=${GW_URL}eng oc_connect "sk$mode" $'alicepw\n' --user alice --passwd-on-stdin \
+    --non-inter "${extra[@]}"
+  wait_tun "oc-sk$mode" "$OC_PID"
+  [ $mode = dtls ] && sleep 2
+  iperf_run "openconnect->sekishod ($mode)" 198.18.101.1
+  oc_stop "$OC_PID"
+  sleep 0.5
+done
 
 echo
 python3 - "${results[@]}" <<'PY'

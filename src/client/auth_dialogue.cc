@@ -52,9 +52,7 @@ std::optional<std::string> WebvpncField(std::string_view cookie, std::string_vie
   return std::nullopt;
 }
 
-std::string_view StripQuery(std::string_view target) {
-  return target.substr(0, target.find('?'));
-}
+std::string_view StripQuery(std::string_view target) { return target.substr(0, target.find('?')); }
 
 }  // namespace
 
@@ -102,8 +100,8 @@ http::HttpRequest AuthDialogue::BuildRequest(std::string_view method, std::strin
   // openconnect sets a body type on every auth request, the legacy GET included, and then
   // always sends X-Pad, Content-Type and Content-Length (0 on the GET) [LIVE legacy trace].
   h.push_back({"X-Pad", XPad(body.size())});
-  h.push_back({"Content-Type", xml_mode_ ? "application/xml; charset=utf-8"
-                                         : "application/x-www-form-urlencoded"});
+  h.push_back({"Content-Type",
+               xml_mode_ ? "application/xml; charset=utf-8" : "application/x-www-form-urlencoded"});
   h.push_back({"Content-Length", std::to_string(body.size())});
   request.body = std::move(body);
   return request;
@@ -122,12 +120,13 @@ Result<std::string> AuthDialogue::ResolveTarget(std::string_view reference) cons
   if (StartsWithIgnoreCase(reference, "https://") || StartsWithIgnoreCase(reference, "http://")) {
     auto url = http::ParseUrl(reference);
     if (!url) {
-      return Fail(Errc::kUnsupported, "the gateway sent an unusable URL: " + std::string(reference));
+      return Fail(Errc::kUnsupported,
+                  "the gateway sent an unusable URL: " + std::string(reference));
     }
     if (!EqualsIgnoreCase(url->host, options_.url.host) || url->port != options_.url.port) {
-      return Fail(Errc::kUnsupported,
-                  "the gateway sent the login to another server, " + url->ToString() +
-                      "; sekisho does not follow that: connect to it directly");
+      return Fail(Errc::kUnsupported, "the gateway sent the login to another server, " +
+                                          url->ToString() +
+                                          "; sekisho does not follow that: connect to it directly");
     }
     return url->path;
   }
@@ -215,8 +214,8 @@ Result<Step> AuthDialogue::OnResponse(const http::HttpResponse& response) {
     if (may_fall_back) {
       return StartLegacy(options_.url.path);
     }
-    return Stop(Errc::kProtocol, "the gateway answered HTTP " + std::to_string(status) + " " +
-                                     response.reason);
+    return Stop(Errc::kProtocol,
+                "the gateway answered HTTP " + std::to_string(status) + " " + response.reason);
   }
   auto message = auth::ParseServerMessage(response.body);
   if (!message) {
@@ -230,14 +229,12 @@ Result<Step> AuthDialogue::OnResponse(const http::HttpResponse& response) {
 
 Step AuthDialogue::OnAuthMessage(auth::ServerMessage message, const http::HttpResponse&) {
   switch (message.type) {
-    case auth::ServerMessage::kComplete:
-      return OnComplete(message);
+    case auth::ServerMessage::kComplete: return OnComplete(message);
     case auth::ServerMessage::kError:
       return Stop(Errc::kAuthFailed, message.error_text.empty()
                                          ? std::string("authentication failed")
                                          : "authentication failed: " + message.error_text);
-    case auth::ServerMessage::kAuthRequest:
-      break;
+    case auth::ServerMessage::kAuthRequest: break;
   }
   if (message.client_cert_request) {
     if (options_.have_client_certificate && !cert_retry_done_) {
@@ -277,8 +274,9 @@ Step AuthDialogue::OnForm(auth::ServerMessage message) {
 
   for (auto& field : form_.fields) {
     if (field.kind == auth::FormField::kSso) {
-      return Stop(Errc::kUnsupported, "the gateway asks for single sign-on, which sekisho does "
-                                      "not support yet");
+      return Stop(Errc::kUnsupported,
+                  "the gateway asks for single sign-on, which sekisho does "
+                  "not support yet");
     }
   }
 
@@ -385,8 +383,8 @@ void AuthDialogue::BuildReply(const FilledValues& values) {
     if (has_group_list && group_) {
       group_select = *group_;
     }
-    body_ = SecretString(auth::BuildAuthReply(options_.identity, opaque_xml_, fields,
-                                              group_select));
+    body_ =
+        SecretString(auth::BuildAuthReply(options_.identity, opaque_xml_, fields, group_select));
     return;
   }
   std::vector<std::pair<std::string, std::string>> plain;

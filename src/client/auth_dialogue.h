@@ -78,12 +78,12 @@ namespace sekisho::client {
 inline constexpr std::string_view kDefaultUserAgent = "Open AnyConnect VPN Agent v9.01-sekisho";
 
 struct DialogueOptions {
-  proto::http::Url url;                   // the URL the user gave (its path selects a group URL)
-  std::optional<std::string> authgroup;   // --authgroup: option value or label
-  proto::auth::ClientIdentity identity;   // <version>, <device-id>, <capabilities>
+  proto::http::Url url;                  // the URL the user gave (its path selects a group URL)
+  std::optional<std::string> authgroup;  // --authgroup: option value or label
+  proto::auth::ClientIdentity identity;  // <version>, <device-id>, <capabilities>
   std::string user_agent = std::string(kDefaultUserAgent);
-  bool xml_post = true;                   // false = start in legacy mode (--no-xmlpost)
-  bool have_client_certificate = false;   // the caller can present a TLS client certificate
+  bool xml_post = true;                  // false = start in legacy mode (--no-xmlpost)
+  bool have_client_certificate = false;  // the caller can present a TLS client certificate
 };
 
 // What the caller must do next.
@@ -109,12 +109,12 @@ struct Step {
 
 // The outcome of a successful login.
 struct AuthResult {
-  SecretString cookie;           // the webvpn value to present on CONNECT (decision #4)
-  std::string session_id;        // <session-id> (ASA); empty with ocserv
+  SecretString cookie;     // the webvpn value to present on CONNECT (decision #4)
+  std::string session_id;  // <session-id> (ASA); empty with ocserv
   // SHA-1 of the gateway certificate (hex, as sent): <server-cert-hash>, else the `sh:` field
   // of ocserv's webvpnc cookie; empty when the gateway announced none.
   std::string server_cert_hash;
-  std::string banner;            // show it (and ask to accept it when interactive)
+  std::string banner;  // show it (and ask to accept it when interactive)
   std::string message;
   // The user profiles to download (§4): the vpn-profile-manifest of the success document;
   // when it has none, the webvpnc cookie's bu+fu with hash fh (ocserv). URIs as sent.
@@ -201,7 +201,7 @@ class AuthDialogue {
   Pending pending_ = Pending::kNone;
   bool awaiting_input_ = false;
   bool done_ = false;
-  bool first_response_ = true;   // the next response answers the dialogue's first request
+  bool first_response_ = true;  // the next response answers the dialogue's first request
   bool group_init_sent_ = false;
   bool cert_retry_done_ = false;
   std::size_t rounds_ = 0;

@@ -1,20 +1,5 @@
 #include "client/connect_flow.h"
 
-#include <dirent.h>
-#include <signal.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <cstdio>
-#include <cstdlib>
-#include <memory>
-#include <utility>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <fmt/format.h>
-
 #include "base/strings.h"
 #include "client/auth_dialogue.h"
 #include "client/https_session.h"
@@ -30,6 +15,20 @@
 #include "proto/tunnel/connect_request.h"
 #include "proto/tunnel/connect_response.h"
 #include "proto/tunnel/mtu.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <dirent.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <signal.h>
+#include <unistd.h>
+#include <utility>
 
 namespace sekisho::client {
 namespace {
@@ -76,8 +75,7 @@ class Flow {
   Flow(const ConnectOptions& options, const Logger& log)
       : options_(options),
         log_(log),
-        prompter_(PromptOptions{options.user, options.password_on_stdin,
-                                options.non_interactive}),
+        prompter_(PromptOptions{options.user, options.password_on_stdin, options.non_interactive}),
         signals_(io_) {}
 
   int Run();
@@ -128,6 +126,7 @@ class Flow {
   bool trust_warned_ = false;
   std::string gateway_ip_;
 
+  std::unique_ptr<TlsConnection> first_connection_;  // from phase 1, used by the login
   std::optional<AuthDialogue> dialogue_;
   SecretString cookie_;
   AuthResult auth_;
@@ -165,8 +164,7 @@ void Flow::SavePrefs() {
 Result<std::unique_ptr<TlsConnection>> Flow::OpenTls(bool report) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     TlsConnection::OpenFailure failure;
-    auto conn = TlsConnection::Open(io_, url_.host, url_.port, creds_, kTlsTimeout, log_,
-                                    &failure);
+    auto conn = TlsConnection::Open(io_, url_.host, url_.port, creds_, kTlsTimeout, log_, &failure);
     if (conn) {
       gateway_ip_ = conn->peer_ip();
       CheckTrust(*conn);
@@ -175,7 +173,9 @@ Result<std::unique_ptr<TlsConnection>> Flow::OpenTls(bool report) {
             conn->engine().CipherDescription());
         if (conn->engine().client_certificate_requested()) {
           const std::string& chosen = conn->engine().ChosenIdentity();
-          if (chosen.empty()) {
+          if (chosen.empty() && options_.identities.empty()) {
+            Say("TLS: the gateway asked for a client certificate; none configured, none sent");
+          } else if (chosen.empty()) {
             Say("TLS: the gateway asked for a client certificate; none of the {} configured "
                 "matches the CAs it accepts, so none was sent",
                 options_.identities.size());
@@ -229,7 +229,8 @@ void Flow::CheckTrust(TlsConnection& conn) {
     Say("WARNING: certificate for {} is not trusted ({}); accepted by pin {}", url_.host,
         verify->reason, verify->pin_sha256);
   }
-  if (prefs_usable_ && (stored == nullptr || stored->FindAcceptance(verify->pin_sha256) == nullptr)) {
+  if (prefs_usable_ &&
+      (stored == nullptr || stored->FindAcceptance(verify->pin_sha256) == nullptr)) {
     prefs_.Upsert(gateway_key_).Accept(verify->pin_sha256, verify->reason, "servercert");
     SavePrefs();
   }
@@ -245,10 +246,14 @@ Result<void> Flow::Login() {
   dialogue_.emplace(dialogue_options);
   AuthDialogue& dialogue = *dialogue_;
 
+  // The login starts on the connection phase 1 opened.
   std::unique_ptr<HttpsSession> session;
+  if (first_connection_) {
+    session = std::make_unique<HttpsSession>(std::move(first_connection_));
+  }
   Step step;
   step.kind = Step::kSendRequest;
-  step.new_connection = true;
+  step.new_connection = session == nullptr;
   bool groups_shown = false;
   Say("Authentication: logging in to {}", url_.ToString());
   while (step.kind == Step::kSendRequest) {
@@ -286,7 +291,8 @@ Result<void> Flow::Login() {
       if (step.retry) {
         Say("Authentication: {}", step.message.empty() ? "rejected, try again" : step.message);
       }
-      SEKISHO_ASSIGN_OR_RETURN(FilledValues values, prompter_.FillForm(dialogue.form(), step.retry));
+      SEKISHO_ASSIGN_OR_RETURN(FilledValues values,
+                               prompter_.FillForm(dialogue.form(), step.retry));
       dialogue.SubmitForm(std::move(values));
       step = Step();
       step.kind = Step::kSendRequest;
@@ -311,8 +317,7 @@ Result<void> Flow::Login() {
         case CertHashCheck::kFirstSeen:
           log_.Info("gateway certificate hash {} recorded", auth_.server_cert_hash);
           break;
-        case CertHashCheck::kSame:
-          break;
+        case CertHashCheck::kSame: break;
         case CertHashCheck::kChanged:
           Say("WARNING: the gateway's certificate changed since the last login (was {}, now {})",
               prefs.server_cert_hash, auth_.server_cert_hash);
@@ -377,7 +382,8 @@ Result<void> Flow::Download() {
       continue;
     }
     if (IsMandatory(entry, policy)) {
-      return Fail(done.error().code, "mandatory profile download failed: " + done.error().ToString());
+      return Fail(done.error().code,
+                  "mandatory profile download failed: " + done.error().ToString());
     }
     Say("Downloader: WARNING: profile {} not downloaded: {}", entry.uri, done.error().ToString());
   }
@@ -466,7 +472,8 @@ Result<void> Flow::SetUpTun(const Connected& connected, ScriptReason reason) {
   }
   if (!options_.script.empty()) {
     ScriptContext context;
-    context.reason = changed && reason == ScriptReason::kReconnect ? ScriptReason::kConnect : reason;
+    context.reason =
+        changed && reason == ScriptReason::kReconnect ? ScriptReason::kConnect : reason;
     context.tundev = tun_->name();
     context.gateway_ip = gateway_ip_;
     context.pid = static_cast<long>(::getpid());
@@ -476,8 +483,8 @@ Result<void> Flow::SetUpTun(const Connected& connected, ScriptReason reason) {
       auto env = BuildScriptEnvironment(context, &response);
       SEKISHO_ASSIGN_OR_RETURN(int status, RunScript(options_.script, env));
       if (status != 0) {
-        return Fail(Errc::kConfig, fmt::format("script {} failed with status {}", options_.script,
-                                               status));
+        return Fail(Errc::kConfig,
+                    fmt::format("script {} failed with status {}", options_.script, status));
       }
     } else {
       auto env = BuildScriptEnvironment(context, &response);
@@ -600,18 +607,11 @@ int Flow::TunnelLoop(Connected first) {
                 c.packets_in, c.bytes_in, c.packets_out, c.bytes_out);
     }
     switch (outcome.end) {
-      case TunnelEnd::kUserQuit:
-        Say("Disconnected: logged off");
-        return 0;
+      case TunnelEnd::kUserQuit: Say("Disconnected: logged off"); return 0;
       case TunnelEnd::kGatewayDisconnect:
-      case TunnelEnd::kGatewayTerminate:
-        Say("Disconnected: {}", outcome.reason);
-        return 2;
-      case TunnelEnd::kFatal:
-        Say("Error: {}", outcome.reason);
-        return 1;
-      case TunnelEnd::kLinkDead:
-        break;
+      case TunnelEnd::kGatewayTerminate: Say("Disconnected: {}", outcome.reason); return 2;
+      case TunnelEnd::kFatal: Say("Error: {}", outcome.reason); return 1;
+      case TunnelEnd::kLinkDead: break;
     }
     Say("Reconnect: link lost ({}); reconnecting with the session cookie", outcome.reason);
     Instant give_up = ClientNow() + seconds(disconnected_timeout);
@@ -706,6 +706,7 @@ int Flow::Run() {
       Say("Error: TLS: {}", probe.error().ToString());
       return 1;
     }
+    first_connection_ = std::move(*probe);
   }
 
   if (options_.cookie_on_stdin) {
@@ -719,12 +720,13 @@ int Flow::Run() {
       value = value.substr(7);
     }
     cookie_ = SecretString(std::move(value));
+    first_connection_.reset();
     Say("Authentication: skipped (cookie from stdin)");
   } else {
     if (auto logged_in = Login(); !logged_in) {
       Say("Error: authentication failed: {}", logged_in.error().context.empty()
-                                                   ? logged_in.error().ToString()
-                                                   : logged_in.error().context);
+                                                  ? logged_in.error().ToString()
+                                                  : logged_in.error().context);
       return 1;
     }
     if (options_.cookie_only) {

@@ -31,15 +31,15 @@
 // Exit status: 0 after a logout (signal) or --cookieonly, 2 when the gateway ended the
 // session, 1 for every failure (message on stderr).
 
-#include <cstdint>
-#include <optional>
-#include <string>
-#include <vector>
-
 #include "base/log.h"
 #include "base/result.h"
 #include "base/time.h"
 #include "tls/credentials.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace sekisho::client {
 
@@ -49,13 +49,13 @@ struct ConnectOptions {
   std::optional<std::string> authgroup;
   bool password_on_stdin = false;
   bool non_interactive = false;
-  std::vector<std::string> server_pins;  // --servercert, repeatable
-  std::string ca_file;                   // --cafile
-  bool use_system_trust = true;          // --no-system-trust clears it
+  std::vector<std::string> server_pins;         // --servercert, repeatable
+  std::string ca_file;                          // --cafile
+  bool use_system_trust = true;                 // --no-system-trust clears it
   std::vector<tls::ClientIdentity> identities;  // --certificate/--sslkey pairs, in order
   bool no_dtls = false;
-  std::string interface_name;  // --interface; empty = "sekisho%d"
-  std::string script;          // --script
+  std::string interface_name;    // --interface; empty = "sekisho%d"
+  std::string script;            // --script
   bool cookie_only = false;      // --cookieonly: print the webvpn value and exit
   bool cookie_on_stdin = false;  // --cookie-on-stdin: skip the login
   int verbosity = 0;

@@ -1,16 +1,15 @@
 #include "client/https_session.h"
 
-#include <poll.h>
-
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <utility>
+#include "proto/http/writer.h"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/error.hpp>
 
-#include "proto/http/writer.h"
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <poll.h>
+#include <utility>
 
 namespace sekisho::client {
 namespace {
@@ -115,8 +114,9 @@ std::unique_ptr<TlsConnection> TlsConnection::Open(
       }
       if (auto read = conn->ReadMore(deadline); !read) {
         return fail(read.error().code == Errc::kClosed
-                        ? Error{Errc::kTls, "the gateway closed the connection during the TLS "
-                                            "handshake"}
+                        ? Error{Errc::kTls,
+                                "the gateway closed the connection during the TLS "
+                                "handshake"}
                         : read.error());
       }
     }
@@ -209,7 +209,8 @@ Result<proto::http::HttpResponse> HttpsSession::Exchange(const proto::http::Http
     }
     if (*n > 0) {
       got_any = true;
-      plain_.insert(plain_.end(), record_.begin(), record_.begin() + static_cast<std::ptrdiff_t>(*n));
+      plain_.insert(plain_.end(), record_.begin(),
+                    record_.begin() + static_cast<std::ptrdiff_t>(*n));
       continue;
     }
     if (auto read = connection_->ReadMore(deadline); !read) {

@@ -16,15 +16,6 @@
 // Thread affinity: one thread. Nothing here logs secrets: the request headers may hold the
 // webvpn cookie and are never logged.
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-
-#include <array>
-#include <cstdint>
-#include <memory>
-#include <optional>
-#include <string>
-
 #include "base/bytes.h"
 #include "base/log.h"
 #include "base/result.h"
@@ -33,6 +24,15 @@
 #include "proto/http/response_reader.h"
 #include "tls/credentials.h"
 #include "tls/engine.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
 
 namespace sekisho::client {
 

@@ -1,15 +1,15 @@
 // sekisho: the AnyConnect-compatible VPN client. Parses the openconnect-style command line and
 // hands over to ConnectFlow (connect) or RunDisconnect (disconnect).
 
+#include "app/spdlog_sink.h"
+#include "client/connect_flow.h"
+
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "app/spdlog_sink.h"
-#include "client/connect_flow.h"
 
 namespace {
 
@@ -49,8 +49,9 @@ int Main(int argc, char** argv) {
   connect->add_option("-c,--certificate", certificates,
                       "client certificate (PEM or PKCS#12); repeatable, paired with --sslkey "
                       "in order");
-  connect->add_option("-k,--sslkey", keys, "private key (PEM) for the certificate at the same "
-                                           "position");
+  connect->add_option("-k,--sslkey", keys,
+                      "private key (PEM) for the certificate at the same "
+                      "position");
   connect->add_option("--key-password", key_password, "PKCS#12 password");
   connect->add_flag("--no-dtls", options.no_dtls, "do not try DTLS (not implemented yet anyway)");
   connect->add_option("-i,--interface", options.interface_name, "TUN interface name");
@@ -64,8 +65,8 @@ int Main(int argc, char** argv) {
   connect->add_flag("-v,--verbose", verbosity, "more detail (repeat for more)");
 
   std::string disconnect_interface;
-  CLI::App* disconnect = cli.add_subcommand(
-      "disconnect", "log off the running client (SIGTERM via its pid file)");
+  CLI::App* disconnect =
+      cli.add_subcommand("disconnect", "log off the running client (SIGTERM via its pid file)");
   disconnect->add_option("-i,--interface", disconnect_interface, "interface of the client to stop");
 
   try {

@@ -26,6 +26,7 @@
 
 #include "base/result.h"
 
+#include <deque>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -72,15 +73,16 @@ class Preferences {
   // Errors: kIo naming the file.
   Result<void> Save() const;
 
+  // Pointers and references stay valid across later Upsert() calls (a deque, not a vector).
   const GatewayPrefs* Find(std::string_view key) const;
   GatewayPrefs& Upsert(std::string_view key);
 
-  const std::vector<GatewayPrefs>& gateways() const { return gateways_; }
+  const std::deque<GatewayPrefs>& gateways() const { return gateways_; }
   const std::string& path() const { return path_; }
 
  private:
   std::string path_;
-  std::vector<GatewayPrefs> gateways_;
+  std::deque<GatewayPrefs> gateways_;
 };
 
 // The result of comparing the hash announced now with the stored one.

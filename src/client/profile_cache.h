@@ -61,8 +61,7 @@ class ProfileCache {
   // Verifies SHA-1(body) against entry.sha1 (case-insensitive), then writes the file
   // atomically. Errors: kMalformed "downloaded profile <name> does not match its announced
   // SHA-1" (nothing written), kMalformed for an unusable name or a missing hash, kIo.
-  Result<void> StoreDownloaded(const proto::auth::ProfileEntry& entry,
-                               std::string_view body) const;
+  Result<void> StoreDownloaded(const proto::auth::ProfileEntry& entry, std::string_view body) const;
 
   // The request target to GET: the URI as given when it is an absolute path; a relative URI
   // resolved against the directory of the base URL path; an https URL on the same host and

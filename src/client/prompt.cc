@@ -1,13 +1,13 @@
 #include "client/prompt.h"
 
-#include <fcntl.h>
+#include "base/strings.h"
+
 #include <termios.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
-
-#include "base/strings.h"
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace sekisho::client {
 namespace {
@@ -135,8 +135,7 @@ Result<FilledValues> Prompter::FillForm(const proto::auth::AuthForm& form, bool 
       case FormField::kSso:
         return Fail(Errc::kUnsupported, "the gateway asks for single sign-on, not supported");
       case FormField::kHidden:
-      case FormField::kSelect:
-        break;  // prefilled; the dialogue decides the group
+      case FormField::kSelect: break;  // prefilled; the dialogue decides the group
     }
   }
   return values;

@@ -15,14 +15,14 @@
 // password is never echoed when the input is a terminal, and never logged.
 // Not thread-safe.
 
-#include <optional>
-#include <string>
-#include <string_view>
-
 #include "base/redacted.h"
 #include "base/result.h"
 #include "client/auth_dialogue.h"
 #include "proto/auth/server_message.h"
+
+#include <optional>
+#include <string>
+#include <string_view>
 
 namespace sekisho::client {
 

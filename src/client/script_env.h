@@ -29,6 +29,7 @@
 #include "proto/tunnel/connect_response.h"
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,8 @@ struct ScriptContext {
   std::string gateway_ip;  // numeric address of the gateway we connected to (VPNGATEWAY)
   long pid = 0;            // VPNPID: the client's PID (0 = omit)
   int log_level = 1;       // LOG_LEVEL: ERROR=0, INFO=1, DEBUG=2, TRACE=3
+  // INTERNAL_IP4_MTU: the tunnel MTU the client chose (decision #1); 0 = response->mtu.
+  std::uint32_t mtu = 0;
   // The raw CONNECT response headers, for CISCO_CSTP_OPTIONS. When empty the X-CSTP-* lines
   // are rebuilt from the parsed response (BuildConnectResponseHeaders).
   proto::http::HeaderList connect_headers;

@@ -1,15 +1,15 @@
 #include "client/tun_setup.h"
 
-#include <endian.h>
-#include <net/if.h>
-
-#include <fstream>
-#include <sstream>
-#include <utility>
-
 #include "base/strings.h"
 #include "net/netlink_linux.h"
 #include "net/tun_config.h"
+
+#include <endian.h>
+
+#include <fstream>
+#include <net/if.h>
+#include <sstream>
+#include <utility>
 
 namespace sekisho::client {
 namespace {
@@ -103,8 +103,7 @@ Result<void> TunSetup::Apply(const TunAddressing& addressing) {
   }
   Remove();
   const int ifindex = tun_.ifindex();
-  SEKISHO_TRY(net::ConfigureClientTun(tun_, addressing.address, addressing.prefix,
-                                      addressing.mtu));
+  SEKISHO_TRY(net::ConfigureClientTun(tun_, addressing.address, addressing.prefix, addressing.mtu));
   applied_ = addressing;
 
   std::vector<net::Ipv4Network> routes = addressing.routes;
@@ -150,9 +149,8 @@ Result<void> TunSetup::Apply(const TunAddressing& addressing) {
   for (const auto& route : routes) {
     std::uint32_t network = route.address & net::PrefixToMask(route.prefix);
     if (auto added = net::AddRouteIpv4(network, route.prefix, ifindex, std::nullopt, 0); !added) {
-      log_.Warn("cannot add route {} via {}: {}",
-                net::FormatIpv4Network({network, route.prefix}), tun_.name(),
-                added.error().ToString());
+      log_.Warn("cannot add route {} via {}: {}", net::FormatIpv4Network({network, route.prefix}),
+                tun_.name(), added.error().ToString());
       continue;
     }
     tunnel_routes_.push_back({network, route.prefix});
@@ -167,9 +165,9 @@ void TunSetup::Remove() {
   }
   tunnel_routes_.clear();
   if (host_route_ && applied_ && applied_->gateway_ip) {
-    std::optional<std::uint32_t> next_hop =
-        host_route_->gateway != 0 ? std::optional<std::uint32_t>(host_route_->gateway)
-                                  : std::nullopt;
+    std::optional<std::uint32_t> next_hop = host_route_->gateway != 0
+                                                ? std::optional<std::uint32_t>(host_route_->gateway)
+                                                : std::nullopt;
     if (auto removed = net::DelRouteIpv4(*applied_->gateway_ip, 32, host_route_ifindex_, next_hop,
                                          host_route_->metric);
         !removed) {

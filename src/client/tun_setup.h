@@ -17,6 +17,11 @@
 //
 // Needs CAP_NET_ADMIN. Thread affinity: one thread.
 
+#include "base/log.h"
+#include "base/result.h"
+#include "net/ipv4.h"
+#include "net/tun_linux.h"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -24,18 +29,13 @@
 #include <string_view>
 #include <vector>
 
-#include "base/log.h"
-#include "base/result.h"
-#include "net/ipv4.h"
-#include "net/tun_linux.h"
-
 namespace sekisho::client {
 
 struct TunAddressing {
   std::uint32_t address = 0;  // host order
   std::uint8_t prefix = 32;
   int mtu = 1400;
-  std::vector<net::Ipv4Network> routes;  // split-include; empty = default route via the tunnel
+  std::vector<net::Ipv4Network> routes;     // split-include; empty = default route via the tunnel
   std::optional<std::uint32_t> gateway_ip;  // the VPN gateway's IPv4 address (host route)
 
   bool operator==(const TunAddressing&) const = default;

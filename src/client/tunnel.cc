@@ -1,11 +1,11 @@
 #include "client/tunnel.h"
 
-#include <algorithm>
-#include <utility>
+#include "proto/cstp/wire.h"
 
 #include <boost/asio/error.hpp>
 
-#include "proto/cstp/wire.h"
+#include <algorithm>
+#include <utility>
 
 namespace sekisho::client {
 namespace {
@@ -16,8 +16,8 @@ using Liveness = proto::session::ChannelLiveness;
 
 }  // namespace
 
-Tunnel::Tunnel(asio::io_context& io, std::unique_ptr<TlsConnection> connection,
-               net::TunDevice& tun, TunnelParams params, Bytes leftover, Logger log)
+Tunnel::Tunnel(asio::io_context& io, std::unique_ptr<TlsConnection> connection, net::TunDevice& tun,
+               TunnelParams params, Bytes leftover, Logger log)
     : io_(io),
       conn_(std::move(connection)),
       tun_(tun),
@@ -78,17 +78,17 @@ void Tunnel::ArmRead() {
     return;
   }
   read_armed_ = true;
-  conn_->socket().async_wait(asio::socket_base::wait_read,
-                             [this, alive = std::weak_ptr<int>(alive_)](
-                                 const boost::system::error_code& ec) {
-                               if (alive.expired()) {
-                                 return;
-                               }
-                               read_armed_ = false;
-                               if (!ec) {
-                                 OnReadable();
-                               }
-                             });
+  conn_->socket().async_wait(
+      asio::socket_base::wait_read,
+      [this, alive = std::weak_ptr<int>(alive_)](const boost::system::error_code& ec) {
+        if (alive.expired()) {
+          return;
+        }
+        read_armed_ = false;
+        if (!ec) {
+          OnReadable();
+        }
+      });
 }
 
 void Tunnel::OnReadable() {
@@ -117,9 +117,8 @@ void Tunnel::ProcessRecords() {
   while (!outcome_) {
     Result<std::size_t> n = conn_->engine().ReadRecord(MutableByteSpan(record_buffer_));
     if (!n) {
-      Finish(TunnelEnd::kLinkDead, n.error().code == Errc::kClosed
-                                       ? "the gateway closed TLS"
-                                       : n.error().ToString());
+      Finish(TunnelEnd::kLinkDead,
+             n.error().code == Errc::kClosed ? "the gateway closed TLS" : n.error().ToString());
       return;
     }
     if (*n == 0) {
@@ -155,8 +154,9 @@ void Tunnel::HandleRecord(ByteSpan record) {
       return;  // liveness noted above; keepalives are never answered (decision #9)
     case cstp::PacketType::kDisconnect: {
       std::string text = cstp::DisconnectReasonText(frame->payload);
-      Finish(TunnelEnd::kGatewayDisconnect,
-             text.empty() ? "the gateway ended the session" : "the gateway ended the session: " + text);
+      Finish(TunnelEnd::kGatewayDisconnect, text.empty()
+                                                ? "the gateway ended the session"
+                                                : "the gateway ended the session: " + text);
       return;
     }
     case cstp::PacketType::kTerminate:
@@ -222,17 +222,17 @@ void Tunnel::ArmTun() {
     return;
   }
   tun_armed_ = true;
-  tun_stream_.async_wait(asio::posix::stream_descriptor::wait_read,
-                         [this, alive = std::weak_ptr<int>(alive_)](
-                             const boost::system::error_code& ec) {
-                           if (alive.expired()) {
-                             return;
-                           }
-                           tun_armed_ = false;
-                           if (!ec) {
-                             OnTunReadable();
-                           }
-                         });
+  tun_stream_.async_wait(
+      asio::posix::stream_descriptor::wait_read,
+      [this, alive = std::weak_ptr<int>(alive_)](const boost::system::error_code& ec) {
+        if (alive.expired()) {
+          return;
+        }
+        tun_armed_ = false;
+        if (!ec) {
+          OnTunReadable();
+        }
+      });
 }
 
 void Tunnel::OnTunReadable() {
@@ -292,13 +292,14 @@ void Tunnel::ArmTimer() {
   }
   Duration wait = std::max(Duration(0), deadline - ClientNow());
   timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(wait));
-  timer_.async_wait([this, alive = std::weak_ptr<int>(alive_)](const boost::system::error_code& ec) {
-    if (alive.expired() || ec) {
-      return;
-    }
-    timer_deadline_ = Instant::Max();
-    OnTimer();
-  });
+  timer_.async_wait(
+      [this, alive = std::weak_ptr<int>(alive_)](const boost::system::error_code& ec) {
+        if (alive.expired() || ec) {
+          return;
+        }
+        timer_deadline_ = Instant::Max();
+        OnTimer();
+      });
 }
 
 void Tunnel::OnTimer() {
@@ -318,8 +319,7 @@ void Tunnel::OnTimer() {
     case Liveness::Action::kPeerDead:
       Finish(TunnelEnd::kLinkDead, "DPD timeout: the gateway stopped answering");
       return;
-    case Liveness::Action::kNone:
-      break;
+    case Liveness::Action::kNone: break;
   }
   ArmTimer();
 }

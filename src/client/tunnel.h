@@ -21,6 +21,14 @@
 // Thread affinity: the io_context's thread. The TunDevice is borrowed and outlives the Tunnel
 // (it is kept across reconnects).
 
+#include "base/bytes.h"
+#include "base/log.h"
+#include "base/time.h"
+#include "client/https_session.h"
+#include "net/tun_linux.h"
+#include "proto/cstp/frame.h"
+#include "proto/session/liveness.h"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -30,14 +38,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-
-#include "base/bytes.h"
-#include "base/log.h"
-#include "base/time.h"
-#include "client/https_session.h"
-#include "net/tun_linux.h"
-#include "proto/cstp/frame.h"
-#include "proto/session/liveness.h"
 
 namespace sekisho::client {
 

@@ -15,9 +15,17 @@ namespace {
 
 // Compact the stream input buffer once this many consumed bytes sit in front of it.
 constexpr std::size_t kCompactThreshold = 64 * 1024;
-// DTLS handshake retransmission: first interval and overall limit (RFC 6347 defaults).
-constexpr unsigned int kDtlsRetransMs = 1000;
-constexpr unsigned int kDtlsTotalMs = 60000;
+// DTLS handshake retransmission on the owner's clock: first interval, cap and overall limit
+// (RFC 6347 §4.2.4.1 defaults).
+constexpr Duration kDtlsFirstRetransmit = seconds(1);
+constexpr Duration kDtlsMaxRetransmit = seconds(60);
+constexpr Duration kDtlsGiveUp = seconds(60);
+// GnuTLS's own DTLS timers run on its wall clock, which a sans-I/O engine must not depend on.
+// With a zero retransmission window GnuTLS resends its flight whenever the pull-timeout
+// callback reports "timed out", which PullTimeoutCallback does only right after OnTimer
+// decided so. The total limit is pushed out of the way (a day): OnTimer enforces kDtlsGiveUp.
+constexpr unsigned int kGnutlsRetransMs = 0;
+constexpr unsigned int kGnutlsTotalMs = 24u * 3600u * 1000u;
 
 bool IsIpLiteral(std::string_view host) {
   if (host.find(':') != std::string_view::npos) {
@@ -218,6 +226,9 @@ TlsEngine::~TlsEngine() {
   if (own_priority_ != nullptr) {
     gnutls_priority_deinit(own_priority_);
   }
+  if (empty_certificate_ != nullptr) {
+    gnutls_certificate_free_credentials(empty_certificate_);
+  }
 }
 
 namespace {
@@ -319,6 +330,145 @@ Result<std::unique_ptr<TlsEngine>> TlsEngine::CreateDtlsPskServer(const SecretBy
   return engine;
 }
 
+namespace {
+
+constexpr std::size_t kMasterSecretSize = 48;
+constexpr std::size_t kMaxSessionIdSize = 32;
+
+// GnuTLS algorithm names are upper-case letters, digits and dashes; anything else could smuggle
+// extra keywords into the priority string.
+bool IsAlgorithmName(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+// Exactly the one suite, like ocserv and openconnect. %NO_SESSION_HASH: an extended master
+// secret (RFC 7627) would change the keys derived from the given master secret and make
+// GnuTLS refuse to resume a session created without it. %DISABLE_SAFE_RENEGOTIATION: Cisco's
+// DTLS 0.9 knows no renegotiation_info; ocserv uses the same two for all resumed DTLS.
+std::string ResumedPriority(const ResumedDtlsParams& params) {
+  std::string priority = params.protocol == DtlsProtocol::kDtls09 ? "NONE:+VERS-DTLS0.9"
+                                                                  : "NONE:+VERS-DTLS1.2";
+  priority += ":+COMP-NULL:+" + params.cipher + ":+" + params.mac + ":+" + params.kx;
+  priority += ":+SIGN-ALL:%COMPAT:%NO_SESSION_HASH:%DISABLE_SAFE_RENEGOTIATION";
+  return priority;
+}
+
+}  // namespace
+
+int TlsEngine::ServerHelloHook(gnutls_session_t session, unsigned int /*htype*/,
+                               unsigned int /*when*/, unsigned int /*incoming*/,
+                               const gnutls_datum_t* msg) {
+  // A resuming server echoes our session id in its ServerHello; anything else starts a full
+  // handshake, which we stop before an impostor's Certificate is processed (our certificate
+  // credentials are empty and would verify nothing). gnutls_session_is_resumed() cannot tell
+  // yet on the client: GnuTLS copies the resumed id into the session only at the end.
+  TlsEngine* engine = EngineOf(session);
+  if (engine == nullptr) {
+    return GNUTLS_E_INTERNAL_ERROR;
+  }
+  // ServerHello body: server_version(2) random(32) session_id<0..32> ...
+  constexpr std::size_t kIdLengthOffset = 2 + 32;
+  const Bytes& expected = engine->expected_session_id_;
+  const bool echoed = msg != nullptr && msg->size > kIdLengthOffset &&
+                      msg->data[kIdLengthOffset] == expected.size() &&
+                      msg->size >= kIdLengthOffset + 1 + expected.size() &&
+                      std::equal(expected.begin(), expected.end(), msg->data + kIdLengthOffset + 1);
+  if (echoed) {
+    return 0;
+  }
+  engine->not_resumed_ = true;
+  return GNUTLS_E_UNEXPECTED_HANDSHAKE_PACKET;
+}
+
+Result<void> TlsEngine::SetUpResumed(const ResumedDtlsParams& params, unsigned int side) {
+  if (params.master_secret.reveal().size() != kMasterSecretSize) {
+    return Fail(Errc::kInvalidArgument, "resumed DTLS needs a 48-byte master secret");
+  }
+  if (params.session_id.empty() || params.session_id.size() > kMaxSessionIdSize) {
+    return Fail(Errc::kInvalidArgument, "resumed DTLS needs a 1-32 byte session id");
+  }
+  if (!IsAlgorithmName(params.kx) || !IsAlgorithmName(params.cipher) ||
+      !IsAlgorithmName(params.mac)) {
+    return Fail(Errc::kInvalidArgument, "malformed DTLS algorithm name");
+  }
+  const gnutls_kx_algorithm_t kx = gnutls_kx_get_id(params.kx.c_str());
+  const gnutls_cipher_algorithm_t cipher = gnutls_cipher_get_id(params.cipher.c_str());
+  const gnutls_mac_algorithm_t mac = gnutls_mac_get_id(params.mac.c_str());
+  if (kx == GNUTLS_KX_UNKNOWN || cipher == GNUTLS_CIPHER_UNKNOWN || mac == GNUTLS_MAC_UNKNOWN) {
+    return Fail(Errc::kInvalidArgument, "unknown DTLS algorithm: " + params.kx + "/" +
+                                            params.cipher + "/" + params.mac);
+  }
+  // (kx, cipher, mac) must name a TLS suite, and AEAD suites do not exist before (D)TLS 1.2.
+  if (gnutls_cipher_suite_get_name(kx, cipher, mac) == nullptr ||
+      (params.protocol == DtlsProtocol::kDtls09 && mac == GNUTLS_MAC_AEAD)) {
+    return Fail(Errc::kInvalidArgument, "no such DTLS cipher suite: " + params.kx + "/" +
+                                            params.cipher + "/" + params.mac);
+  }
+  const std::string priority = ResumedPriority(params);
+  const char* error_pos = nullptr;
+  int rc = gnutls_priority_init(&own_priority_, priority.c_str(), &error_pos);
+  if (rc < 0) {
+    own_priority_ = nullptr;
+    Error error = TlsError(rc, "resumed DTLS priority " + priority);
+    error.code = Errc::kUnsupported;
+    return Fail(std::move(error));
+  }
+  rc = gnutls_priority_set(session_, own_priority_);
+  if (rc >= 0) {
+    // Never used (no key exchange runs), but GnuTLS wants credentials for the suite's kx to
+    // consider the suite usable.
+    rc = gnutls_certificate_allocate_credentials(&empty_certificate_);
+  }
+  if (rc >= 0) {
+    rc = gnutls_credentials_set(session_, GNUTLS_CRD_CERTIFICATE, empty_certificate_);
+  }
+  if (rc >= 0) {
+    const Bytes& master = params.master_secret.reveal();
+    gnutls_datum_t master_datum{const_cast<unsigned char*>(master.data()),
+                                static_cast<unsigned int>(master.size())};
+    gnutls_datum_t id{const_cast<unsigned char*>(params.session_id.data()),
+                      static_cast<unsigned int>(params.session_id.size())};
+    const gnutls_protocol_t version =
+        params.protocol == DtlsProtocol::kDtls09 ? GNUTLS_DTLS0_9 : GNUTLS_DTLS1_2;
+    rc = gnutls_session_set_premaster(session_, side, version, kx, cipher, mac, GNUTLS_COMP_NULL,
+                                      &master_datum, &id);
+  }
+  if (rc < 0) {
+    Error error = TlsError(rc, "resumed DTLS setup");
+    if (error.code != Errc::kInvalidArgument) {
+      error.code = Errc::kTls;
+    }
+    return Fail(std::move(error));
+  }
+  if (side == GNUTLS_CLIENT) {
+    require_resumption_ = true;
+    expected_session_id_ = params.session_id;
+    gnutls_handshake_set_hook_function(session_, GNUTLS_HANDSHAKE_SERVER_HELLO, GNUTLS_HOOK_POST,
+                                       &ServerHelloHook);
+  }
+  return Ok();
+}
+
+Result<std::unique_ptr<TlsEngine>> TlsEngine::CreateDtlsResumedClient(
+    const ResumedDtlsParams& params, EngineOptions options) {
+  options.datagram = true;
+  std::unique_ptr<TlsEngine> engine(new TlsEngine(std::move(options)));
+  SEKISHO_TRY(engine->Init(GNUTLS_CLIENT));
+  SEKISHO_TRY(engine->SetUpResumed(params, GNUTLS_CLIENT));
+  return engine;
+}
+
+Result<std::unique_ptr<TlsEngine>> TlsEngine::CreateDtlsResumedServer(
+    const ResumedDtlsParams& params, EngineOptions options) {
+  options.datagram = true;
+  std::unique_ptr<TlsEngine> engine(new TlsEngine(std::move(options)));
+  SEKISHO_TRY(engine->Init(GNUTLS_SERVER));
+  SEKISHO_TRY(engine->SetUpResumed(params, GNUTLS_SERVER));
+  return engine;
+}
+
 Result<std::unique_ptr<TlsEngine>> TlsEngine::CreateServer(
     std::shared_ptr<const ServerCredentials> credentials, EngineOptions options) {
   std::unique_ptr<TlsEngine> engine(new TlsEngine(std::move(options)));
@@ -382,16 +532,47 @@ Result<void> TlsEngine::Init(unsigned int flags) {
   gnutls_handshake_set_timeout(session_, 0);
   if (options_.datagram) {
     gnutls_dtls_set_mtu(session_, options_.dtls_mtu);
-    gnutls_dtls_set_timeouts(session_, kDtlsRetransMs, kDtlsTotalMs);
+    gnutls_dtls_set_timeouts(session_, kGnutlsRetransMs, kGnutlsTotalMs);
+    retransmit_interval_ = kDtlsFirstRetransmit;
   }
   return Ok();
 }
 
 // Transport callbacks. GnuTLS sees a non-blocking socket: EAGAIN when our buffer is empty.
 
+// DatagramRing
+
+Bytes& TlsEngine::DatagramRing::PushBack() {
+  if (size_ == slots_.size()) {
+    // Full: double, keeping the queued datagrams in order. Happens only while the queue grows
+    // to its high-water mark.
+    std::vector<Bytes> grown;
+    grown.reserve(std::max<std::size_t>(8, slots_.size() * 2));
+    for (std::size_t i = 0; i < size_; ++i) {
+      grown.push_back(std::move(slots_[(head_ + i) % slots_.size()]));
+    }
+    grown.resize(grown.capacity());
+    slots_ = std::move(grown);
+    head_ = 0;
+  }
+  Bytes& slot = slots_[(head_ + size_) % slots_.size()];
+  slot.clear();
+  ++size_;
+  return slot;
+}
+
+void TlsEngine::DatagramRing::PopFront() {
+  if (size_ == 0) {
+    return;
+  }
+  slots_[head_].clear();  // Keeps the capacity for the next datagram.
+  head_ = (head_ + 1) % slots_.size();
+  --size_;
+}
+
 std::size_t TlsEngine::IncomingAvailable() const {
   if (options_.datagram) {
-    return incoming_datagrams_.empty() ? 0 : incoming_datagrams_.front().size();
+    return incoming_ring_.empty() ? 0 : incoming_ring_.front().size();
   }
   return incoming_.size() - incoming_pos_;
 }
@@ -399,17 +580,15 @@ std::size_t TlsEngine::IncomingAvailable() const {
 ssize_t TlsEngine::PullCallback(gnutls_transport_ptr_t ptr, void* data, size_t size) {
   auto* self = static_cast<TlsEngine*>(ptr);
   if (self->options_.datagram) {
-    if (self->incoming_datagrams_.empty()) {
+    if (self->incoming_ring_.empty()) {
       gnutls_transport_set_errno(self->session_, EAGAIN);
       return -1;
     }
-    Bytes& front = self->incoming_datagrams_.front();
+    const Bytes& front = self->incoming_ring_.front();
     // Like recv() on a UDP socket: a datagram larger than the buffer is truncated.
     std::size_t n = std::min(size, front.size());
     std::memcpy(data, front.data(), n);
-    front.clear();
-    self->spare_.push_back(std::move(front));
-    self->incoming_datagrams_.pop_front();
+    self->incoming_ring_.PopFront();
     return static_cast<ssize_t>(n);
   }
   std::size_t available = self->incoming_.size() - self->incoming_pos_;
@@ -425,24 +604,33 @@ ssize_t TlsEngine::PullCallback(gnutls_transport_ptr_t ptr, void* data, size_t s
 
 int TlsEngine::PullTimeoutCallback(gnutls_transport_ptr_t ptr, unsigned int /*ms*/) {
   auto* self = static_cast<TlsEngine*>(ptr);
-  // Never wait: report what is buffered; 0 makes GnuTLS (GNUTLS_NONBLOCK) return E_AGAIN.
-  return self->IncomingAvailable() > 0 ? 1 : 0;
+  // Never wait: report what is buffered.
+  if (self->IncomingAvailable() > 0) {
+    return 1;
+  }
+  if (!self->options_.datagram) {
+    return 0;
+  }
+  // DTLS: this is where GnuTLS decides to retransmit. "Timed out" (0) makes it resend the
+  // outstanding flight (its own window is zero, kGnutlsRetransMs), so we say so only during
+  // the Handshake() call that OnTimer makes (GnuTLS asks twice on that path and resends once);
+  // otherwise EAGAIN means "nothing yet" and GnuTLS just returns GNUTLS_E_AGAIN.
+  if (self->timer_fired_) {
+    return 0;
+  }
+  gnutls_transport_set_errno(self->session_, EAGAIN);
+  return -1;
 }
 
 ssize_t TlsEngine::VecPushCallback(gnutls_transport_ptr_t ptr, const giovec_t* iov, int iovcnt) {
   auto* self = static_cast<TlsEngine*>(ptr);
   std::size_t total = 0;
   Bytes* out = &self->outgoing_;
+  ++self->pushes_;
   if (self->options_.datagram) {
-    // One vec_push call is one datagram (GnuTLS packs a flight's records this way).
-    if (!self->spare_.empty()) {
-      self->outgoing_datagrams_.push_back(std::move(self->spare_.back()));
-      self->spare_.pop_back();
-    } else {
-      self->outgoing_datagrams_.emplace_back();
-    }
-    out = &self->outgoing_datagrams_.back();
-  } else if (self->outgoing_pos_ == self->outgoing_.size()) {
+    return self->PushDatagramRecords(iov, iovcnt);
+  }
+  if (self->outgoing_pos_ == self->outgoing_.size()) {
     self->outgoing_.clear();
     self->outgoing_pos_ = 0;
   }
@@ -454,15 +642,43 @@ ssize_t TlsEngine::VecPushCallback(gnutls_transport_ptr_t ptr, const giovec_t* i
   return static_cast<ssize_t>(total);
 }
 
+ssize_t TlsEngine::PushDatagramRecords(const giovec_t* iov, int iovcnt) {
+  // GnuTLS hands a whole flight that fits the MTU to one vec_push call (ServerHello,
+  // ChangeCipherSpec and Finished together). We send each record in its own datagram, as
+  // ocserv and Cisco do (ref-udp-dtls09-handshake.hex): legacy DTLS 0.9 peers are old OpenSSL
+  // forks, and a one-record datagram is what every peer has been seen to accept.
+  ByteSpan wire;
+  std::size_t total = 0;
+  if (iovcnt == 1) {
+    wire = ByteSpan(static_cast<const std::uint8_t*>(iov[0].iov_base), iov[0].iov_len);
+    total = iov[0].iov_len;
+  } else {
+    push_scratch_.clear();
+    for (int i = 0; i < iovcnt; ++i) {
+      const auto* base = static_cast<const std::uint8_t*>(iov[i].iov_base);
+      push_scratch_.insert(push_scratch_.end(), base, base + iov[i].iov_len);
+    }
+    wire = push_scratch_;
+    total = push_scratch_.size();
+  }
+  // DTLS record header: type(1) version(2) epoch(2) sequence(6) length(2).
+  constexpr std::size_t kHeaderSize = 13;
+  constexpr std::size_t kLengthOffset = 11;
+  while (!wire.empty()) {
+    std::size_t record = wire.size();
+    if (wire.size() >= kHeaderSize) {
+      record = std::min(wire.size(), kHeaderSize + LoadU16(wire.data() + kLengthOffset));
+    }
+    Bytes& slot = outgoing_ring_.PushBack();
+    slot.assign(wire.begin(), wire.begin() + static_cast<std::ptrdiff_t>(record));
+    wire = wire.subspan(record);
+  }
+  return static_cast<ssize_t>(total);
+}
+
 void TlsEngine::FeedIncoming(ByteSpan ciphertext) {
   if (options_.datagram) {
-    if (!spare_.empty()) {
-      incoming_datagrams_.push_back(std::move(spare_.back()));
-      spare_.pop_back();
-    } else {
-      incoming_datagrams_.emplace_back();
-    }
-    incoming_datagrams_.back().assign(ciphertext.begin(), ciphertext.end());
+    incoming_ring_.PushBack().assign(ciphertext.begin(), ciphertext.end());
     return;
   }
   if (incoming_pos_ == incoming_.size()) {
@@ -483,9 +699,36 @@ Result<bool> TlsEngine::Handshake() {
   if (failed_) {
     return Fail(Errc::kTls, "handshake already failed");
   }
+  if (!options_.datagram) {
+    return DriveHandshake();
+  }
+  const bool retransmission = timer_fired_;
+  const std::uint64_t pushes_before = pushes_;
+  Result<bool> result = DriveHandshake();
+  timer_fired_ = false;
+  awaiting_peer_ = result.has_value() && !*result;
+  if (pushes_ != pushes_before) {
+    // A flight went out: it is timed from the next `now` the owner shows us. Back off after a
+    // retransmission, start again at 1 s after a new flight.
+    flight_outstanding_ = true;
+    anchor_pending_ = true;
+    retransmit_interval_ =
+        retransmission ? std::min(retransmit_interval_ * 2, kDtlsMaxRetransmit) : kDtlsFirstRetransmit;
+  }
+  return result;
+}
+
+Result<bool> TlsEngine::DriveHandshake() {
   for (;;) {
     int rc = gnutls_handshake(session_);
     if (rc == GNUTLS_E_SUCCESS) {
+      if (require_resumption_ && gnutls_session_is_resumed(session_) == 0) {
+        // The ServerHello hook normally catches this first.
+        failed_ = true;
+        gnutls_alert_send(session_, GNUTLS_AL_FATAL, GNUTLS_A_HANDSHAKE_FAILURE);
+        return Fail(Errc::kProtocol,
+                    "DTLS session was not resumed; possible man-in-the-middle attack");
+      }
       handshake_done_ = true;
       options_.logger.Debug("handshake done: {}", CipherDescription());
       return true;
@@ -498,6 +741,12 @@ Result<bool> TlsEngine::Handshake() {
       continue;
     }
     failed_ = true;
+    if (not_resumed_) {
+      gnutls_alert_send(session_, GNUTLS_AL_FATAL, GNUTLS_A_HANDSHAKE_FAILURE);
+      options_.logger.Info("DTLS server answered with a full handshake; refused");
+      return Fail(Errc::kProtocol,
+                  "DTLS session was not resumed; possible man-in-the-middle attack");
+    }
     if (rc != GNUTLS_E_FATAL_ALERT_RECEIVED) {
       gnutls_alert_send_appropriate(session_, rc);
     }
@@ -540,7 +789,7 @@ Result<std::size_t> TlsEngine::ReadRecord(MutableByteSpan out) {
       // input still buffered: keep reading while that makes progress.
       const std::size_t after = IncomingAvailable();
       const bool progress =
-          options_.datagram ? !incoming_datagrams_.empty() : (after > 0 && after < before);
+          options_.datagram ? !incoming_ring_.empty() : (after > 0 && after < before);
       if (progress) {
         continue;
       }
@@ -556,7 +805,7 @@ Result<std::size_t> TlsEngine::ReadRecord(MutableByteSpan out) {
     }
     if (options_.datagram && rc != GNUTLS_E_FATAL_ALERT_RECEIVED) {
       // DTLS: a corrupt or forged datagram is dropped, the session survives (RFC 6347 §4.1.2.7).
-      if (incoming_datagrams_.empty()) {
+      if (incoming_ring_.empty()) {
         return 0;
       }
       continue;
@@ -604,6 +853,15 @@ Result<void> TlsEngine::WriteRecord(ByteSpan plaintext) {
   return Fail(std::move(error));
 }
 
+Result<void> TlsEngine::WriteRecords(std::span<const ByteSpan> plaintexts, std::size_t* written) {
+  *written = 0;
+  for (ByteSpan plaintext : plaintexts) {
+    SEKISHO_TRY(WriteRecord(plaintext));
+    ++*written;
+  }
+  return Ok();
+}
+
 Result<void> TlsEngine::Uncork() {
   corked_ = false;
   return Ok();
@@ -625,20 +883,30 @@ void TlsEngine::ConsumeOutgoing(std::size_t n) {
 }
 
 std::optional<ByteSpan> TlsEngine::FrontDatagram() const {
-  if (corked_ || outgoing_datagrams_.empty()) {
+  if (corked_ || outgoing_ring_.empty()) {
     return std::nullopt;
   }
-  return ByteSpan(outgoing_datagrams_.front());
+  return ByteSpan(outgoing_ring_.front());
 }
 
-void TlsEngine::PopDatagram() {
-  if (outgoing_datagrams_.empty()) {
-    return;
+void TlsEngine::PopDatagram() { outgoing_ring_.PopFront(); }
+
+std::size_t TlsEngine::PeekDatagrams(std::span<ByteSpan> out) const {
+  if (corked_) {
+    return 0;
   }
-  Bytes& front = outgoing_datagrams_.front();
-  front.clear();
-  spare_.push_back(std::move(front));
-  outgoing_datagrams_.pop_front();
+  const std::size_t n = std::min(out.size(), outgoing_ring_.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    out[i] = ByteSpan(outgoing_ring_.at(i));
+  }
+  return n;
+}
+
+void TlsEngine::PopDatagrams(std::size_t n) {
+  n = std::min(n, outgoing_ring_.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    outgoing_ring_.PopFront();
+  }
 }
 
 void TlsEngine::Close() {
@@ -652,17 +920,41 @@ void TlsEngine::Close() {
   }
 }
 
-std::optional<Instant> TlsEngine::NextDeadline(Instant now) const {
-  if (!options_.datagram || handshake_done_ || failed_) {
-    return std::nullopt;
+void TlsEngine::AnchorRetransmitTimer(Instant now) const {
+  if (!anchor_pending_) {
+    return;
   }
-  return now + milliseconds(gnutls_dtls_get_timeout(session_));
+  anchor_pending_ = false;
+  flight_sent_at_ = now;
+  if (!give_up_at_.has_value()) {
+    give_up_at_ = now + kDtlsGiveUp;
+  }
 }
 
-Result<void> TlsEngine::OnTimer(Instant /*now*/) {
-  if (!options_.datagram || handshake_done_ || failed_) {
+std::optional<Instant> TlsEngine::NextDeadline(Instant now) const {
+  if (!options_.datagram || handshake_done_ || failed_ || !awaiting_peer_ ||
+      !flight_outstanding_) {
+    return std::nullopt;
+  }
+  AnchorRetransmitTimer(now);
+  return std::min(flight_sent_at_ + retransmit_interval_, *give_up_at_);
+}
+
+Result<void> TlsEngine::OnTimer(Instant now) {
+  if (!options_.datagram || handshake_done_ || failed_ || !awaiting_peer_ ||
+      !flight_outstanding_) {
     return Ok();
   }
+  AnchorRetransmitTimer(now);
+  if (now >= *give_up_at_) {
+    failed_ = true;
+    options_.logger.Info("DTLS handshake timed out");
+    return Fail(Errc::kTimeout, "DTLS handshake timed out");
+  }
+  if (now < flight_sent_at_ + retransmit_interval_) {
+    return Ok();
+  }
+  timer_fired_ = true;
   auto done = Handshake();
   if (!done.has_value()) {
     return Fail(done.error());
@@ -678,6 +970,10 @@ std::string TlsEngine::CipherDescription() const {
   std::string out(desc);
   gnutls_free(desc);
   return out;
+}
+
+bool TlsEngine::resumed() const {
+  return session_ != nullptr && handshake_done_ && gnutls_session_is_resumed(session_) != 0;
 }
 
 bool TlsEngine::IsTls13() const { return gnutls_protocol_get_version(session_) == GNUTLS_TLS1_3; }

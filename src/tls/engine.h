@@ -157,9 +157,15 @@ class TlsEngine {
   // then close the connection):
   //   kUntrusted  the server certificate neither verified nor matched a pin (client side);
   //               the context carries the reason and the pin-sha256 that would accept it;
+  //   kProtocol   resumed-DTLS client: the server answered with a full handshake;
   //   kTls        any other handshake failure, with GnuTLS's text.
+  // Datagram mode: a call with no new datagram while a flight is outstanding does nothing;
+  // retransmission happens only from OnTimer (or when the peer retransmits).
   Result<bool> Handshake();
   bool handshake_done() const { return handshake_done_; }
+  // Whether the established session was resumed (always true for a resumed-DTLS client whose
+  // handshake succeeded).
+  bool resumed() const;
 
   // Decrypts the next record into `out` (REQUIRES: out.size() >= kMaxRecordPlaintext, or
   // the datagram MTU in datagram mode). Returns its length, or 0 when no complete record is
@@ -244,9 +250,10 @@ class TlsEngine {
   static ssize_t PullCallback(gnutls_transport_ptr_t ptr, void* data, size_t size);
   static int PullTimeoutCallback(gnutls_transport_ptr_t ptr, unsigned int ms);
   static ssize_t VecPushCallback(gnutls_transport_ptr_t ptr, const giovec_t* iov, int iovcnt);
+  ssize_t PushDatagramRecords(const giovec_t* iov, int iovcnt);
   std::size_t IncomingAvailable() const;
   Result<void> SetUpResumed(const ResumedDtlsParams& params, unsigned int side);
-  Result<bool> RunHandshake();
+  Result<bool> DriveHandshake();
   void AnchorRetransmitTimer(Instant now) const;
   static int ServerHelloHook(gnutls_session_t session, unsigned int htype, unsigned int when,
                              unsigned int incoming, const gnutls_datum_t* msg);
@@ -292,16 +299,19 @@ class TlsEngine {
   };
   DatagramRing incoming_ring_;
   DatagramRing outgoing_ring_;
+  Bytes push_scratch_;  // gathers a multi-part vec_push before it is split into records
 
   // Resumed DTLS.
   gnutls_certificate_credentials_t empty_certificate_ = nullptr;
   bool require_resumption_ = false;
+  Bytes expected_session_id_;  // client: the id the ServerHello must echo
   bool not_resumed_ = false;
 
   // DTLS retransmission on the owner's clock (NextDeadline/OnTimer). The anchors are set
   // lazily from the first `now` the owner shows us after a flight went out.
   std::uint64_t pushes_ = 0;           // vec_push calls so far
-  bool awaiting_peer_ = false;         // a flight of ours is outstanding
+  bool awaiting_peer_ = false;         // GnuTLS waits for the peer's next message
+  bool flight_outstanding_ = false;    // ... and a flight of ours is waiting for its answer
   bool timer_fired_ = false;           // OnTimer asked GnuTLS to retransmit
   mutable bool anchor_pending_ = false;
   mutable Instant flight_sent_at_;

@@ -40,8 +40,8 @@ sk_run() {
 }
 
 sk_wait_tunnel() {
-  local i
-  for i in $(seq 1 200); do
+
+  for _ in $(seq 1 200); do
     if ip -n "$SK_NS_CL" -4 addr show dev "sk-$1" 2>/dev/null | grep -q inet; then
       return 0
     fi
@@ -57,8 +57,8 @@ sk_addr() {
 
 sk_stop() {
   kill -INT "$1" 2>/dev/null
-  local i
-  for i in $(seq 1 80); do
+
+  for _ in $(seq 1 80); do
     interop_pid_running "$1" || return 0
     sleep 0.1
   done

@@ -407,12 +407,10 @@ Result<void> Connection::OpenTunnel(Session& found, const http::HttpRequest& req
   }
   response.disconnected_timeout_s = config.auth.cookie_timeout_s;
   response.rekey_time_s = config.tunnel.rekey_time_s;
-  // TLS 1.3 has no renegotiation: announce new-tunnel there (decision #17).
-  RekeyMethod rekey = config.tunnel.rekey_method;
-  if (rekey == RekeyMethod::kSsl && tls_->IsTls13()) {
-    rekey = RekeyMethod::kNewTunnel;
-  }
-  response.rekey_method = rekey == RekeyMethod::kNone ? "" : std::string(RekeyMethodName(rekey));
+  // sekishod refuses TLS renegotiation (and TLS 1.3 has none, decision #17), so a rekey is
+  // always announced as new-tunnel: the client reconnects with its cookie and keeps its address.
+  // Announcing "ssl" would make openconnect try a rehandshake, fail, and only then fall back.
+  response.rekey_method = config.tunnel.rekey_method == RekeyMethod::kNone ? "" : "new-tunnel";
   response.banner = config.BannerOf(*group);
   response.extra = {
       {"X-CSTP-Keep", "true"}, {"X-CSTP-TCP-Keepalive", "true"}, {"X-CSTP-License", "accept"}};

@@ -5,7 +5,7 @@
 # connection flow, pings and a short iperf3 run through the tunnel, the gateway's view via
 # sekishoctl, then logs off and cleans up.
 #
-# The client is Debian's openconnect until the sekisho client lands (issue 3).
+# Both ends are sekisho's: sekishod and the sekisho client.
 # Usage: tools/demo.sh [--keep SECONDS]   keep the tunnel up that long before logging off
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,11 +17,12 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 step "Installing dependencies and building (tools/install_deps.sh, CMake + Ninja)"
 tools/install_deps.sh
 cmake -S . -B build/debug -G Ninja -DCMAKE_BUILD_TYPE=Debug >/dev/null
-ninja -C build/debug sekishod sekishoctl
+ninja -C build/debug sekishod sekishoctl sekisho
 
 export SEKISHO_SOURCE_DIR=$PWD SEKISHO_BUILD_DIR=$PWD/build/debug
 . tests/interop/lib.sh
 . tests/interop/gateway_common.sh
+. tests/interop/client_common.sh
 interop_require_root
 
 step "Creating two namespaces: gateway $SK_NS_GW ($SK_GW_IP) and client $SK_NS_CL ($SK_CL_IP)"
@@ -29,6 +30,7 @@ interop_setup_two_hosts
 GW_DIR=$(interop_tmpdir)
 step "Generating defaults: CA + server certificate, password file (ocpasswd), sekishod.toml"
 gw_setup "$GW_DIR"
+sed -i 's/^enabled = false/enabled = true/' "$GW_DIR/sekishod.toml"  # offer DTLS
 echo "demo users: alice/alicepw (group engineering), bob/bobpw (group sales)"
 ip netns exec "$SK_NS_GW" "$SEKISHOD" --check-config --config "$GW_DIR/sekishod.toml" | sed 's/^/  /'
 
@@ -36,16 +38,17 @@ step "Starting sekishod"
 gw_start "$GW_DIR"
 grep -E 'listening on|pin the certificate' "$GW_LOG" | sed 's/^/  /'
 
-step "Connecting: TLS -> group selection -> authentication -> downloader -> CONNECT"
-oc_connect demo $'alicepw\n' --user alice --passwd-on-stdin --non-inter --no-dtls -v
-for i in $(seq 1 150); do
-  ip -n "$SK_NS_CL" -4 addr show dev oc-demo 2>/dev/null | grep -q inet && break
-  interop_pid_running "$OC_PID" || interop_fail "the client exited"
-  sleep 0.1
-done
-grep -E 'Connected to HTTPS|POST https|Got HTTP response|CONNECT|Got CONNECT|Configured as|Banner|Session|authgroup|XML POST' \
-  "$OC_LOG" | sed 's/^/  client: /' | head -30
-grep -E 'TLS established|logged in|tunnel up' "$GW_LOG" | sed 's/^.*\] /  gateway: /'
+step "Connecting with the sekisho client: TLS -> group selection -> authentication -> downloader -> CONNECT -> DTLS"
+CL_DIR=$GW_DIR/client
+mkdir -p "$CL_DIR"
+CL_URL=$GW_URL
+sk_connect demo $'alicepw\n' --user alice --passwd-on-stdin --authgroup Engineering \
+  --cafile "$GW_DIR/pki/ca.pem"
+sk_wait_tunnel demo
+sleep 2  # give DTLS its handshake
+sed 's/^/  client: /' "$SK_LOG" | head -30
+grep -E 'TLS established|logged in|tunnel up|DTLS established|data moves' "$GW_LOG" |
+  sed 's/^.*\] /  gateway: /'
 
 step "Traffic through the tunnel"
 ip netns exec "$SK_NS_CL" ping -c 3 -i 0.3 198.18.101.1
@@ -63,7 +66,7 @@ if [ "$keep" -gt 0 ]; then
 fi
 
 step "Logging off (SIGINT: the client sends DISCONNECT) and cleaning up"
-oc_stop "$OC_PID"
+sk_stop "$SK_PID"
 sleep 0.3
 grep -E 'logged off|tunnel closed' "$GW_LOG" | sed 's/^.*\] /  gateway: /'
 echo

@@ -491,8 +491,8 @@ void Connection::PlanDtls(const Session& found, const tunnel::ConnectRequest& co
     dtls.app_id_hex = id_hex;
     dtls.ciphersuite = "PSK-NEGOTIATE";
   } else {
-    plan.resumed.protocol = suite->protocol == "DTLS0.9" ? tls::DtlsProtocol::kDtls09
-                                                          : tls::DtlsProtocol::kDtls12;
+    plan.resumed.protocol =
+        suite->protocol == "DTLS0.9" ? tls::DtlsProtocol::kDtls09 : tls::DtlsProtocol::kDtls12;
     plan.resumed.kx = std::string(suite->kx);
     plan.resumed.cipher = std::string(suite->cipher);
     plan.resumed.mac = std::string(suite->mac);
@@ -534,8 +534,7 @@ void Connection::OnDtlsClientHello(const asio::ip::udp::endpoint& remote, ByteSp
   }
   boost::system::error_code ec;
   DtlsChannel::Options options;
-  options.local =
-      asio::ip::udp::endpoint(socket_.local_endpoint(ec).address(), gateway_.dtls_port);
+  options.local = asio::ip::udp::endpoint(socket_.local_endpoint(ec).address(), gateway_.dtls_port);
   options.remote = remote;
   options.dpd = seconds(gateway_.config.tunnel.dpd_s);
   options.keepalive = seconds(gateway_.config.tunnel.keepalive_s);

@@ -1,13 +1,12 @@
 #include "gateway/dtls_channel.h"
 
-#include <sys/socket.h>
+#include "proto/cstp/wire.h"
+#include "proto/dtls/payload.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-
-#include "proto/cstp/wire.h"
-#include "proto/dtls/payload.h"
+#include <sys/socket.h>
 
 namespace sekisho::gateway {
 namespace {
@@ -173,20 +172,15 @@ void DtlsChannel::OnRecord(ByteSpan record) {
     return;
   }
   switch (packet->type) {
-    case PacketType::kData:
-      sink_.OnDtlsPacket(packet->payload);
-      return;
+    case PacketType::kData: sink_.OnDtlsPacket(packet->payload); return;
     case PacketType::kDpdRequest:
       SendControl(static_cast<std::uint8_t>(PacketType::kDpdResponse), packet->payload);
       return;
-    case PacketType::kDisconnect:
-      Fail("client sent DISCONNECT on DTLS");
-      return;
+    case PacketType::kDisconnect: Fail("client sent DISCONNECT on DTLS"); return;
     case PacketType::kDpdResponse:
     case PacketType::kKeepalive:
     case PacketType::kCompressed:
-    case PacketType::kTerminate:
-      return;
+    case PacketType::kTerminate: return;
   }
 }
 
@@ -229,8 +223,8 @@ void DtlsChannel::Flush() {
       messages[i].msg_hdr.msg_iov = &iovecs[i];
       messages[i].msg_hdr.msg_iovlen = 1;
     }
-    int sent = ::sendmmsg(socket_.native_handle(), messages.data(),
-                          static_cast<unsigned>(count), MSG_DONTWAIT);
+    int sent = ::sendmmsg(socket_.native_handle(), messages.data(), static_cast<unsigned>(count),
+                          MSG_DONTWAIT);
     if (sent < 0) {
       if (errno == ECONNREFUSED) {
         Fail("client's UDP port is closed");
@@ -289,11 +283,8 @@ void DtlsChannel::OnTimer() {
       case proto::session::ChannelLiveness::Action::kSendKeepalive:
         SendControl(static_cast<std::uint8_t>(PacketType::kKeepalive), {});
         break;
-      case proto::session::ChannelLiveness::Action::kPeerDead:
-        Fail("DTLS DPD timeout");
-        return;
-      case proto::session::ChannelLiveness::Action::kNone:
-        break;
+      case proto::session::ChannelLiveness::Action::kPeerDead: Fail("DTLS DPD timeout"); return;
+      case proto::session::ChannelLiveness::Action::kNone: break;
     }
   }
   Flush();

@@ -13,21 +13,21 @@
 //
 // Thread affinity: the gateway's io_context thread. Owned by the tunnel's Connection.
 
-#include <array>
-#include <cstdint>
-#include <functional>
-#include <memory>
-#include <string>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/udp.hpp>
-#include <boost/asio/steady_timer.hpp>
-
 #include "base/log.h"
 #include "base/result.h"
 #include "base/time.h"
 #include "proto/session/liveness.h"
 #include "tls/engine.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
 
 namespace sekisho::gateway {
 

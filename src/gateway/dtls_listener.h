@@ -7,15 +7,15 @@
 //
 // Thread affinity: the gateway's io_context thread.
 
-#include <array>
-#include <cstdint>
+#include "base/log.h"
+#include "base/result.h"
+#include "gateway/session_registry.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 
-#include "base/log.h"
-#include "base/result.h"
-#include "gateway/session_registry.h"
+#include <array>
+#include <cstdint>
 
 namespace sekisho::gateway {
 

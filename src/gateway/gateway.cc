@@ -142,8 +142,7 @@ Result<void> Gateway::Start() {
       "listening on {}:{} (TLS{}), control socket {}, {} group(s), server certificate "
       "SHA-1 {}",
       config_.listen.address, bound_port_, dtls_ ? " and DTLS" : "", config_.control.socket,
-      config_.groups.size(),
-      credentials_->server_cert_sha1_hex_upper());
+      config_.groups.size(), credentials_->server_cert_sha1_hex_upper());
   log_.Info("clients can pin the certificate with --servercert {}",
             credentials_->server_cert_pin_sha256());
   Accept();

@@ -18,8 +18,6 @@
 //
 // Thread affinity: the registry is owned by the gateway's event-loop thread; not thread-safe.
 
-#include <boost/asio/ip/udp.hpp>
-
 #include "base/bytes.h"
 #include "base/redacted.h"
 #include "base/result.h"
@@ -27,6 +25,8 @@
 #include "base/time.h"
 #include "gateway/config.h"
 #include "gateway/ip_pool.h"
+
+#include <boost/asio/ip/udp.hpp>
 
 #include <cstdint>
 #include <functional>

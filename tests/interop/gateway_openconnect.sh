@@ -9,7 +9,8 @@
 #      (SIGKILL) the cookie reconnects to the same address without a new login;
 #   5. sekishoctl disconnect ends a session and its address returns to the pool;
 #   6. client-certificate login with --certificate/--sslkey;
-#   7. an RSA server certificate with TLS 1.2 (the others use ECDSA and TLS 1.3).
+#   7. a legacy (non-aggregate-auth) client: openconnect --no-xmlpost;
+#   8. an RSA server certificate with TLS 1.2 (the others use ECDSA and TLS 1.3).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/gateway_common.sh"
@@ -134,7 +135,16 @@ oc_stop "$cookie_pid"
 oc_stop "$alice_pid"
 grep -q 'client logged off' "$GW_LOG" || interop_fail "gateway did not see the log-off"
 
-# --- 7. the same gateway with an RSA certificate and TLS 1.3 switched off --------------
+# --- 7. a client without aggregate-auth version 2 (legacy form login, §3.11) ----------------
+OC_URL=${GW_URL}eng oc_connect legacy $'alicepw\n' --user alice --passwd-on-stdin --no-dtls \
+  --non-inter --no-xmlpost
+wait_tunnel oc-legacy
+grep -q 'XML POST enabled' "$OC_LOG" && interop_fail "openconnect used XML POST despite --no-xmlpost"
+ip netns exec "$SK_NS_CL" ping -c 2 -i 0.2 -W 2 198.18.101.1 >/dev/null ||
+  interop_fail "ping over the legacy-login session failed"
+oc_stop "$OC_PID"
+
+# --- 8. the same gateway with an RSA certificate and TLS 1.3 switched off --------------
 kill -TERM "$GW_PID"
 for i in $(seq 1 50); do interop_pid_running "$GW_PID" || break; sleep 0.1; done
 sed -i 's#pki/server.pem#pki/server-rsa.pem#; s#pki/server-key.pem#pki/server-rsa-key.pem#;

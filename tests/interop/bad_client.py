@@ -60,7 +60,28 @@ def request(method, target, headers, body=b""):
     return head + b"\r\n" + body
 
 
+def udp_junk():
+    """Garbage and a well-formed DTLS ClientHello with an unknown session id, to UDP PORT."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    hello = bytearray(120)
+    hello[0] = 0x16                        # handshake record
+    hello[1:3] = b"\xfe\xff"              # DTLS 1.0 record version
+    hello[11:13] = (120 - 13).to_bytes(2, "big")
+    hello[13] = 0x01                       # ClientHello
+    hello[14:17] = (120 - 25).to_bytes(3, "big")
+    hello[22:25] = (120 - 25).to_bytes(3, "big")
+    hello[25:27] = b"\xfe\xfd"
+    hello[59] = 32                         # session id length
+    hello[60:92] = bytes(range(1, 33))     # an id no session has
+    for payload in (b"\x00" * 5, b"\xff" * 1400, bytes(hello), b"\x17\xfe\xfd" + b"\x00" * 40):
+        sock.sendto(payload, (HOST, PORT))
+    print("sent 4 junk datagrams")
+    return True
+
+
 def main():
+    if MODE == "udp-junk":
+        return udp_junk()
     if MODE == "not-tls":
         sock = socket.create_connection((HOST, PORT), timeout=10)
         sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * 4)

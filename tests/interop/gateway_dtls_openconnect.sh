@@ -60,4 +60,25 @@ run_mode ocgcm 'DTLS1.2\)-\(RSA\)-\(AES-256-GCM' --dtls-ciphers OC-DTLS1_2-AES25
 run_mode cisco12 'DTLS1.2\)-\(RSA\)-\(AES-256-GCM' --dtls-ciphers AES128-SHA \
   --dtls12-ciphers AES256-GCM-SHA384
 grep -q 'data moves to DTLS' "$GW_LOG" || interop_fail "gateway never moved data to DTLS"
+
+# Datagrams the gateway cannot map (garbage, a ClientHello with an unknown session id) are
+# dropped without disturbing the established DTLS tunnel.
+OC_URL=${GW_URL}eng oc_connect junk $'alicepw\n' --user alice --passwd-on-stdin --non-inter
+interop_wait_for_log "$OC_LOG" 'Established DTLS connection' 20 || interop_fail "junk: no DTLS"
+sleep 0.5
+ip netns exec "$SK_NS_CL" python3 "$SEKISHO_SOURCE_DIR/tests/interop/bad_client.py" "$SK_GW_IP" \
+  443 udp-junk || interop_fail "could not send the junk datagrams"
+ip netns exec "$SK_NS_CL" ping -c 5 -i 0.2 -W 2 198.18.101.1 >/dev/null ||
+  interop_fail "the DTLS tunnel was disturbed by unmappable datagrams"
+grep -q 'no live tunnel for its session id' "$GW_LOG" || interop_fail "unknown ClientHello not logged"
+oc_stop "$OC_PID"
+
+# An operator turns PSK-NEGOTIATE off: openconnect's default offer then gets Cisco DTLS 1.2
+# resumption from its X-DTLS12-CipherSuite list, with the ECDHE code point (decision #14).
+kill -TERM "$GW_PID"
+for i in $(seq 1 50); do interop_pid_running "$GW_PID" || break; sleep 0.1; done
+sed -i 's/^psk = true/psk = false/; s/^\[dtls\]/[dtls]\npsk = false/' "$GW_DIR/sekishod.toml"
+gw_start "$GW_DIR"
+run_mode nopsk 'DTLS1.2\)-\(ECDHE-RSA\)-\(AES-256-GCM'
+grep -q 'DTLS: ECDHE-RSA-AES256-GCM-SHA384' "$GW_LOG" || interop_fail "psk = false was not honoured"
 echo "PASS: openconnect DTLS modes with sekishod"

@@ -6,7 +6,7 @@
 #
 # Topology: lib.sh's two namespaces joined by a veth (198.18.0.1 gateway, 198.18.0.2 client).
 # Runs: raw veth (no VPN), openconnect->ocserv over TLS (--no-dtls), openconnect->ocserv with
-# DTLS, openconnect->sekishod over TLS and DTLS. iperf3 client in the client namespace sends TCP to an
+# DTLS, openconnect->sekishod over TLS and DTLS, sekisho->sekishod over TLS and DTLS. iperf3 client in the client namespace sends TCP to an
 # iperf3 server in the gateway namespace bound to the gateway's tunnel address.
 set -euo pipefail
 secs=${1:-5}
@@ -15,6 +15,7 @@ export SEKISHO_SOURCE_DIR=${SEKISHO_SOURCE_DIR:-$(cd "$here/.." && pwd)}
 export SEKISHO_BUILD_DIR=${SEKISHO_BUILD_DIR:-$SEKISHO_SOURCE_DIR/build/release}
 . "$SEKISHO_SOURCE_DIR/tests/interop/lib.sh"
 . "$SEKISHO_SOURCE_DIR/tests/interop/gateway_common.sh"
+. "$SEKISHO_SOURCE_DIR/tests/interop/client_common.sh"
 interop_require_root
 for tool in ocserv openconnect iperf3; do
   command -v "$tool" >/dev/null || interop_skip "$tool missing"
@@ -108,7 +109,11 @@ for mode in tls dtls; do
   oc_stop "$OC_PID"
   sleep 0.5
 done
-kill -TERM "$OCS_PID"; sleep 1
+kill -TERM "$OCS_PID"
+for i in $(seq 1 100); do  # ocserv and its workers must release port 443 first
+  interop_pid_running "$OCS_PID" || _sk_port_listening "$SK_NS_GW" 443 tcp || break
+  sleep 0.1
+done
 
 # --- sekishod
 sed -i 's/^enabled = false/enabled = true/' "$GW_DIR/sekishod.toml"
@@ -124,6 +129,24 @@ for mode in tls dtls; do
   oc_stop "$OC_PID"
   sleep 0.5
 done
+
+# --- sekisho -> sekishod (our client; TLS, and DTLS when the client offers it)
+if [ -x "$SEKISHO" ]; then
+  CL_DIR=$GW_DIR/client
+  mkdir -p "$CL_DIR"
+  CL_URL=$GW_URL
+  for mode in tls dtls; do
+    extra=(--no-dtls)
+    [ $mode = dtls ] && extra=()
+    sk_connect "b$mode" $'alicepw\n' --user alice --passwd-on-stdin --authgroup Engineering \
+      --cafile "$GW_DIR/pki/ca.pem" "${extra[@]}"
+    sk_wait_tunnel "b$mode"
+    [ $mode = dtls ] && sleep 2
+    iperf_run "sekisho->sekishod ($mode)" 198.18.101.1
+    sk_stop "$SK_PID"
+    sleep 0.5
+  done
+fi
 
 echo
 python3 - "${results[@]}" <<'PY'

@@ -22,8 +22,9 @@ constexpr Duration kDtlsMaxRetransmit = seconds(60);
 constexpr Duration kDtlsGiveUp = seconds(60);
 // GnuTLS's own DTLS timers run on its wall clock, which a sans-I/O engine must not depend on.
 // With a zero retransmission window GnuTLS resends its flight whenever the pull-timeout
-// callback reports "timed out", which PullTimeoutCallback does only right after OnTimer
-// decided so. The total limit is pushed out of the way (a day): OnTimer enforces kDtlsGiveUp.
+// callback reports "timed out" while it waits for the peer, which PullTimeoutCallback does
+// only when OnTimer decided so. The total limit is pushed out of the way (a day): OnTimer
+// enforces kDtlsGiveUp.
 constexpr unsigned int kGnutlsRetransMs = 0;
 constexpr unsigned int kGnutlsTotalMs = 24u * 3600u * 1000u;
 
@@ -348,8 +349,8 @@ bool IsAlgorithmName(std::string_view name) {
 // GnuTLS refuse to resume a session created without it. %DISABLE_SAFE_RENEGOTIATION: Cisco's
 // DTLS 0.9 knows no renegotiation_info; ocserv uses the same two for all resumed DTLS.
 std::string ResumedPriority(const ResumedDtlsParams& params) {
-  std::string priority = params.protocol == DtlsProtocol::kDtls09 ? "NONE:+VERS-DTLS0.9"
-                                                                  : "NONE:+VERS-DTLS1.2";
+  std::string priority =
+      params.protocol == DtlsProtocol::kDtls09 ? "NONE:+VERS-DTLS0.9" : "NONE:+VERS-DTLS1.2";
   priority += ":+COMP-NULL:+" + params.cipher + ":+" + params.mac + ":+" + params.kx;
   priority += ":+SIGN-ALL:%COMPAT:%NO_SESSION_HASH:%DISABLE_SAFE_RENEGOTIATION";
   return priority;
@@ -397,14 +398,14 @@ Result<void> TlsEngine::SetUpResumed(const ResumedDtlsParams& params, unsigned i
   const gnutls_cipher_algorithm_t cipher = gnutls_cipher_get_id(params.cipher.c_str());
   const gnutls_mac_algorithm_t mac = gnutls_mac_get_id(params.mac.c_str());
   if (kx == GNUTLS_KX_UNKNOWN || cipher == GNUTLS_CIPHER_UNKNOWN || mac == GNUTLS_MAC_UNKNOWN) {
-    return Fail(Errc::kInvalidArgument, "unknown DTLS algorithm: " + params.kx + "/" +
-                                            params.cipher + "/" + params.mac);
+    return Fail(Errc::kInvalidArgument,
+                "unknown DTLS algorithm: " + params.kx + "/" + params.cipher + "/" + params.mac);
   }
   // (kx, cipher, mac) must name a TLS suite, and AEAD suites do not exist before (D)TLS 1.2.
   if (gnutls_cipher_suite_get_name(kx, cipher, mac) == nullptr ||
       (params.protocol == DtlsProtocol::kDtls09 && mac == GNUTLS_MAC_AEAD)) {
-    return Fail(Errc::kInvalidArgument, "no such DTLS cipher suite: " + params.kx + "/" +
-                                            params.cipher + "/" + params.mac);
+    return Fail(Errc::kInvalidArgument,
+                "no such DTLS cipher suite: " + params.kx + "/" + params.cipher + "/" + params.mac);
   }
   const std::string priority = ResumedPriority(params);
   const char* error_pos = nullptr;
@@ -611,10 +612,17 @@ int TlsEngine::PullTimeoutCallback(gnutls_transport_ptr_t ptr, unsigned int /*ms
   if (!self->options_.datagram) {
     return 0;
   }
-  // DTLS: this is where GnuTLS decides to retransmit. "Timed out" (0) makes it resend the
-  // outstanding flight (its own window is zero, kGnutlsRetransMs), so we say so only during
-  // the Handshake() call that OnTimer makes (GnuTLS asks twice on that path and resends once);
-  // otherwise EAGAIN means "nothing yet" and GnuTLS just returns GNUTLS_E_AGAIN.
+  // DTLS: this is where GnuTLS decides about retransmission (lib/dtls.c, GnuTLS 3.7). With
+  // its window at zero (kGnutlsRetransMs) it reacts to our answer as follows:
+  //  - right after sending a flight it asks once more; "timed out" (0) makes it return
+  //    GNUTLS_E_AGAIN and keep the flight, whereas EAGAIN would make it discard the flight;
+  //  - when it waits for the peer with a flight outstanding, "timed out" means "resend now"
+  //    and EAGAIN means "nothing yet, return GNUTLS_E_AGAIN".
+  // So: 0 once after each send, 0 while OnTimer's Handshake() call runs, EAGAIN otherwise.
+  if (self->fresh_flight_) {
+    self->fresh_flight_ = false;
+    return 0;
+  }
   if (self->timer_fired_) {
     return 0;
   }
@@ -628,6 +636,7 @@ ssize_t TlsEngine::VecPushCallback(gnutls_transport_ptr_t ptr, const giovec_t* i
   Bytes* out = &self->outgoing_;
   ++self->pushes_;
   if (self->options_.datagram) {
+    self->fresh_flight_ = true;
     return self->PushDatagramRecords(iov, iovcnt);
   }
   if (self->outgoing_pos_ == self->outgoing_.size()) {
@@ -704,16 +713,18 @@ Result<bool> TlsEngine::Handshake() {
   }
   const bool retransmission = timer_fired_;
   const std::uint64_t pushes_before = pushes_;
+  fresh_flight_ = false;
   Result<bool> result = DriveHandshake();
   timer_fired_ = false;
   awaiting_peer_ = result.has_value() && !*result;
-  if (pushes_ != pushes_before) {
+  if (pushes_ != pushes_before || retransmission) {
     // A flight went out: it is timed from the next `now` the owner shows us. Back off after a
-    // retransmission, start again at 1 s after a new flight.
+    // timer expiry (even one with nothing to resend: a resumed client whose ClientHello was
+    // answered waits for the server's retransmission), start again at 1 s after a new flight.
     flight_outstanding_ = true;
     anchor_pending_ = true;
-    retransmit_interval_ =
-        retransmission ? std::min(retransmit_interval_ * 2, kDtlsMaxRetransmit) : kDtlsFirstRetransmit;
+    retransmit_interval_ = retransmission ? std::min(retransmit_interval_ * 2, kDtlsMaxRetransmit)
+                                          : kDtlsFirstRetransmit;
   }
   return result;
 }
@@ -774,6 +785,7 @@ Result<std::size_t> TlsEngine::ReadRecord(MutableByteSpan out) {
   if (failed_) {
     return Fail(Errc::kTls, "session failed");
   }
+  fresh_flight_ = false;  // Data records are no flight (see PullTimeoutCallback).
   for (;;) {
     const std::size_t before = IncomingAvailable();
     ssize_t n = gnutls_record_recv(session_, out.data(), out.size());
@@ -932,8 +944,7 @@ void TlsEngine::AnchorRetransmitTimer(Instant now) const {
 }
 
 std::optional<Instant> TlsEngine::NextDeadline(Instant now) const {
-  if (!options_.datagram || handshake_done_ || failed_ || !awaiting_peer_ ||
-      !flight_outstanding_) {
+  if (!options_.datagram || handshake_done_ || failed_ || !awaiting_peer_ || !flight_outstanding_) {
     return std::nullopt;
   }
   AnchorRetransmitTimer(now);
@@ -941,8 +952,7 @@ std::optional<Instant> TlsEngine::NextDeadline(Instant now) const {
 }
 
 Result<void> TlsEngine::OnTimer(Instant now) {
-  if (!options_.datagram || handshake_done_ || failed_ || !awaiting_peer_ ||
-      !flight_outstanding_) {
+  if (!options_.datagram || handshake_done_ || failed_ || !awaiting_peer_ || !flight_outstanding_) {
     return Ok();
   }
   AnchorRetransmitTimer(now);

@@ -309,10 +309,11 @@ class TlsEngine {
 
   // DTLS retransmission on the owner's clock (NextDeadline/OnTimer). The anchors are set
   // lazily from the first `now` the owner shows us after a flight went out.
-  std::uint64_t pushes_ = 0;           // vec_push calls so far
-  bool awaiting_peer_ = false;         // GnuTLS waits for the peer's next message
-  bool flight_outstanding_ = false;    // ... and a flight of ours is waiting for its answer
-  bool timer_fired_ = false;           // OnTimer asked GnuTLS to retransmit
+  std::uint64_t pushes_ = 0;         // vec_push calls so far
+  bool awaiting_peer_ = false;       // GnuTLS waits for the peer's next message
+  bool flight_outstanding_ = false;  // ... and a flight of ours is waiting for its answer
+  bool timer_fired_ = false;         // OnTimer asked GnuTLS to retransmit
+  bool fresh_flight_ = false;        // sent since GnuTLS last asked for input (see .cc)
   mutable bool anchor_pending_ = false;
   mutable Instant flight_sent_at_;
   mutable std::optional<Instant> give_up_at_;

@@ -1,7 +1,9 @@
 #include "client/connect_flow.h"
 
+#include "base/rng.h"
 #include "base/strings.h"
 #include "client/auth_dialogue.h"
+#include "client/dtls_plan.h"
 #include "client/https_session.h"
 #include "client/preferences.h"
 #include "client/profile_cache.h"
@@ -96,6 +98,8 @@ class Flow {
     Bytes leftover;
     tunnel::ConnectResponse response;
     http::HeaderList headers;
+    SecretBytes dtls_master_secret;
+    std::optional<ClientDtlsPlan> dtls_plan;
   };
   // Errors: kAuthFailed on 401 (cookie rejected: stop), others retryable.
   Result<Connected> Connect(bool report);
@@ -407,8 +411,11 @@ Result<Flow::Connected> Flow::Connect(bool report) {
   if (addressing_) {
     request.previous_addresses.push_back(net::FormatIpv4(addressing_->address));
   }
-  // No DTLS master secret: without X-DTLS-* headers the gateway offers no DTLS and the
-  // tunnel stays on TLS from the start.
+  DtlsOffer offer;
+  offer.enabled = !options_.no_dtls;
+  offer.ciphers = options_.dtls_ciphers;
+  offer.dtls12_ciphers = options_.dtls12_ciphers;
+  SecretBytes dtls_secret = AddDtlsOffer(offer, SystemRng(), &request);
   http::HttpRequest connect;
   connect.method = "CONNECT";
   connect.target = "/CSCOSSLC/tunnel";
@@ -428,6 +435,20 @@ Result<Flow::Connected> Flow::Connect(bool report) {
   connected.conn = session.Release(&connected.leftover);
   connected.response = std::move(parsed);
   connected.headers = std::move(response.headers);
+  connected.dtls_master_secret = std::move(dtls_secret);
+  std::string dtls_note;
+  auto plan = PlanClientDtls(connected.response, offer, ipv6_transport, kBaseMtu);
+  if (!plan) {
+    dtls_note = "DTLS: unusable (" + plan.error().context + "); data path: TLS";
+  } else if (!*plan) {
+    dtls_note = options_.no_dtls ? "DTLS: disabled (--no-dtls); data path: TLS"
+                                 : "DTLS: not offered by the gateway; data path: TLS";
+  } else {
+    connected.dtls_plan = std::move(**plan);
+    const ClientDtlsPlan& p = *connected.dtls_plan;
+    dtls_note = fmt::format("DTLS: offered: {} ({}), port {}, MTU {} (TLS MTU {})", p.suite.name,
+                            tunnel::DtlsModeName(p.suite.mode), p.port, p.dtls_mtu, p.cstp_mtu);
+  }
   if (report) {
     Say("CONNECT: address {}/{}, MTU {}, DPD {} s, keepalive {} s", connected.response.address,
         connected.response.netmask, connected.response.mtu, connected.response.dpd_s,
@@ -435,8 +456,8 @@ Result<Flow::Connected> Flow::Connect(bool report) {
     if (!connected.response.banner.empty()) {
       Say("Banner: {}", connected.response.banner);
     }
-    Say("DTLS: not available in this version; data stays on TLS");
   }
+  Say("{}", dtls_note);
   return connected;
 }
 
@@ -456,7 +477,12 @@ Result<void> Flow::SetUpTun(const Connected& connected, ScriptReason reason) {
   if (auto mask = net::ParseIpv4(response.netmask)) {
     addressing.prefix = net::MaskToPrefix(*mask).value_or(32);
   }
-  addressing.mtu = static_cast<int>(tunnel::ClientTunnelMtu(response.mtu, 0, false));
+  // Cisco's rule (decision #1): the DTLS MTU from the start when DTLS is offered (the Tunnel
+  // lowers it to X-CSTP-MTU if DTLS gives up), else X-CSTP-MTU.
+  addressing.mtu = static_cast<int>(
+      connected.dtls_plan ? tunnel::ClientTunnelMtu(connected.dtls_plan->cstp_mtu,
+                                                    connected.dtls_plan->dtls_mtu, true)
+                          : tunnel::ClientTunnelMtu(response.mtu, 0, false));
   for (const auto& route : response.split_include) {
     if (auto network = net::ParseIpv4Network(route)) {
       addressing.routes.push_back(*network);
@@ -479,6 +505,7 @@ Result<void> Flow::SetUpTun(const Connected& connected, ScriptReason reason) {
     context.pid = static_cast<long>(::getpid());
     context.log_level = std::min(options_.verbosity + 1, 3);
     context.connect_headers = connected.headers;
+    context.mtu = static_cast<std::uint32_t>(addressing.mtu);
     if (reason == ScriptReason::kConnect || changed) {
       auto env = BuildScriptEnvironment(context, &response);
       SEKISHO_ASSIGN_OR_RETURN(int status, RunScript(options_.script, env));
@@ -589,6 +616,12 @@ int Flow::TunnelLoop(Connected first) {
     params.mtu = static_cast<std::uint32_t>(addressing_->mtu);
     params.dpd = seconds(connected->response.dpd_s);
     params.keepalive = seconds(connected->response.keepalive_s);
+    params.dtls = connected->dtls_plan;
+    params.dtls_master_secret = connected->dtls_master_secret;
+    params.gateway_ip = gateway_ip_;
+    params.dtls_retry.retry_period = seconds(options_.dtls_retry_period_s);
+    params.progress = [](const std::string& line) { Say("{}", line); };
+    params.set_mtu = [this](int mtu) { return tun_->SetMtu(mtu); };
     std::uint32_t disconnected_timeout =
         connected->response.disconnected_timeout_s.value_or(kDefaultDisconnectedTimeoutS);
     TunnelOutcome outcome;

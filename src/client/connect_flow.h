@@ -14,11 +14,14 @@
 //   4. Downloader   a NEW TLS session; one GET per profile that ProfileCache says is stale;
 //                   a failed mandatory download ends the attempt.
 //   5. CONNECT      on a NEW TLS connection (both gateways accept either; a fresh connection is
-//                   also what every reconnect uses, so there is one code path). No X-DTLS-*
-//                   headers are sent: DTLS is not implemented yet ("DTLS not available in this
-//                   version"), so the gateway keeps the tunnel on TLS at once.
+//                   also what every reconnect uses, so there is one code path). Unless
+//                   --no-dtls, the DTLS offer goes with it (AddDtlsOffer: a fresh master secret
+//                   per CONNECT, --dtls-ciphers/--dtls12-ciphers or openconnect's lists) and the
+//                   answer becomes a ClientDtlsPlan.
 //   6. Tunnel       TUN configured by TunSetup (or by --script with the vpnc-script
-//                   environment), data over CSTP (Tunnel). A dead link (DPD timeout, TLS error,
+//                   environment) at once, with the DTLS MTU when DTLS was offered; data over
+//                   CSTP (Tunnel) while the DTLS handshake runs, then over DTLS (DtlsLink; see
+//                   tunnel.h for the switch and the fallback). A dead link (DPD timeout, TLS error,
 //                   EOF) reconnects with the cookie: a new TLS connection + CONNECT with
 //                   X-CSTP-Address, same TUN when the address is unchanged, backoff 1, 2, 4, 8,
 //                   16, 30, 30... s until X-CSTP-Disconnected-Timeout (default 300 s) has
@@ -54,6 +57,10 @@ struct ConnectOptions {
   bool use_system_trust = true;                 // --no-system-trust clears it
   std::vector<tls::ClientIdentity> identities;  // --certificate/--sslkey pairs, in order
   bool no_dtls = false;
+  std::string dtls_ciphers;    // --dtls-ciphers (X-DTLS-CipherSuite), empty = default offer
+  std::string dtls12_ciphers;  // --dtls12-ciphers (X-DTLS12-CipherSuite)
+  // --dtls-retry-period: seconds between DTLS attempts after one gave up; 0 = never again.
+  std::uint32_t dtls_retry_period_s = 60;
   std::string interface_name;    // --interface; empty = "sekisho%d"
   std::string script;            // --script
   bool cookie_only = false;      // --cookieonly: print the webvpn value and exit

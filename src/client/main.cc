@@ -53,7 +53,16 @@ int Main(int argc, char** argv) {
                       "private key (PEM) for the certificate at the same "
                       "position");
   connect->add_option("--key-password", key_password, "PKCS#12 password");
-  connect->add_flag("--no-dtls", options.no_dtls, "do not try DTLS (not implemented yet anyway)");
+  connect->add_flag("--no-dtls", options.no_dtls, "do not offer DTLS: data always over TLS");
+  connect->add_option("--dtls-ciphers", options.dtls_ciphers,
+                      "X-DTLS-CipherSuite offer (colon-separated), e.g. AES128-SHA or "
+                      "OC-DTLS1_2-AES256-GCM; without --dtls12-ciphers no DTLS 1.2 list is sent");
+  connect->add_option("--dtls12-ciphers", options.dtls12_ciphers,
+                      "X-DTLS12-CipherSuite offer (colon-separated), e.g. AES256-GCM-SHA384");
+  connect
+      ->add_option("--dtls-retry-period", options.dtls_retry_period_s,
+                   "seconds between DTLS attempts after one gave up (0 = never again)")
+      ->default_val(60);
   connect->add_option("-i,--interface", options.interface_name, "TUN interface name");
   connect->add_option("-s,--script", options.script, "vpnc-script compatible routing script");
   connect->add_flag("--cookieonly", options.cookie_only,

@@ -101,6 +101,14 @@ Result<void> TunSetup::Apply(const TunAddressing& addressing) {
   if (applied_ && *applied_ == addressing) {
     return Ok();
   }
+  if (applied_) {
+    TunAddressing same_but_mtu = addressing;
+    same_but_mtu.mtu = applied_->mtu;
+    if (same_but_mtu == *applied_) {
+      // A reconnect that only changes the MTU (DTLS offered again): keep address and routes.
+      return SetMtu(addressing.mtu);
+    }
+  }
   Remove();
   const int ifindex = tun_.ifindex();
   SEKISHO_TRY(net::ConfigureClientTun(tun_, addressing.address, addressing.prefix, addressing.mtu));
@@ -154,6 +162,14 @@ Result<void> TunSetup::Apply(const TunAddressing& addressing) {
       continue;
     }
     tunnel_routes_.push_back({network, route.prefix});
+  }
+  return Ok();
+}
+
+Result<void> TunSetup::SetMtu(int mtu) {
+  SEKISHO_TRY(net::SetMtu(tun_, mtu));
+  if (applied_) {
+    applied_->mtu = mtu;
   }
   return Ok();
 }

@@ -5,7 +5,10 @@
 //   auto tun = TunSetup::Open("sekisho%d", log);         // device exists, down, no address
 //   tun->Apply({address, prefix, mtu, routes, gateway}); // MTU, address, up, routes
 //   ...                                                   // reconnect: Apply again; a call
-//                                                         //  with the same values is a no-op
+//                                                         //  with the same values is a no-op,
+//                                                         //  one differing only in MTU
+//                                                         //  just sets the MTU
+//   tun->SetMtu(1406);                                   // DTLS gave up: X-CSTP-MTU
 //   tun.reset();                                          // routes removed, device gone
 //
 // Routes: every X-CSTP-Split-Include network goes to the TUN. Without any, the tunnel takes
@@ -67,6 +70,9 @@ class TunSetup {
   // Configures the device (first call) or reconfigures it when `addressing` changed (address
   // replaced, routes redone). Errors: netlink errors (net/netlink_linux.h).
   Result<void> Apply(const TunAddressing& addressing);
+  // Changes only the MTU (the DTLS fallback, tunnel.h); a later Apply with the same values is
+  // still a no-op. Errors: kInvalidArgument (outside 68..65535), netlink errors.
+  Result<void> SetMtu(int mtu);
   // Removes what Apply added (host route, tunnel routes, address). Idempotent.
   void Remove();
 

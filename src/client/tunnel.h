@@ -6,6 +6,15 @@
 // with one write; socket reads are 64 KiB and every record they hold is decrypted and written
 // to the TUN.
 //
+// DTLS (ANYCONNECT.md §8, §10): when the CONNECT response offered DTLS, the Tunnel owns a
+// DtlsLink that runs the handshake while data already flows over TLS. Data moves to DTLS only
+// once the handshake completed and everything sent on TLS so far was acknowledged by the
+// gateway (TUN reads pause meanwhile, at most kSwitchDrainLimit), so the switch reorders
+// nothing; it moves back to TLS the moment the link reports DTLS down. DATA is accepted on both
+// channels always. Packets the DTLS record limit refuses go over TLS. Every change of path is
+// reported on the progress callback ("data path: DTLS (...)" / "data path: TLS (reason)"), and
+// the TUN MTU follows the link's wish (X-CSTP-MTU after DTLS gave up, the DTLS MTU once up).
+//
 // Liveness uses proto::session::ChannelLiveness in the client role: DPD requests after
 // X-CSTP-DPD seconds of silence, keepalives after X-CSTP-Keepalive seconds without sending,
 // DPD requests from the gateway answered by echoing their payload, keepalives never answered.
@@ -24,6 +33,8 @@
 #include "base/bytes.h"
 #include "base/log.h"
 #include "base/time.h"
+#include "client/dtls_link.h"
+#include "client/dtls_plan.h"
 #include "client/https_session.h"
 #include "net/tun_linux.h"
 #include "proto/cstp/frame.h"
@@ -35,6 +46,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +57,17 @@ struct TunnelParams {
   std::uint32_t mtu = 1400;  // packets longer than this are not read from the TUN
   Duration dpd{0};           // 0 = no DPD
   Duration keepalive{0};     // 0 = no keepalives
+  // DTLS, when the gateway offered it: the plan, the key (PSK mode: derived here from the CSTP
+  // connection, so this is the master secret for the resumed modes and unused for PSK), the
+  // gateway's address and the retry timing.
+  std::optional<ClientDtlsPlan> dtls;
+  SecretBytes dtls_master_secret;
+  std::string gateway_ip;
+  DtlsSupervisor::Config dtls_retry;
+  // User-visible progress lines (path changes, DTLS retries). May be empty.
+  std::function<void(const std::string&)> progress;
+  // Changes the TUN MTU at run time. May be empty (then the MTU is left alone).
+  std::function<Result<void>(int mtu)> set_mtu;
 };
 
 enum class TunnelEnd { kUserQuit, kGatewayDisconnect, kGatewayTerminate, kLinkDead, kFatal };
@@ -59,16 +82,20 @@ struct TunnelCounters {
   std::uint64_t bytes_out = 0;
   std::uint64_t packets_in = 0;
   std::uint64_t packets_out = 0;
+  std::uint64_t dtls_packets_in = 0;
+  std::uint64_t dtls_packets_out = 0;
 };
 
-class Tunnel {
+class Tunnel : private DtlsLink::Sink {
  public:
   static constexpr int kTunBatch = 64;
+  // Longest TUN pause while waiting for TLS to drain before data moves to DTLS.
+  static constexpr Duration kSwitchDrainLimit = std::chrono::milliseconds(200);
 
   // `leftover`: plaintext that followed the CONNECT head (normally empty), parsed as a record.
   Tunnel(boost::asio::io_context& io, std::unique_ptr<TlsConnection> connection,
          net::TunDevice& tun, TunnelParams params, Bytes leftover, Logger log);
-  ~Tunnel();
+  ~Tunnel() override;
   Tunnel(const Tunnel&) = delete;
   Tunnel& operator=(const Tunnel&) = delete;
 
@@ -95,6 +122,17 @@ class Tunnel {
   void ArmTimer();
   void OnTimer();
   void Finish(TunnelEnd end, std::string reason);
+  void Say(const std::string& line);
+  void StartDtls();
+  bool TlsDrained();
+  void TrySwitchToDtls();
+
+  // DtlsLink::Sink
+  void OnDtlsPacket(ByteSpan ip_packet) override;
+  void OnDtlsUp(const std::string& description) override;
+  void OnDtlsDown(std::string_view reason) override;
+  void OnDtlsMtu(std::uint32_t mtu) override;
+  void OnDtlsProgress(const std::string& line) override;
 
   boost::asio::io_context& io_;
   std::unique_ptr<TlsConnection> conn_;
@@ -107,6 +145,12 @@ class Tunnel {
   boost::asio::steady_timer timer_;
   Instant timer_deadline_ = Instant::Max();
   proto::session::ChannelLiveness liveness_;
+  std::unique_ptr<DtlsLink> dtls_;
+  bool data_on_dtls_ = false;
+  bool switch_pending_ = false;  // DTLS is up, waiting for TLS to drain (TUN paused)
+  Instant switch_deadline_;
+  boost::asio::steady_timer switch_timer_;
+  std::uint32_t read_limit_ = 0;  // largest packet read from the TUN
   std::optional<TunnelOutcome> outcome_;
   bool read_armed_ = false;
   bool tun_armed_ = false;

@@ -568,9 +568,10 @@ void Connection::OnDtlsDown(std::string_view reason) {
     log_.Info("data falls back to TLS: {}", reason);
   }
   dtls_active_ = false;
-  // The channel calls this from inside itself: destroy it once it has returned.
-  asio::post(gateway_.io, [self = shared_from_this()] {
-    if (self->dtls_ && !self->dtls_->established()) {
+  // The channel calls this from inside itself: destroy it once it has returned, unless a new
+  // ClientHello has replaced it meanwhile (that handshake must live).
+  asio::post(gateway_.io, [self = shared_from_this(), down = dtls_.get()] {
+    if (self->dtls_ && self->dtls_.get() == down) {
       self->dtls_.reset();
     }
   });

@@ -6,6 +6,7 @@
 #include "net/tun_config.h"
 #include "proto/cstp/wire.h"
 #include "proto/http/cookies.h"
+#include "proto/http/writer.h"
 #include "proto/tunnel/connect_request.h"
 #include "proto/tunnel/connect_response.h"
 #include "proto/tunnel/mtu.h"
@@ -29,22 +30,6 @@ constexpr int kMaxRequestsPerConnection = 64;
 // sent with one write.
 constexpr int kTunBatch = 64;
 constexpr std::string_view kTunnelPath = "/CSCOSSLC/tunnel";
-
-std::string SerializeHead(unsigned status, std::string_view reason,
-                          const http::HeaderList& headers) {
-  std::string out = "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason) + "\r\n";
-  for (const auto& header : headers) {
-    out += header.name + ": " + header.value + "\r\n";
-  }
-  out += "\r\n";
-  return out;
-}
-
-std::string SerializeResponse(const http::HttpResponse& response) {
-  http::HeaderList headers = response.headers;
-  headers.push_back({"Content-Length", std::to_string(response.body.size())});
-  return SerializeHead(response.status, response.reason, headers) + response.body;
-}
 
 // openconnect sends its node name; accept only a plain host name, as ocserv checks (§5.2).
 std::string SanitizeHostname(std::string_view name) {
@@ -291,8 +276,9 @@ void Connection::HandleRequest(const http::HttpRequest& request) {
 }
 
 void Connection::SendResponse(const http::HttpResponse& response, bool is_connect) {
-  std::string wire = is_connect ? SerializeHead(response.status, response.reason, response.headers)
-                                : SerializeResponse(response);
+  // A 200 to CONNECT has no body and no Content-Length: the CSTP frames follow it.
+  std::string wire = is_connect && response.status == 200 ? http::SerializeConnectResponse(response)
+                                                          : http::SerializeResponse(response);
   ByteSpan bytes = AsBytes(wire);
   // HTTP text may be split across records freely (§1.3); the first CSTP frame after a CONNECT
   // response must start a record of its own, which the per-call records guarantee.

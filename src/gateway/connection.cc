@@ -15,6 +15,8 @@
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <utility>
 
 namespace sekisho::gateway {
@@ -538,8 +540,24 @@ void Connection::OnDtlsClientHello(const asio::ip::udp::endpoint& remote, ByteSp
   dtls_->Start(datagram);
 }
 
+bool Connection::TlsBacklogDrained() {
+  if (tls_drained_) {
+    return true;
+  }
+  // Packets already handed to TLS must reach the client before the first DTLS one, or the
+  // switch would reorder them. Until the client's TCP has acknowledged everything (SIOCOUTQ =
+  // 0), data stays on TLS; this is checked once per batch, only around a switch.
+  int unacked = 0;
+  if (tls_->PendingOutgoing().empty() &&
+      ::ioctl(socket_.native_handle(), SIOCOUTQ, &unacked) == 0 && unacked == 0) {
+    tls_drained_ = true;
+  }
+  return tls_drained_;
+}
+
 void Connection::OnDtlsEstablished() {
   dtls_active_ = true;
+  tls_drained_ = false;
   log_.Info("data moves to DTLS ({})", dtls_->Description());
 }
 
@@ -595,6 +613,7 @@ void Connection::OnFrame(const cstp::Frame& frame) {
         // DATA on TLS while DTLS is up: the client fell back; answer on TLS too (§8.7).
         log_.Debug("client sends on TLS again; replying on TLS");
         dtls_active_ = false;
+        tls_drained_ = false;
       }
       DeliverToTun(frame.payload);
       return;
@@ -681,7 +700,7 @@ void Connection::OnTunReadable() {
   const std::size_t max_packet = std::min<std::size_t>(cstp::kMaxPayload, tunnel_mtu_);
   std::uint64_t bytes = 0;
   std::uint64_t packets = 0;
-  const bool use_dtls = dtls_active_ && dtls_ && dtls_->established();
+  const bool use_dtls = dtls_active_ && dtls_ && dtls_->established() && TlsBacklogDrained();
   tls_->Cork();
   for (int i = 0; i < kTunBatch; ++i) {
     // The packet lands right after room for the CSTP header: no copy to frame it.

@@ -85,6 +85,8 @@ class Connection final : public std::enable_shared_from_this<Connection>,
                 proto::tunnel::ConnectResponse& response);
   Result<std::unique_ptr<tls::TlsEngine>> CreateDtlsEngine();
   void DeliverToTun(ByteSpan ip_packet);
+  // True once nothing sent on TLS is still unacknowledged (so DTLS cannot overtake it).
+  bool TlsBacklogDrained();
   void ProcessTunnelRecords();
   void OnFrame(const proto::cstp::Frame& frame);
   void ArmTun();
@@ -134,6 +136,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   std::optional<DtlsPlan> dtls_plan_;
   std::unique_ptr<DtlsChannel> dtls_;
   bool dtls_active_ = false;  // send data on DTLS (established and the client uses it)
+  bool tls_drained_ = false;  // TLS backlog acknowledged since DTLS became active
 
   boost::asio::steady_timer timer_;
   Instant timer_deadline_ = Instant::Max();

@@ -24,7 +24,7 @@ done
 ip netns exec "$SK_NS_CL" ping -c 1 -W 2 198.18.101.1 >/dev/null || interop_fail "no tunnel"
 
 # A ping every 0.2 s for the whole test (bounded: at most 100 s).
-interop_bg "$SK_NS_CL" "$GW_DIR/ping.log" ping -i 0.2 -c 500 -W 1 198.18.101.1
+interop_bg "$SK_NS_CL" "$GW_DIR/ping.log" ping -i 0.2 -c 500 -W 2 198.18.101.1
 PING_PID=$SK_LAST_PID
 
 cookie=$(printf 'carolpw\n' | ip netns exec "$SK_NS_CL" timeout 20 openconnect --cookieonly \
@@ -48,10 +48,12 @@ done
 
 kill -INT "$PING_PID"
 sleep 0.5
-loss=$(grep -Eo '[0-9.]+% packet loss' "$GW_DIR/ping.log" | grep -Eo '^[0-9.]+' || echo 100)
 grep -E 'packets transmitted' "$GW_DIR/ping.log"
-awk -v l="$loss" 'BEGIN { exit !(l <= 1.0) }' ||
-  interop_fail "the established tunnel lost pings during the attacks ($loss%)"
+sent=$(grep -Eo '[0-9]+ packets transmitted' "$GW_DIR/ping.log" | grep -Eo '^[0-9]+' || echo 0)
+received=$(grep -Eo '[0-9]+ received' "$GW_DIR/ping.log" | grep -Eo '^[0-9]+' || echo 0)
+# Nothing may be lost but what a busy 2-core machine delays past the 2 s reply timeout.
+[ "$sent" -gt 10 ] && [ $((sent - received)) -le 2 ] ||
+  interop_fail "the established tunnel lost pings during the attacks ($received of $sent)"
 ip netns exec "$SK_NS_CL" ping -c 2 -i 0.2 -W 2 198.18.101.1 >/dev/null ||
   interop_fail "tunnel dead after the attacks"
 oc_stop "$OC_PID"

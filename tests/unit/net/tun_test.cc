@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <fstream>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -261,13 +262,27 @@ TEST_F(TunTest, NetlinkErrorsCarryErrno) {
   EXPECT_EQ(bad_prefix.error().code, Errc::kInvalidArgument);
 }
 
+TEST_F(TunTest, GatewayTunnelHasNoIpv6) {
+  if (::access("/proc/sys/net/ipv6", F_OK) != 0) {
+    GTEST_SKIP() << "IPv6 disabled";
+  }
+  Result<TunDevice> tun = TunDevice::Open({.name = "sk7"});
+  ASSERT_TRUE(tun.has_value()) << tun.error().ToString();
+  ASSERT_TRUE(ConfigurePointToPoint(*tun, kGateway, kClient, kMtu).has_value());
+  std::ifstream flag("/proc/sys/net/ipv6/conf/sk7/disable_ipv6");
+  int disabled = 0;
+  flag >> disabled;
+  EXPECT_EQ(disabled, 1) << "no IPv6 chatter may enter an IPv4-only tunnel";
+}
+
 TEST_F(TunTest, Ipv6AddressAndRoute) {
   if (::access("/proc/sys/net/ipv6", F_OK) != 0) {
     GTEST_SKIP() << "IPv6 disabled";
   }
   Result<TunDevice> tun = TunDevice::Open({.name = "sk6"});
   ASSERT_TRUE(tun.has_value()) << tun.error().ToString();
-  ASSERT_TRUE(ConfigurePointToPoint(*tun, kGateway, kClient, kMtu).has_value());
+  // The client-side set-up keeps IPv6 on the device (the gateway's point-to-point one does not).
+  ASSERT_TRUE(ConfigureClientTun(*tun, kClient, 24, kMtu).has_value());
   Ipv6Address address{0x20, 0x01, 0x0d, 0xb8};  // 2001:db8::1 (documentation prefix)
   address[15] = 1;
   Result<void> added = AddAddressIpv6(tun->ifindex(), address, 64);

@@ -1,6 +1,7 @@
 #include "client/dtls_link.h"
 
 #include "client/https_session.h"
+#include "net/socket_buffers.h"
 #include "proto/cstp/wire.h"
 #include "proto/dtls/payload.h"
 
@@ -110,6 +111,7 @@ void DtlsLink::BeginAttempt(Instant now) {
     AttemptFailed(now, "UDP socket: " + ec.message());
     return;
   }
+  net::EnlargeSocketBuffers(socket_->native_handle(), net::kDtlsSocketBuffer);
   ++generation_;
   log_.Debug("DTLS: ClientHello to {}:{} ({})", options_.remote.address().to_string(),
              options_.remote.port(), options_.plan.suite.name);

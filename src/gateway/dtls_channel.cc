@@ -1,5 +1,6 @@
 #include "gateway/dtls_channel.h"
 
+#include "net/socket_buffers.h"
 #include "proto/cstp/wire.h"
 #include "proto/dtls/payload.h"
 
@@ -44,6 +45,7 @@ Result<std::unique_ptr<DtlsChannel>> DtlsChannel::Create(asio::io_context& io, c
   if (ec) {
     return sekisho::Fail(Errc::kIo, "DTLS socket: " + ec.message());
   }
+  net::EnlargeSocketBuffers(socket.native_handle(), net::kDtlsSocketBuffer);
   return channel;
 }
 

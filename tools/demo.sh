@@ -16,7 +16,7 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 step "Installing dependencies and building (tools/install_deps.sh, CMake + Ninja)"
 tools/install_deps.sh
-cmake -S . -B build/debug -G Ninja -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake -S . -B build/debug -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSEKISHO_BUILD_CLIENT=ON >/dev/null
 ninja -C build/debug sekishod sekishoctl sekisho
 
 export SEKISHO_SOURCE_DIR=$PWD SEKISHO_BUILD_DIR=$PWD/build/debug

@@ -16,7 +16,8 @@ tools/install_deps.sh
 
 jobs=$(nproc)
 echo "== [1/2] gcc debug build (all targets) =="
-cmake -S . -B build/debug -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSEKISHO_WERROR=ON >/dev/null
+cmake -S . -B build/debug -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSEKISHO_WERROR=ON \
+  -DSEKISHO_BUILD_CLIENT=ON -DSEKISHO_CORE_ONLY=OFF >/dev/null
 ninja -C build/debug -j"$jobs"
 ctest --test-dir build/debug --output-on-failure -j1 --timeout 600
 

@@ -429,83 +429,14 @@ Result<void> Connection::OpenTunnel(Session& found, const http::HttpRequest& req
 
 // ---------------------------------------------------------------- DTLS
 
-namespace {
-
-// GnuTLS's cipher name of the TLS session ("AES-256-GCM"), the last part of its description
-// "(TLS1.3)-(ECDHE-SECP256R1)-(ECDSA-SECP256R1-SHA256)-(AES-256-GCM)".
-std::string TlsCipherName(std::string_view description) {
-  auto open = description.rfind('(');
-  auto close = description.rfind(')');
-  if (open == std::string_view::npos || close == std::string_view::npos || close < open) {
-    return {};
-  }
-  return std::string(description.substr(open + 1, close - open - 1));
-}
-
-}  // namespace
-
 void Connection::PlanDtls(const Session& found, const tunnel::ConnectRequest& connect,
                           tunnel::ConnectResponse& response) {
-  const GatewayConfig& config = gateway_.config;
-  if (gateway_.dtls_port == 0 || !config.dtls.enabled) {
-    return;
+  tunnel::ConnectResponse::Dtls headers;
+  dtls_plan_ = PlanGatewayDtls(gateway_.config, gateway_.dtls_port, found.dtls_session_id, connect,
+                               *tls_, log_, headers);
+  if (dtls_plan_) {
+    response.dtls = std::move(headers);
   }
-  tunnel::DtlsPolicy policy;
-  policy.enabled = true;
-  policy.allow_psk = config.dtls.psk;
-  policy.allow_legacy = config.dtls.legacy;
-  policy.allow_dtls12 = config.dtls.dtls12;
-  std::optional<tunnel::DtlsSuite> suite =
-      tunnel::ChooseDtlsSuite(connect, policy, TlsCipherName(tls_->CipherDescription()));
-  if (!suite) {
-    log_.Debug("no usable DTLS offer from the client; TLS only");
-    return;
-  }
-  DtlsPlan plan;
-  plan.suite = *suite;
-  tunnel::ConnectResponse::Dtls dtls;
-  dtls.port = gateway_.dtls_port;
-  dtls.dpd_s = config.tunnel.dpd_s;
-  dtls.keepalive_s = config.tunnel.keepalive_s;
-  std::string id_hex = HexEncode(found.dtls_session_id);
-  if (suite->mode == tunnel::DtlsMode::kPsk) {
-    // The PSK is bound to this TLS connection (§8.6): a reconnect needs a new DTLS handshake.
-    auto psk = tls_->ExportKeyingMaterial("EXPORTER-openconnect-psk", 32);
-    if (!psk) {
-      log_.Warn("cannot derive the DTLS PSK: {}", psk.error().ToString());
-      return;
-    }
-    plan.psk = SecretBytes(std::move(*psk));
-    dtls.app_id_hex = id_hex;
-    dtls.ciphersuite = "PSK-NEGOTIATE";
-  } else {
-    plan.resumed.protocol =
-        suite->protocol == "DTLS0.9" ? tls::DtlsProtocol::kDtls09 : tls::DtlsProtocol::kDtls12;
-    plan.resumed.kx = std::string(suite->kx);
-    plan.resumed.cipher = std::string(suite->cipher);
-    plan.resumed.mac = std::string(suite->mac);
-    plan.resumed.master_secret = connect.dtls_master_secret;
-    plan.resumed.session_id = found.dtls_session_id;
-    dtls.session_id_hex = id_hex;
-    if (suite->mode == tunnel::DtlsMode::kDtls12Resume) {
-      dtls.dtls12_ciphersuite = std::string(suite->name);
-    } else {
-      dtls.ciphersuite = std::string(suite->name);
-    }
-  }
-  dtls_plan_ = std::move(plan);
-  response.dtls = std::move(dtls);
-}
-
-Result<std::unique_ptr<tls::TlsEngine>> Connection::CreateDtlsEngine() {
-  tls::EngineOptions options;
-  options.datagram = true;
-  options.dtls_mtu = dtls_plan_->udp_payload_mtu;
-  options.logger = log_.WithComponent("dtls");
-  if (dtls_plan_->suite.mode == tunnel::DtlsMode::kPsk) {
-    return tls::TlsEngine::CreateDtlsPskServer(dtls_plan_->psk, options);
-  }
-  return tls::TlsEngine::CreateDtlsResumedServer(dtls_plan_->resumed, options);
 }
 
 void Connection::OnDtlsClientHello(const asio::ip::udp::endpoint& remote, ByteSpan datagram) {
@@ -515,7 +446,7 @@ void Connection::OnDtlsClientHello(const asio::ip::udp::endpoint& remote, ByteSp
   if (dtls_ && dtls_->remote() == remote && !dtls_->established()) {
     return;  // a retransmitted ClientHello for the handshake already running
   }
-  auto engine = CreateDtlsEngine();
+  auto engine = CreateDtlsServerEngine(*dtls_plan_, log_.WithComponent("dtls"));
   if (!engine) {
     log_.Warn("cannot start DTLS: {}", engine.error().ToString());
     return;

@@ -18,6 +18,7 @@
 #include "base/time.h"
 #include "gateway/auth_front.h"
 #include "gateway/dtls_channel.h"
+#include "gateway/dtls_plan.h"
 #include "gateway/session_registry.h"
 #include "net/tun_linux.h"
 #include "proto/cstp/frame.h"
@@ -83,7 +84,6 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   // Chooses the DTLS mode for this tunnel and fills the X-DTLS-* part of the response.
   void PlanDtls(const Session& session, const proto::tunnel::ConnectRequest& connect,
                 proto::tunnel::ConnectResponse& response);
-  Result<std::unique_ptr<tls::TlsEngine>> CreateDtlsEngine();
   void DeliverToTun(ByteSpan ip_packet);
   // True once nothing sent on TLS is still unacknowledged (so DTLS cannot overtake it).
   bool TlsBacklogDrained();
@@ -127,13 +127,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   std::uint32_t tunnel_mtu_ = 0;
 
   // DTLS (§8): what CONNECT announced, and the channel once a ClientHello arrived.
-  struct DtlsPlan {
-    proto::tunnel::DtlsSuite suite;
-    SecretBytes psk;                  // PSK-NEGOTIATE: TLS exporter output
-    tls::ResumedDtlsParams resumed;   // resumed modes
-    unsigned udp_payload_mtu = 1400;  // path MTU handed to GnuTLS
-  };
-  std::optional<DtlsPlan> dtls_plan_;
+  std::optional<GatewayDtlsPlan> dtls_plan_;
   std::unique_ptr<DtlsChannel> dtls_;
   bool dtls_active_ = false;  // send data on DTLS (established and the client uses it)
   bool tls_drained_ = false;  // TLS backlog acknowledged since DTLS became active

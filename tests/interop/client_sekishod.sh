@@ -14,7 +14,8 @@
 #      (acceptance recorded in preferences.xml) warns again;
 #   6. --cookieonly, then --cookie-on-stdin reuses the session;
 #   7. client certificate chosen among two identities by the gateway's CA list;
-#   8. `sekisho disconnect` logs off (DISCONNECT 0xB0: the gateway ends the session).
+#   8. `sekisho disconnect` logs off (DISCONNECT 0xB0: the gateway ends the session);
+#   9. after the gateway's profile changes (and sekishod restarts) it is downloaded again.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/gateway_common.sh"
@@ -143,4 +144,18 @@ grep -q 'Disconnected: logged off' "$alice_log" || interop_fail "no logoff in th
 grep -q 'client logged off' "$GW_LOG" || interop_fail "gateway did not see the log-off"
 [ -e "$CL_DIR/run/sekisho/sk-alice.pid" ] && interop_fail "pid file left behind"
 ip -n "$SK_NS_CL" link show sk-alice >/dev/null 2>&1 && interop_fail "TUN left behind"
+
+# --- 9. the gateway's profile changes --------------------------------------------------------
+# sekishod hashes profiles at start-up; after a change and a restart the next connection
+# sees a different SHA-1 in the manifest and downloads it again, overwriting the cached copy.
+sed -i 's#<HostName>eng</HostName>#<HostName>eng-v2</HostName>#' "$GW_DIR/eng.xml"
+kill -TERM "$GW_PID"
+for _ in $(seq 1 50); do interop_pid_running "$GW_PID" || break; sleep 0.1; done
+gw_start "$GW_DIR"
+SK_URL=${GW_URL}eng sk_connect alice3 $'alicepw\n' --cafile "$CA" --user alice --passwd-on-stdin
+sk_wait_tunnel alice3
+grep -q 'Downloader: fetched profile' "$SK_LOG" || interop_fail "the changed profile was not fetched"
+find "$CL_DIR/cfg" -name eng.xml -exec grep -l 'eng-v2' {} + | grep -q . ||
+  interop_fail "the cached profile was not overwritten"
+sk_stop "$SK_PID"
 echo "PASS: sekisho client interop with sekishod"

@@ -95,6 +95,14 @@ if [ -x "$VPNC_SCRIPT" ] && command -v unshare >/dev/null; then
   SK_LOG=$CL_DIR/sk-script.log
   sk_wait_tunnel script
   addr=$(sk_addr script)
+  # The script's contract: it sets the address (checked above) and the split-include routes
+  # from CISCO_SPLIT_INC_* — here ocserv's 198.18.210.0/24.
+  for _ in $(seq 1 30); do
+    ip -n "$SK_NS_CL" route show | grep -q '198.18.210.0/24 dev sk-script' && break
+    sleep 0.1
+  done
+  ip -n "$SK_NS_CL" route show | grep -q '198.18.210.0/24 dev sk-script' ||
+    interop_fail "vpnc-script did not add the split route: $(ip -n "$SK_NS_CL" route show)"
   peer=$(ocs_peer_of "$addr")
   ip netns exec "$SK_NS_CL" ping -c 2 -i 0.2 -W 2 "$peer" >/dev/null ||
     interop_fail "ping through the vpnc-script tunnel failed"

@@ -1,6 +1,7 @@
 #include "client/dtls_link.h"
 
 #include "client/https_session.h"
+#include "net/datagram_batch_linux.h"
 #include "net/socket_buffers.h"
 #include "proto/cstp/wire.h"
 #include "proto/dtls/payload.h"
@@ -8,10 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
-#include <cstring>
-#include <sys/socket.h>
 #include <utility>
 
 namespace sekisho::client {
@@ -22,8 +20,6 @@ namespace tunnel = proto::tunnel;
 using proto::cstp::PacketType;
 using Liveness = proto::session::ChannelLiveness;
 using Kind = DtlsSupervisor::Step::Kind;
-
-constexpr std::size_t kSendBatch = 64;
 
 double Seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -185,35 +181,28 @@ void DtlsLink::ArmRead() {
 }
 
 void DtlsLink::OnReadable() {
-  std::array<mmsghdr, kBatch> messages{};
-  std::array<iovec, kBatch> iovecs{};
+  std::array<MutableByteSpan, kBatch> buffers;
   for (std::size_t i = 0; i < kBatch; ++i) {
-    iovecs[i] = {rx_buffers_[i].data(), rx_buffers_[i].size()};
-    messages[i].msg_hdr.msg_iov = &iovecs[i];
-    messages[i].msg_hdr.msg_iovlen = 1;
+    buffers[i] = MutableByteSpan(rx_buffers_[i]);
   }
+  std::array<std::size_t, kBatch> sizes{};
   Instant now = ClientNow();
   const std::uint64_t generation = generation_;
   for (int round = 0; round < 4 && socket_ && generation == generation_; ++round) {
-    int n = ::recvmmsg(socket_->native_handle(), messages.data(), kBatch, MSG_DONTWAIT, nullptr);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-        break;
-      }
-      // ECONNREFUSED: ICMP port unreachable, nothing listens on the gateway's UDP port.
-      std::string reason = std::string("UDP receive failed: ") + std::strerror(errno);
+    Result<std::size_t> n = net::ReceiveDatagrams(socket_->native_handle(), buffers, sizes);
+    if (!n) {
+      // kClosed: ICMP port unreachable, nothing listens on the gateway's UDP port.
       if (up()) {
-        ChannelDead(now, reason);
+        ChannelDead(now, n.error().ToString());
       } else {
-        AttemptFailed(now, reason);
+        AttemptFailed(now, n.error().ToString());
       }
       break;
     }
-    for (int i = 0; i < n && socket_ && generation == generation_; ++i) {
-      OnDatagram(ByteSpan(rx_buffers_[static_cast<std::size_t>(i)].data(), messages[i].msg_len),
-                 now);
+    for (std::size_t i = 0; i < *n && socket_ && generation == generation_; ++i) {
+      OnDatagram(ByteSpan(rx_buffers_[i].data(), sizes[i]), now);
     }
-    if (static_cast<std::size_t>(n) < kBatch) {
+    if (*n < kBatch) {
       break;
     }
   }
@@ -310,42 +299,29 @@ void DtlsLink::SendControl(std::uint8_t type, ByteSpan payload, Instant now) {
 }
 
 void DtlsLink::Flush() {
-  std::array<ByteSpan, kSendBatch> queued{};
-  std::array<mmsghdr, kSendBatch> messages{};
-  std::array<iovec, kSendBatch> iovecs{};
+  std::array<ByteSpan, net::kMaxDatagramBatch> queued{};
   while (engine_ && socket_) {
     // The engine's ring holds the encrypted datagrams; send them in place, no copy.
     std::size_t count = engine_->PeekDatagrams(queued);
     if (count == 0) {
       return;
     }
-    for (std::size_t i = 0; i < count; ++i) {
-      iovecs[i] = {const_cast<std::uint8_t*>(queued[i].data()), queued[i].size()};
-      messages[i].msg_hdr = {};
-      messages[i].msg_hdr.msg_iov = &iovecs[i];
-      messages[i].msg_hdr.msg_iovlen = 1;
-    }
-    int sent = ::sendmmsg(socket_->native_handle(), messages.data(), static_cast<unsigned>(count),
-                          MSG_DONTWAIT);
-    if (sent < 0) {
-      if (errno == ECONNREFUSED || errno == EPERM || errno == EACCES || errno == ENETUNREACH ||
-          errno == EHOSTUNREACH) {
-        // A local firewall or an ICMP error: UDP does not work right now.
-        std::string reason = std::string("UDP send failed: ") + std::strerror(errno);
-        Instant now = ClientNow();
-        if (up()) {
-          ChannelDead(now, reason);
-        } else {
-          AttemptFailed(now, reason);
-        }
-        return;
+    Result<std::size_t> sent =
+        net::SendDatagrams(socket_->native_handle(), std::span(queued.data(), count));
+    if (!sent) {
+      // A local firewall, an ICMP error, an unreachable network: UDP does not work right now.
+      Instant now = ClientNow();
+      if (up()) {
+        ChannelDead(now, sent.error().ToString());
+      } else {
+        AttemptFailed(now, sent.error().ToString());
       }
-      // UDP has no backpressure worth waiting for: what the kernel refused is dropped, as a
-      // router would.
-      sent = static_cast<int>(count);
+      return;
     }
-    engine_->PopDatagrams(static_cast<std::size_t>(sent));
-    if (liveness_ && sent > 0) {
+    // UDP has no backpressure worth waiting for: what the kernel refused is dropped, as a
+    // router would (the 8 MiB socket buffer makes that rare).
+    engine_->PopDatagrams(count);
+    if (liveness_ && *sent > 0) {
       liveness_->OnSent(ClientNow());
     }
   }

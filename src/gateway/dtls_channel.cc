@@ -1,21 +1,16 @@
 #include "gateway/dtls_channel.h"
 
+#include "net/datagram_batch_linux.h"
 #include "net/socket_buffers.h"
 #include "proto/cstp/wire.h"
 #include "proto/dtls/payload.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <sys/socket.h>
-
 namespace sekisho::gateway {
 namespace {
 
 namespace asio = boost::asio;
 using proto::cstp::PacketType;
-
-constexpr std::size_t kSendBatch = 64;
 
 }  // namespace
 
@@ -93,28 +88,23 @@ void DtlsChannel::ArmRead() {
 }
 
 void DtlsChannel::OnReadable() {
-  std::array<mmsghdr, kBatch> messages{};
-  std::array<iovec, kBatch> iovecs{};
+  std::array<MutableByteSpan, kBatch> buffers;
   for (std::size_t i = 0; i < kBatch; ++i) {
-    iovecs[i] = {rx_buffers_[i].data(), rx_buffers_[i].size()};
-    messages[i].msg_hdr.msg_iov = &iovecs[i];
-    messages[i].msg_hdr.msg_iovlen = 1;
+    buffers[i] = MutableByteSpan(rx_buffers_[i]);
   }
+  std::array<std::size_t, kBatch> sizes{};
   // Bounded rounds so one busy client cannot starve the event loop.
   for (int round = 0; round < 4 && state_ != State::kDead; ++round) {
-    int n = ::recvmmsg(socket_.native_handle(), messages.data(), kBatch, MSG_DONTWAIT, nullptr);
-    if (n < 0) {
-      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-        // ICMP port unreachable and the like: the client's UDP went away.
-        Fail(std::string("UDP receive: ") + std::strerror(errno));
-        return;
-      }
-      break;
+    Result<std::size_t> n = net::ReceiveDatagrams(socket_.native_handle(), buffers, sizes);
+    if (!n) {
+      // ICMP port unreachable and the like: the client's UDP went away.
+      Fail(n.error().ToString());
+      return;
     }
-    for (int i = 0; i < n && state_ != State::kDead; ++i) {
-      OnDatagram(ByteSpan(rx_buffers_[static_cast<std::size_t>(i)].data(), messages[i].msg_len));
+    for (std::size_t i = 0; i < *n && state_ != State::kDead; ++i) {
+      OnDatagram(ByteSpan(rx_buffers_[i].data(), sizes[i]));
     }
-    if (static_cast<std::size_t>(n) < kBatch) {
+    if (*n < kBatch) {
       break;
     }
   }
@@ -210,37 +200,26 @@ void DtlsChannel::SendControl(std::uint8_t type, ByteSpan payload) {
 }
 
 void DtlsChannel::Flush() {
-  std::array<ByteSpan, kSendBatch> queued{};
-  std::array<mmsghdr, kSendBatch> messages{};
-  std::array<iovec, kSendBatch> iovecs{};
+  std::array<ByteSpan, net::kMaxDatagramBatch> queued{};
   while (state_ != State::kDead) {
     // The engine's ring holds the encrypted datagrams; send them in place, no copy.
     std::size_t count = engine_->PeekDatagrams(queued);
     if (count == 0) {
       return;
     }
-    for (std::size_t i = 0; i < count; ++i) {
-      iovecs[i] = {const_cast<std::uint8_t*>(queued[i].data()), queued[i].size()};
-      messages[i].msg_hdr = {};
-      messages[i].msg_hdr.msg_iov = &iovecs[i];
-      messages[i].msg_hdr.msg_iovlen = 1;
-    }
-    int sent = ::sendmmsg(socket_.native_handle(), messages.data(), static_cast<unsigned>(count),
-                          MSG_DONTWAIT);
-    if (sent < 0) {
-      if (errno == ECONNREFUSED) {
+    Result<std::size_t> sent =
+        net::SendDatagrams(socket_.native_handle(), std::span(queued.data(), count));
+    if (!sent) {
+      if (sent.error().code == Errc::kClosed) {
         Fail("client's UDP port is closed");
         return;
       }
-      // UDP has no backpressure worth waiting for: what the kernel refused is dropped, as a
-      // router would.
-      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
-        log_.Debug("DTLS send failed: {}", std::strerror(errno));
-      }
-      sent = static_cast<int>(count);
+      log_.Debug("DTLS send failed: {}", sent.error().ToString());
     }
-    engine_->PopDatagrams(static_cast<std::size_t>(sent));
-    if (liveness_ && sent > 0) {
+    // UDP has no backpressure worth waiting for: what the kernel refused is dropped, as a
+    // router would (the 8 MiB socket buffer makes that rare).
+    engine_->PopDatagrams(count);
+    if (liveness_ && sent && *sent > 0) {
       liveness_->OnSent(clock_.Now());
     }
   }

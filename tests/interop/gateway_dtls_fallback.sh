@@ -43,9 +43,11 @@ done
 echo "traffic over TLS after $(($(date +%s) - drop_time)) s (DPD 5 s)"
 grep -q 'Dead Peer Detection' "$OC_LOG" || interop_fail "openconnect did not report DTLS DPD death"
 
+# Counted before UDP is allowed: openconnect's retransmitted ClientHello may complete the
+# handshake the moment UDP passes again.
+dtls_before=$(grep -c 'Established DTLS connection' "$OC_LOG")
 echo "allowing UDP again"
 interop_allow_udp "$SK_NS_GW"
-dtls_before=$(grep -c 'Established DTLS connection' "$OC_LOG")
 for i in $(seq 1 90); do
   [ "$(grep -c 'Established DTLS connection' "$OC_LOG")" -gt "$dtls_before" ] && break
   ip netns exec "$SK_NS_CL" ping -c 1 -W 1 198.18.101.1 >/dev/null 2>&1 || true

@@ -11,7 +11,7 @@ packages=(
   libspdlog-dev libfmt-dev libcrypt-dev libgtest-dev libgmock-dev libbenchmark-dev
   # certificates, interop peers and network test tools
   gnutls-bin openconnect ocserv vpnc-scripts iperf3 iproute2 nftables iputils-ping tcpdump
-  procps psmisc
+  procps psmisc python3
 )
 
 missing=()

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package sekisho needs to build, test, benchmark and run its demo.
-# Idempotent: skips apt entirely when everything is already installed.
+# Installs every Debian 12 package sekisho needs to build, test, benchmark and run its demo,
+# starting from a minimal system (debootstrap --variant=minbase; tools/check_fresh_machine.sh
+# proves it). Idempotent: skips apt entirely when everything is already installed.
 set -euo pipefail
 
 packages=(
-  # toolchain
-  build-essential cmake ninja-build clang lld clang-format clang-tidy libclang-rt-14-dev
+  # toolchain (pkg-config: CMake finds GnuTLS with it; git: the format check lists files)
+  build-essential cmake ninja-build pkg-config clang lld clang-format clang-tidy
+  libclang-rt-14-dev git
   # libraries
   libboost1.81-dev libgnutls28-dev libpugixml-dev libtomlplusplus-dev libcli11-dev
   libspdlog-dev libfmt-dev libcrypt-dev libgtest-dev libgmock-dev libbenchmark-dev
@@ -13,6 +15,9 @@ packages=(
   # certificates, interop peers and network test tools
   gnutls-bin openconnect ocserv vpnc-scripts iperf3 iproute2 nftables iputils-ping tcpdump
   procps psmisc python3
+  # unshare + mount (private resolv.conf for vpnc-script tests); required on Debian, listed
+  # because the tests call them
+  util-linux mount
 )
 
 missing=()

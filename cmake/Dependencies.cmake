@@ -10,6 +10,8 @@ if(NOT SEKISHO_CORE_ONLY)
   find_package(spdlog REQUIRED)
   find_package(CLI11 REQUIRED)
   find_library(CRYPT_LIBRARY crypt REQUIRED)
+  # The worker processes' system-call filter.
+  pkg_check_modules(SECCOMP REQUIRED IMPORTED_TARGET libseccomp)
 endif()
 if(BUILD_TESTING)
   find_package(GTest REQUIRED)

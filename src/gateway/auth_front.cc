@@ -76,9 +76,33 @@ AuthFront::AuthFront(const GatewayConfig& config, SessionRegistry& registry,
       server_cert_hash_(std::move(server_cert_hash)),
       log_(std::move(log)) {}
 
-FrontReply AuthFront::Handle(const http::HttpRequest& request, const RequestContext& context) {
+proto::ipc::LoginRequest ParseLoginRequest(http::HttpRequest request) {
+  proto::ipc::LoginRequest parsed;
   if (request.method == "POST") {
-    return HandlePost(request, context);
+    // XML or form is decided by the body, never by Content-Type (decision #5).
+    parsed.xml_body = auth::LooksLikeXml(request.body);
+    Result<auth::ClientMessage> message = parsed.xml_body ? auth::ParseClientMessage(request.body)
+                                                          : auth::ParseLegacyFormBody(request.body);
+    if (message) {
+      parsed.message = std::move(*message);
+    } else {
+      parsed.parse_error = message.error().ToString();
+    }
+  }
+  request.body.clear();
+  parsed.head = std::move(request);
+  return parsed;
+}
+
+FrontReply AuthFront::Handle(const http::HttpRequest& request, const RequestContext& context) {
+  return HandleParsed(ParseLoginRequest(request), context);
+}
+
+FrontReply AuthFront::HandleParsed(const proto::ipc::LoginRequest& parsed,
+                                   const RequestContext& context) {
+  const http::HttpRequest& request = parsed.head;
+  if (request.method == "POST") {
+    return HandlePost(parsed, context);
   }
   if (request.method == "GET" || request.method == "HEAD") {
     FrontReply reply = HandleGet(request, context);
@@ -128,13 +152,13 @@ const GroupConfig* AuthFront::ResolveGroup(const auth::ClientMessage& message,
   return &registry_.DefaultGroup();
 }
 
-FrontReply AuthFront::HandlePost(const http::HttpRequest& request, const RequestContext& context) {
-  // XML or form is decided by the body, never by Content-Type (decision #5).
-  const bool xml = auth::LooksLikeXml(request.body);
-  Result<auth::ClientMessage> message =
-      xml ? auth::ParseClientMessage(request.body) : auth::ParseLegacyFormBody(request.body);
+FrontReply AuthFront::HandlePost(const proto::ipc::LoginRequest& parsed,
+                                 const RequestContext& context) {
+  const http::HttpRequest& request = parsed.head;
+  const bool xml = parsed.xml_body;
+  const std::optional<auth::ClientMessage>& message = parsed.message;
   if (!message) {
-    log_.Info("{}: unreadable login request: {}", context.peer_ip, message.error().ToString());
+    log_.Info("{}: unreadable login request: {}", context.peer_ip, parsed.parse_error);
     return {PlainResponse(400, "Bad Request", "text/plain", "malformed request\n"), true};
   }
   if (message->type == auth::ClientMessageType::kLogout) {

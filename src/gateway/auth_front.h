@@ -28,6 +28,7 @@
 #include "gateway/session_registry.h"
 #include "proto/auth/client_message.h"
 #include "proto/http/message.h"
+#include "proto/ipc/messages.h"
 
 #include <optional>
 #include <string>
@@ -75,7 +76,10 @@ class AuthFront {
             AuthThrottle& throttle, const ProfileStore& profiles, std::string server_cert_hash,
             Logger log);
 
+  // Parses the body (ParseLoginRequest) and answers; for tests and single-process use.
   FrontReply Handle(const proto::http::HttpRequest& request, const RequestContext& context);
+  // Answers a request whose body a worker has already parsed: main never parses client bytes.
+  FrontReply HandleParsed(const proto::ipc::LoginRequest& request, const RequestContext& context);
 
  private:
   struct LoginState {
@@ -85,7 +89,7 @@ class AuthFront {
     bool group_locked = false;   // chosen by a group URL: the form offers no group list
   };
 
-  FrontReply HandlePost(const proto::http::HttpRequest& request, const RequestContext& context);
+  FrontReply HandlePost(const proto::ipc::LoginRequest& request, const RequestContext& context);
   FrontReply HandleGet(const proto::http::HttpRequest& request, const RequestContext& context);
   FrontReply HandleInit(const proto::auth::ClientMessage& message, LoginState state,
                         const RequestContext& context);
@@ -114,6 +118,11 @@ class AuthFront {
   std::string server_cert_hash_;
   Logger log_;
 };
+
+// The worker's half of a login request: the head as it came, and a POST body parsed into a
+// ClientMessage (XML or legacy form, decided by the body) or the reason it could not be. The
+// peer address and certificate are left for the caller to fill in.
+proto::ipc::LoginRequest ParseLoginRequest(proto::http::HttpRequest request);
 
 // An HTML page for web browsers that reach the gateway (§2.8): there is no clientless portal.
 std::string BrowserPage();

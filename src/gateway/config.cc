@@ -325,6 +325,7 @@ class ConfigParser {
     Network(section("network"));
     Tunnel(section("tunnel"));
     Dtls(section("dtls"));
+    Process(section("process"));
     Control(section("control"));
     Log(section("log"));
     Downloads(section("downloads"));
@@ -499,6 +500,19 @@ class ConfigParser {
     r.Bool("psk", c.psk);
     if (c.enabled && !c.legacy && !c.dtls12 && !c.psk) {
       diag_.Add(t.source(), "dtls is enabled but legacy, dtls12 and psk are all false");
+    }
+    r.Finish();
+  }
+
+  void Process(const toml::table& t) {
+    TableReader r(diag_, t, "process");
+    r.Uint("workers", config_.process.workers, 0, 256);
+    r.String("worker_user", config_.process.worker_user);
+    r.Require("worker_user", config_.process.worker_user);
+    r.String("worker_group", config_.process.worker_group);
+    r.Require("worker_group", config_.process.worker_group);
+    if (config_.process.worker_user == "root") {
+      diag_.Add(t.get("worker_user")->source(), "process.worker_user must not be root");
     }
     r.Finish();
   }
@@ -721,6 +735,10 @@ std::string DescribeConfig(const GatewayConfig& c) {
   o << "dtls        " << (c.dtls.enabled ? "enabled" : "disabled") << " (legacy "
     << (c.dtls.legacy ? "on" : "off") << ", dtls1.2 " << (c.dtls.dtls12 ? "on" : "off") << ", psk "
     << (c.dtls.psk ? "on" : "off") << ")\n";
+  o << "process     "
+    << (c.process.workers == 0 ? std::string("one worker per core")
+                               : std::to_string(c.process.workers) + " workers")
+    << " as " << c.process.worker_user << ":" << c.process.worker_group << "\n";
   o << "control     " << c.control.socket << "\n";
   o << "log         " << c.log.level << "\n";
   for (const DownloadFile& f : c.downloads.files) {

@@ -113,6 +113,14 @@ struct DtlsConfig {
   bool psk = true;     // PSK-NEGOTIATE (openconnect)
 };
 
+// How sekishod splits into processes (docs/architecture.md): a privileged main, a security
+// module holding the key and the password file, and `workers` unprivileged worker processes.
+struct ProcessConfig {
+  std::uint32_t workers = 0;           // 0 = one per CPU core
+  std::string worker_user = "nobody";  // unprivileged user the workers run as
+  std::string worker_group = "nogroup";
+};
+
 struct ControlConfig {
   std::string socket = "/run/sekishod.sock";
 };
@@ -151,6 +159,7 @@ struct GatewayConfig {
   NetworkConfig network;
   TunnelConfig tunnel;
   DtlsConfig dtls;
+  ProcessConfig process;
   ControlConfig control;
   LogConfig log;
   DownloadsConfig downloads;

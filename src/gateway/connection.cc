@@ -88,14 +88,10 @@ void Connection::Start() {
   ArmRead();
 }
 
-Session* Connection::session() {
-  return session_id_ ? gateway_.registry.FindById(*session_id_) : nullptr;
-}
-
 // ---------------------------------------------------------------- socket
 
 void Connection::ArmRead() {
-  if (read_armed_ || phase_ == Phase::kClosed) {
+  if (read_armed_ || phase_ == Phase::kClosed || awaiting_backend_) {
     return;
   }
   read_armed_ = true;
@@ -125,7 +121,7 @@ void Connection::OnReadable() {
     }
     tls_->FeedIncoming(ByteSpan(read_buffer_.data(), n));
     ProcessIncoming();
-    if (n < read_buffer_.size()) {
+    if (n < read_buffer_.size() || awaiting_backend_) {
       break;
     }
   }
@@ -223,18 +219,13 @@ void Connection::ProcessHandshake() {
 }
 
 void Connection::ProcessHttp() {
-  while (phase_ == Phase::kHttp && !close_after_flush_) {
-    Result<std::size_t> n = tls_->ReadRecord(MutableByteSpan(record_buffer_));
-    if (!n) {
-      Close(n.error().code == Errc::kClosed ? "peer closed TLS" : n.error().ToString());
-      return;
-    }
-    if (*n == 0) {
-      break;
-    }
-    http_plain_.append(reinterpret_cast<const char*>(record_buffer_.data()), *n);
-    // Feed what we have; pipelined requests are answered one after another.
-    while (phase_ == Phase::kHttp && !close_after_flush_ && !http_plain_.empty()) {
+  // Pipelined requests are answered one after another: while one is with the backend, the
+  // rest wait (in http_plain_ or still encrypted) and the socket is not read.
+  auto ready = [this] {
+    return phase_ == Phase::kHttp && !close_after_flush_ && !awaiting_backend_;
+  };
+  while (ready()) {
+    while (ready() && !http_plain_.empty()) {
       Result<std::size_t> used = request_reader_.Feed(AsBytes(http_plain_));
       if (!used) {
         log_.Info("bad HTTP request: {}", used.error().ToString());
@@ -252,12 +243,24 @@ void Connection::ProcessHttp() {
       }
       http::HttpRequest request = request_reader_.Take();
       request_reader_.Reset();
-      HandleRequest(request);
+      HandleRequest(std::move(request));
     }
+    if (!ready()) {
+      return;
+    }
+    Result<std::size_t> n = tls_->ReadRecord(MutableByteSpan(record_buffer_));
+    if (!n) {
+      Close(n.error().code == Errc::kClosed ? "peer closed TLS" : n.error().ToString());
+      return;
+    }
+    if (*n == 0) {
+      return;
+    }
+    http_plain_.append(reinterpret_cast<const char*>(record_buffer_.data()), *n);
   }
 }
 
-void Connection::HandleRequest(const http::HttpRequest& request) {
+void Connection::HandleRequest(http::HttpRequest request) {
   ++requests_served_;
   phase_deadline_ = gateway_.clock.Now() + seconds(gateway_.config.listen.request_timeout_s);
   log_.Debug("{} {}", request.method, request.target);
@@ -265,8 +268,26 @@ void Connection::HandleRequest(const http::HttpRequest& request) {
     HandleConnect(request);
     return;
   }
-  RequestContext context{peer_ip_, gateway_.clock.Now(), client_cert_};
-  FrontReply reply = gateway_.front.Handle(request, context);
+  // The body is parsed here, in the worker; the session owner sees only the parsed request.
+  proto::ipc::LoginRequest login = ParseLoginRequest(std::move(request));
+  login.peer_ip = peer_ip_;
+  if (client_cert_) {
+    login.client_cert =
+        proto::ipc::CertificateIdentity{client_cert_->subject_dn, client_cert_->common_name,
+                                        client_cert_->uid, client_cert_->organizational_unit};
+  }
+  awaiting_backend_ = true;
+  gateway_.backend.Login(std::move(login),
+                         [self = shared_from_this()](proto::ipc::LoginReply reply) {
+                           self->OnLoginReply(std::move(reply));
+                         });
+}
+
+void Connection::OnLoginReply(proto::ipc::LoginReply reply) {
+  awaiting_backend_ = false;
+  if (phase_ != Phase::kHttp) {
+    return;
+  }
   bool close = reply.close_connection || requests_served_ >= kMaxRequestsPerConnection;
   if (close) {
     reply.response.headers.push_back({"Connection", "close"});
@@ -274,7 +295,12 @@ void Connection::HandleRequest(const http::HttpRequest& request) {
   SendResponse(reply.response, false);
   if (close) {
     CloseAfterFlush();
+    return;
   }
+  // Pipelined requests wait while one is with the backend; answer them now, in order.
+  ProcessHttp();
+  Flush();
+  ArmRead();
 }
 
 void Connection::SendResponse(const http::HttpResponse& response, bool is_connect) {
@@ -294,112 +320,150 @@ void Connection::SendResponse(const http::HttpResponse& response, bool is_connec
   }
 }
 
+void Connection::RefuseConnect(unsigned status, std::string why) {
+  std::string reason = status == 401   ? "Cookie is not acceptable"
+                       : status == 404 ? "Not Found"
+                                       : "Service Unavailable";
+  log_.Info("CONNECT refused ({} {}): {}", status, reason, why);
+  http::HttpResponse response;
+  response.status = status;
+  response.reason = std::move(reason);
+  SendResponse(response, true);
+  CloseAfterFlush();
+}
+
 void Connection::HandleConnect(const http::HttpRequest& request) {
-  auto refuse = [this](unsigned status, std::string reason, std::string why) {
-    log_.Info("CONNECT refused ({} {}): {}", status, reason, why);
-    http::HttpResponse response;
-    response.status = status;
-    response.reason = std::move(reason);
-    SendResponse(response, true);
-    CloseAfterFlush();
-  };
-  std::string_view path = request.target;
-  if (path != kTunnelPath) {
-    refuse(404, "Not Found", "unknown tunnel path");
+  if (request.target != kTunnelPath) {
+    RefuseConnect(404, "unknown tunnel path");
     return;
   }
   auto cookie = http::FindCookie(request, "webvpn");
   if (!cookie) {
-    refuse(503, "Service Unavailable", "no webvpn cookie");
+    RefuseConnect(503, "no webvpn cookie");
     return;
   }
-  Session* found = gateway_.registry.FindByCookie(*cookie, gateway_.clock.Now());
-  if (found == nullptr) {
-    // 401 tells clients to stop retrying (§6.4).
-    refuse(401, "Cookie is not acceptable", "unknown or expired cookie");
+  auto connect = tunnel::ParseConnectRequest(request.headers);
+  if (!connect) {
+    RefuseConnect(503, connect.error().ToString());
     return;
   }
-  if (auto opened = OpenTunnel(*found, request); !opened) {
-    refuse(503, "Service Unavailable", opened.error().ToString());
-  }
-}
-
-Result<void> Connection::OpenTunnel(Session& found, const http::HttpRequest& request) {
-  const GatewayConfig& config = gateway_.config;
-  SEKISHO_ASSIGN_OR_RETURN(tunnel::ConnectRequest connect,
-                           tunnel::ParseConnectRequest(request.headers));
-  if (found.tunnel != nullptr) {
-    // The client only reconnects when it believes the old tunnel is dead (§11.1): take over.
-    log_.Info("session {} reconnects; closing its previous tunnel", found.id);
-    TunnelHandle* previous = found.tunnel;
-    found.tunnel = nullptr;
-    previous->Terminate("replaced by a new connection");
-  }
-  SEKISHO_ASSIGN_OR_RETURN(std::uint32_t address, gateway_.registry.LeaseAddress(found));
-  const GroupConfig* group = config.FindGroup(found.group);
-  if (group == nullptr) {
-    return Fail(Errc::kNotFound, "group " + found.group + " no longer configured");
-  }
-  const Ipv4Cidr& pool = config.PoolOf(*group);
-
-  tunnel::ConnectResponse response;
-  PlanDtls(found, connect, response);
-
+  connect_ = std::move(*connect);
   // MTUs (decision #1): X-CSTP-MTU for the TLS path, X-DTLS-MTU for DTLS; the TUN accepts the
-  // larger of the two, since a client may use either.
+  // larger of the two, since a client may use either. The DTLS suite only depends on the
+  // client's offer, so it is chosen now with a placeholder id and bound to the session later.
+  tunnel::ConnectResponse::Dtls provisional;
+  dtls_plan_ = PlanGatewayDtls(gateway_.config, gateway_.dtls_port, Bytes(32, 0), connect_, *tls_,
+                               log_, provisional);
   tunnel::TlsOverhead tls_overhead =
       tls_->IsTls13() ? tunnel::TlsOverhead::Tls13() : tunnel::TlsOverhead::Tls12Gcm();
   std::optional<tunnel::DtlsSuite> suite;
   if (dtls_plan_) {
     suite = dtls_plan_->suite;
   }
-  tunnel::MtuPlan mtus = tunnel::ComputeGatewayMtus(config.network.mtu, connect.base_mtu,
-                                                    connect.mtu, false, suite, tls_overhead);
-  tunnel_mtu_ = std::max(mtus.cstp_mtu, mtus.dtls_mtu);
+  mtus_ = tunnel::ComputeGatewayMtus(gateway_.config.network.mtu, connect_.base_mtu, connect_.mtu,
+                                     false, suite, tls_overhead);
+  tunnel_mtu_ = std::max(mtus_.cstp_mtu, mtus_.dtls_mtu);
+
+  proto::ipc::ConnectRequest ask;
+  ask.connection_id = id_;
+  ask.cookie = SecretString(std::string(*cookie));
+  ask.peer_ip = peer_ip_;
+  boost::system::error_code ec;
+  ask.local_ip = socket_.local_endpoint(ec).address().to_string();
+  ask.tun_mtu = tunnel_mtu_;
+  awaiting_backend_ = true;
+  gateway_.backend.Connect(std::move(ask), *this,
+                           [self = shared_from_this()](Result<TunnelGrant> grant, unsigned status) {
+                             self->awaiting_backend_ = false;
+                             if (self->phase_ != Phase::kHttp) {
+                               return;
+                             }
+                             if (!grant) {
+                               self->RefuseConnect(status, grant.error().ToString());
+                               self->Flush();
+                               return;
+                             }
+                             self->OnTunnelGranted(std::move(*grant));
+                           });
+}
+
+void Connection::OnTunnelGranted(TunnelGrant grant) {
+  auto tun = net::TunDevice::FromFd(std::move(grant.tun_fd));
+  if (!tun) {
+    RefuseConnect(503, "TUN device: " + tun.error().ToString());
+    EndTunnel(proto::ipc::TunnelClosed::Kind::kLinkLost, "TUN device unusable");
+    Flush();
+    return;
+  }
+  tun_ = std::move(*tun);
+  tun_stream_.emplace(gateway_.io, tun_->fd());
+  session_id_ = grant.reply.session_id;
+  user_ = grant.reply.user;
+  group_ = grant.reply.group;
+  SendConnectResponse(grant.reply);
+  phase_ = Phase::kTunnel;
+  Instant now = gateway_.clock.Now();
+  liveness_.emplace(seconds(gateway_.config.tunnel.dpd_s),
+                    seconds(gateway_.config.tunnel.keepalive_s),
+                    proto::session::ChannelLiveness::Role::kGateway, now);
+  last_data_ = now;
+  log_ = log_.WithPrefix(log_.prefix() + " sess " + std::to_string(*session_id_));
+  log_.Info("tunnel up: user {} group {} address {} on {} (MTU {}, {}); DTLS: {}", user_, group_,
+            FormatIpv4(grant.reply.ipv4), tun_->name(), tunnel_mtu_, tls_->CipherDescription(),
+            dtls_plan_ ? std::string(dtls_plan_->suite.name) : std::string("not offered"));
+  Flush();
+  ArmTun();
+  ArmTimer();
+  ProcessTunnelRecords();  // frames that arrived right behind the CONNECT
+  Flush();
+  ArmRead();
+}
+
+void Connection::SendConnectResponse(const proto::ipc::ConnectReply& grant) {
+  const GatewayConfig& config = gateway_.config;
+  const GroupConfig* group = config.FindGroup(grant.group);
+  const GroupConfig& settings = group != nullptr ? *group : config.DefaultGroup();
+  tunnel::ConnectResponse response;
   if (dtls_plan_) {
-    dtls_plan_->udp_payload_mtu = mtus.base_mtu - 28;  // IPv4 + UDP headers
-    if (dtls_plan_->suite.mode != tunnel::DtlsMode::kPsk) {
-      response.dtls->mtu = mtus.dtls_mtu;  // PSK clients compute it themselves (§8.6)
+    tunnel::ConnectResponse::Dtls headers;
+    // The same choice as at HandleConnect, now with the session's DTLS id.
+    dtls_plan_ = PlanGatewayDtls(config, grant.dtls_port, grant.dtls_session_id, connect_, *tls_,
+                                 log_, headers);
+    if (dtls_plan_) {
+      dtls_plan_->udp_payload_mtu = mtus_.base_mtu - 28;  // IPv4 + UDP headers
+      if (dtls_plan_->suite.mode != tunnel::DtlsMode::kPsk) {
+        headers.mtu = mtus_.dtls_mtu;  // PSK clients compute it themselves (§8.6)
+      }
+      response.dtls = std::move(headers);
     }
   }
-
-  net::TunOptions tun_options;
-  tun_options.name = config.tunnel.tun_name + "%d";
-  SEKISHO_ASSIGN_OR_RETURN(net::TunDevice tun, net::TunDevice::Open(tun_options));
-  std::uint32_t local = gateway_.registry.TunnelLocalAddress(found);
-  SEKISHO_TRY(net::ConfigurePointToPoint(tun, local, address, static_cast<int>(tunnel_mtu_)));
-
   response.server_name = "sekishod 0.1";
-  response.hostname = SanitizeHostname(connect.hostname);
-  response.address = FormatIpv4(address);
-  response.netmask = pool.MaskDotted();
-  for (std::uint32_t dns : config.DnsOf(*group)) {
+  response.hostname = SanitizeHostname(connect_.hostname);
+  response.address = FormatIpv4(grant.ipv4);
+  response.netmask = config.PoolOf(settings).MaskDotted();
+  for (std::uint32_t dns : config.DnsOf(settings)) {
     response.dns.push_back(FormatIpv4(dns));
   }
-  for (const Ipv4Cidr& route : config.RoutesOf(*group)) {
+  for (const Ipv4Cidr& route : config.RoutesOf(settings)) {
     response.split_include.push_back(route.ToNetMask());
   }
   response.split_dns = config.network.split_dns;
   response.default_domain = config.network.default_domain;
   response.tunnel_all_dns = response.split_include.empty();
-  response.mtu = mtus.cstp_mtu;
-  response.base_mtu = mtus.base_mtu;
+  response.mtu = mtus_.cstp_mtu;
+  response.base_mtu = mtus_.base_mtu;
   response.dpd_s = config.tunnel.dpd_s;
   response.keepalive_s = config.tunnel.keepalive_s;
   response.idle_timeout_s = OptionalSeconds(config.tunnel.idle_timeout_s);
   response.session_timeout_s = OptionalSeconds(config.tunnel.session_timeout_s);
-  if (found.expires) {
-    auto remaining = std::chrono::duration_cast<seconds>(*found.expires - gateway_.clock.Now());
-    response.session_timeout_remaining_s =
-        static_cast<std::uint32_t>(std::max<std::int64_t>(1, remaining.count()));
-  }
+  response.session_timeout_remaining_s = OptionalSeconds(grant.session_remaining_s);
   response.disconnected_timeout_s = config.auth.cookie_timeout_s;
   response.rekey_time_s = config.tunnel.rekey_time_s;
   // sekishod refuses TLS renegotiation (and TLS 1.3 has none, decision #17), so a rekey is
   // always announced as new-tunnel: the client reconnects with its cookie and keeps its address.
   // Announcing "ssl" would make openconnect try a rehandshake, fail, and only then fall back.
   response.rekey_method = config.tunnel.rekey_method == RekeyMethod::kNone ? "" : "new-tunnel";
-  response.banner = config.BannerOf(*group);
+  response.banner = config.BannerOf(settings);
   response.extra = {
       {"X-CSTP-Keep", "true"}, {"X-CSTP-TCP-Keepalive", "true"}, {"X-CSTP-License", "accept"}};
 
@@ -408,38 +472,23 @@ Result<void> Connection::OpenTunnel(Session& found, const http::HttpRequest& req
   head.reason = "CONNECTED";
   head.headers = tunnel::BuildConnectResponseHeaders(response);
   SendResponse(head, true);
-
-  tun_ = std::move(tun);
-  tun_stream_.emplace(gateway_.io, tun_->fd());
-  session_id_ = found.id;
-  gateway_.registry.AttachTunnel(found, *this, gateway_.clock.Now());
-  phase_ = Phase::kTunnel;
-  Instant now = gateway_.clock.Now();
-  liveness_.emplace(seconds(config.tunnel.dpd_s), seconds(config.tunnel.keepalive_s),
-                    proto::session::ChannelLiveness::Role::kGateway, now);
-  last_data_ = now;
-  log_ = log_.WithPrefix(log_.prefix() + " sess " + std::to_string(found.id));
-  log_.Info("tunnel up: user {} group {} address {} on {} (MTU {}, {}); DTLS: {}", found.user,
-            found.group, response.address, tun_->name(), tunnel_mtu_, tls_->CipherDescription(),
-            dtls_plan_ ? std::string(dtls_plan_->suite.name) : std::string("not offered"));
-  ArmTun();
-  ArmTimer();
-  return Ok();
 }
 
 // ---------------------------------------------------------------- DTLS
 
-void Connection::PlanDtls(const Session& found, const tunnel::ConnectRequest& connect,
-                          tunnel::ConnectResponse& response) {
-  tunnel::ConnectResponse::Dtls headers;
-  dtls_plan_ = PlanGatewayDtls(gateway_.config, gateway_.dtls_port, found.dtls_session_id, connect,
-                               *tls_, log_, headers);
-  if (dtls_plan_) {
-    response.dtls = std::move(headers);
+void Connection::OnDtlsClientHello(const asio::ip::udp::endpoint& remote, ByteSpan datagram) {
+  boost::system::error_code ec;
+  asio::ip::udp::endpoint local(socket_.local_endpoint(ec).address(), gateway_.dtls_port);
+  auto socket = OpenDtlsSocket(local, remote);
+  if (!socket) {
+    log_.Warn("cannot open the DTLS socket: {}", socket.error().ToString());
+    return;
   }
+  AdoptDtls(remote, datagram, std::move(*socket));
 }
 
-void Connection::OnDtlsClientHello(const asio::ip::udp::endpoint& remote, ByteSpan datagram) {
+void Connection::AdoptDtls(const asio::ip::udp::endpoint& remote, ByteSpan datagram,
+                           net::ScopedFd socket) {
   if (phase_ != Phase::kTunnel || !dtls_plan_) {
     return;
   }
@@ -451,16 +500,14 @@ void Connection::OnDtlsClientHello(const asio::ip::udp::endpoint& remote, ByteSp
     log_.Warn("cannot start DTLS: {}", engine.error().ToString());
     return;
   }
-  boost::system::error_code ec;
   DtlsChannel::Options options;
-  options.local = asio::ip::udp::endpoint(socket_.local_endpoint(ec).address(), gateway_.dtls_port);
   options.remote = remote;
   options.dpd = seconds(gateway_.config.tunnel.dpd_s);
   options.keepalive = seconds(gateway_.config.tunnel.keepalive_s);
-  auto channel = DtlsChannel::Create(gateway_.io, gateway_.clock, options, std::move(*engine),
-                                     *this, log_.WithComponent("dtls"));
+  auto channel = DtlsChannel::Create(gateway_.io, gateway_.clock, options, std::move(socket),
+                                     std::move(*engine), *this, log_.WithComponent("dtls"));
   if (!channel) {
-    log_.Warn("cannot open the DTLS socket: {}", channel.error().ToString());
+    log_.Warn("cannot use the DTLS socket: {}", channel.error().ToString());
     return;
   }
   // A new handshake replaces an old channel; DATA on TLS covers the gap until it completes.
@@ -537,7 +584,6 @@ void Connection::ProcessTunnelRecords() {
 }
 
 void Connection::OnFrame(const cstp::Frame& frame) {
-  Session* current = session();
   switch (frame.type) {
     case cstp::PacketType::kData:
       if (dtls_active_) {
@@ -559,15 +605,12 @@ void Connection::OnFrame(const cstp::Frame& frame) {
     case cstp::PacketType::kDisconnect: {
       cstp::DisconnectKind kind = cstp::ClassifyDisconnect(frame.payload);
       std::string reason = cstp::DisconnectReasonText(frame.payload);
-      if (kind == cstp::DisconnectKind::kTemporary && current != nullptr) {
+      if (kind == cstp::DisconnectKind::kTemporary) {
         log_.Info("client disconnected temporarily; session kept for reconnect");
         Close("client disconnect (temporary)");
-      } else if (current != nullptr) {
-        log_.Info("client logged off: {}", reason.empty() ? "no reason" : reason);
-        SessionId id = current->id;
-        Close("client disconnect");
-        gateway_.registry.EndSession(id, "user disconnect");
       } else {
+        log_.Info("client logged off: {}", reason.empty() ? "no reason" : reason);
+        EndTunnel(proto::ipc::TunnelClosed::Kind::kLogoff, reason);
         Close("client disconnect");
       }
       return;
@@ -593,11 +636,8 @@ void Connection::DeliverToTun(ByteSpan ip_packet) {
     log_.Debug("TUN write failed: {}", written.error().ToString());
   }
   last_data_ = gateway_.clock.Now();
-  if (Session* current = session()) {
-    current->counters.bytes_in += ip_packet.size();
-    ++current->counters.packets_in;
-  }
-  gateway_.total_bytes_in += ip_packet.size();
+  unreported_.bytes_in += ip_packet.size();
+  ++unreported_.packets_in;
 }
 
 void Connection::SendControl(ByteSpan frame) {
@@ -626,7 +666,6 @@ void Connection::OnTunReadable() {
   if (phase_ != Phase::kTunnel) {
     return;
   }
-  Session* current = session();
   std::uint8_t* frame = frame_buffer_.data();
   const std::size_t max_packet = std::min<std::size_t>(cstp::kMaxPayload, tunnel_mtu_);
   std::uint64_t bytes = 0;
@@ -670,11 +709,8 @@ void Connection::OnTunReadable() {
       liveness_->OnSent(now);
     }
     last_data_ = now;
-    if (current != nullptr) {
-      current->counters.bytes_out += bytes;
-      current->counters.packets_out += packets;
-    }
-    gateway_.total_bytes_out += bytes;
+    unreported_.bytes_out += bytes;
+    unreported_.packets_out += packets;
   }
   Flush();
   ArmTun();
@@ -762,15 +798,32 @@ void Connection::Terminate(std::string_view reason) {
   Close(reason);
 }
 
+void Connection::ReportTraffic() {
+  if (!session_id_ || phase_ != Phase::kTunnel) {
+    return;
+  }
+  proto::ipc::TunnelStats stats{id_, *session_id_, std::exchange(unreported_, {}),
+                                std::string(channel())};
+  gateway_.backend.ReportTraffic(stats, *this);
+}
+
+void Connection::EndTunnel(proto::ipc::TunnelClosed::Kind kind, std::string_view reason) {
+  if (!session_id_) {
+    return;
+  }
+  proto::ipc::TunnelClosed closed{id_, *session_id_, kind, std::exchange(unreported_, {}),
+                                  std::string(reason)};
+  session_id_.reset();  // told once: the session owner forgets this tunnel now
+  gateway_.backend.TunnelClosed(closed, *this);
+}
+
 void Connection::Close(std::string_view reason) {
   if (phase_ == Phase::kClosed) {
     return;
   }
   bool was_tunnel = phase_ == Phase::kTunnel;
   phase_ = Phase::kClosed;
-  if (Session* current = session()) {
-    gateway_.registry.DetachTunnel(*current, *this, gateway_.clock.Now());
-  }
+  EndTunnel(proto::ipc::TunnelClosed::Kind::kLinkLost, reason);
   if (was_tunnel) {
     log_.Info("tunnel closed: {}", reason);
   } else {

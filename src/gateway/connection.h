@@ -19,15 +19,18 @@
 #include "gateway/auth_front.h"
 #include "gateway/dtls_channel.h"
 #include "gateway/dtls_plan.h"
+#include "gateway/session_backend.h"
 #include "gateway/session_registry.h"
 #include "net/tun_linux.h"
 #include "proto/cstp/frame.h"
 #include "proto/http/message.h"
 #include "proto/http/request_reader.h"
+#include "proto/ipc/messages.h"
 #include "proto/session/liveness.h"
 #include "proto/tunnel/connect_request.h"
 #include "proto/tunnel/connect_response.h"
 #include "proto/tunnel/dtls_negotiation.h"
+#include "proto/tunnel/mtu.h"
 #include "tls/engine.h"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -55,8 +58,17 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   // Closes immediately (admin, shutdown). Sends a DISCONNECT first when a tunnel is up.
   void Terminate(std::string_view reason) override;
   std::string_view channel() const override { return dtls_active_ ? "dtls" : "tls"; }
+  // Single-process mode: opens the UDP socket itself, then as AdoptDtls.
   void OnDtlsClientHello(const boost::asio::ip::udp::endpoint& remote, ByteSpan datagram) override;
+  // Starts a DTLS handshake on `socket` (bound to the DTLS port, connected to `remote`), which
+  // main created when the client's first ClientHello (`datagram`) reached the listener.
+  void AdoptDtls(const boost::asio::ip::udp::endpoint& remote, ByteSpan datagram,
+                 net::ScopedFd socket);
+  // Sends the traffic since the last report to the backend (called about once a second).
+  void ReportTraffic();
   std::uint64_t id() const { return id_; }
+  // The session this connection carries a tunnel for; nullopt before CONNECT.
+  std::optional<SessionId> session_id() const { return session_id_; }
 
   // DtlsChannel::Sink
   void OnDtlsPacket(ByteSpan ip_packet) override;
@@ -76,14 +88,15 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   void ProcessIncoming();
   void ProcessHandshake();
   void ProcessHttp();
-  void HandleRequest(const proto::http::HttpRequest& request);
+  void HandleRequest(proto::http::HttpRequest request);
+  void OnLoginReply(proto::ipc::LoginReply reply);
   void HandleConnect(const proto::http::HttpRequest& request);
+  void RefuseConnect(unsigned status, std::string why);
   void SendResponse(const proto::http::HttpResponse& response, bool is_connect);
   // tunnel
-  Result<void> OpenTunnel(Session& session, const proto::http::HttpRequest& request);
-  // Chooses the DTLS mode for this tunnel and fills the X-DTLS-* part of the response.
-  void PlanDtls(const Session& session, const proto::tunnel::ConnectRequest& connect,
-                proto::tunnel::ConnectResponse& response);
+  void OnTunnelGranted(TunnelGrant grant);
+  void SendConnectResponse(const proto::ipc::ConnectReply& grant);
+  void EndTunnel(proto::ipc::TunnelClosed::Kind kind, std::string_view reason);
   void DeliverToTun(ByteSpan ip_packet);
   // True once nothing sent on TLS is still unacknowledged (so DTLS cannot overtake it).
   bool TlsBacklogDrained();
@@ -97,8 +110,6 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   void OnTimer();
   void Close(std::string_view reason);
 
-  Session* session();
-
   GatewayContext& gateway_;
   boost::asio::ip::tcp::socket socket_;
   const std::uint64_t id_;
@@ -110,6 +121,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   proto::http::RequestReader request_reader_;
   std::string http_plain_;  // decrypted request bytes not yet consumed
   int requests_served_ = 0;
+  bool awaiting_backend_ = false;  // a login or CONNECT request is with the backend
   std::optional<ClientCertificate> client_cert_;
   Instant phase_deadline_;  // handshake / request / auth deadline before the tunnel
 
@@ -120,6 +132,11 @@ class Connection final : public std::enable_shared_from_this<Connection>,
 
   // tunnel state
   std::optional<SessionId> session_id_;
+  proto::tunnel::ConnectRequest connect_;  // the client's CONNECT headers
+  proto::tunnel::MtuPlan mtus_;
+  std::string user_;
+  std::string group_;
+  proto::ipc::TrafficDelta unreported_;  // traffic not yet reported to the backend
   std::optional<net::TunDevice> tun_;
   std::optional<boost::asio::posix::stream_descriptor> tun_stream_;
   std::optional<proto::session::ChannelLiveness> liveness_;

@@ -14,25 +14,22 @@ using proto::cstp::PacketType;
 
 }  // namespace
 
-Result<std::unique_ptr<DtlsChannel>> DtlsChannel::Create(asio::io_context& io, const Clock& clock,
-                                                         Options options,
-                                                         std::unique_ptr<tls::TlsEngine> engine,
-                                                         Sink& sink, Logger log) {
-  std::unique_ptr<DtlsChannel> channel(
-      new DtlsChannel(io, clock, std::move(options), std::move(engine), sink, std::move(log)));
+Result<net::ScopedFd> OpenDtlsSocket(const asio::ip::udp::endpoint& local,
+                                     const asio::ip::udp::endpoint& remote) {
+  asio::io_context scratch;  // only to use Asio's option and error plumbing
+  asio::ip::udp::socket socket(scratch);
   boost::system::error_code ec;
-  auto& socket = channel->socket_;
-  socket.open(channel->options_.local.protocol(), ec);
+  socket.open(local.protocol(), ec);
   // Shares the listener's address and port; the kernel prefers this connected socket for the
-  // client's datagrams (ocserv does the same).
+  // client's datagrams.
   if (!ec) {
     socket.set_option(asio::socket_base::reuse_address(true), ec);
   }
   if (!ec) {
-    socket.bind(channel->options_.local, ec);
+    socket.bind(local, ec);
   }
   if (!ec) {
-    socket.connect(channel->options_.remote, ec);
+    socket.connect(remote, ec);
   }
   if (!ec) {
     socket.non_blocking(true, ec);
@@ -41,6 +38,24 @@ Result<std::unique_ptr<DtlsChannel>> DtlsChannel::Create(asio::io_context& io, c
     return sekisho::Fail(Errc::kIo, "DTLS socket: " + ec.message());
   }
   net::EnlargeSocketBuffers(socket.native_handle(), net::kDtlsSocketBuffer);
+  return net::ScopedFd(socket.release(ec));
+}
+
+Result<std::unique_ptr<DtlsChannel>> DtlsChannel::Create(asio::io_context& io, const Clock& clock,
+                                                         Options options, net::ScopedFd socket,
+                                                         std::unique_ptr<tls::TlsEngine> engine,
+                                                         Sink& sink, Logger log) {
+  std::unique_ptr<DtlsChannel> channel(
+      new DtlsChannel(io, clock, std::move(options), std::move(engine), sink, std::move(log)));
+  boost::system::error_code ec;
+  const auto protocol =
+      channel->options_.remote.address().is_v6() ? asio::ip::udp::v6() : asio::ip::udp::v4();
+  channel->socket_.assign(protocol, socket.get(), ec);
+  if (ec) {
+    return sekisho::Fail(Errc::kIo, "DTLS socket: " + ec.message());
+  }
+  (void)socket.release();  // the Asio socket owns it now
+  channel->socket_.non_blocking(true, ec);
   return channel;
 }
 

@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "base/result.h"
 #include "base/time.h"
+#include "net/scoped_fd.h"
 #include "proto/session/liveness.h"
 #include "tls/engine.h"
 
@@ -43,16 +44,16 @@ class DtlsChannel {
   };
 
   struct Options {
-    boost::asio::ip::udp::endpoint local;   // the gateway's DTLS address and port
     boost::asio::ip::udp::endpoint remote;  // the client's address and port
     Duration dpd;
     Duration keepalive;
   };
 
-  // Creates the connected socket and takes ownership of a DTLS server engine.
-  // Errors: kIo (socket, bind or connect failed).
+  // Takes ownership of a socket from OpenDtlsSocket and of a DTLS server engine.
+  // Errors: kIo (the socket cannot be registered with the event loop).
   static Result<std::unique_ptr<DtlsChannel>> Create(boost::asio::io_context& io,
                                                      const Clock& clock, Options options,
+                                                     net::ScopedFd socket,
                                                      std::unique_ptr<tls::TlsEngine> engine,
                                                      Sink& sink, Logger log);
   ~DtlsChannel();
@@ -107,5 +108,13 @@ class DtlsChannel {
   std::array<std::array<std::uint8_t, kDatagramSize>, kBatch> rx_buffers_{};
   std::array<std::uint8_t, 16384 + 256> record_buffer_{};
 };
+
+// A UDP socket bound to the gateway's DTLS address and port (`local`) and connected to one
+// client (`remote`): the kernel then delivers that client's datagrams to it rather than to the
+// listener (ocserv does the same). Binding the DTLS port may need privileges, so main opens it
+// and hands it to the worker. Non-blocking, close-on-exec, with large buffers.
+// Errors: kIo (socket, bind or connect failed).
+Result<net::ScopedFd> OpenDtlsSocket(const boost::asio::ip::udp::endpoint& local,
+                                     const boost::asio::ip::udp::endpoint& remote);
 
 }  // namespace sekisho::gateway

@@ -1,7 +1,11 @@
 #include "gateway/gateway.h"
 
 #include "gateway/connection.h"
+#include "gateway/password_credentials.h"
 
+#include <boost/asio/post.hpp>
+
+#include <unistd.h>
 #include <utility>
 
 namespace sekisho::gateway {
@@ -13,39 +17,21 @@ constexpr auto kHousekeepingPeriod = std::chrono::seconds(1);
 // Pending TCP connections before the kernel refuses more.
 constexpr int kListenBacklog = 256;
 
-// The password file as the login front's credential store. Reloads it when it changed, so that
-// `ocpasswd` edits apply without a restart.
-class PasswordCredentials final : public CredentialChecker {
+// Main never signs: in the separated form its credentials only describe the certificate.
+class NoSigner final : public tls::RemoteSigner {
  public:
-  PasswordCredentials(PasswordFile& file, Logger log) : file_(file), log_(std::move(log)) {}
-
-  Result<void> Verify(std::string_view user, const SecretString& password) override {
-    Reload();
-    return file_.Verify(user, password);
+  Result<Bytes> Sign(tls::SignInput, gnutls_sign_algorithm_t, unsigned, ByteSpan) override {
+    return Fail(Errc::kInternal, "main holds no private key");
   }
-  bool MayUseGroup(std::string_view user, std::string_view group) override {
-    // A certificate user absent from the password file may use any group.
-    return !file_.HasUser(user) || file_.UserMayUseGroup(user, group);
-  }
-  bool IsLocked(std::string_view user) override {
-    // Locked users fail Verify with any password; for certificate logins the password file's
-    // lock mark is read through GroupsOf/HasUser semantics: a known user whose hash is locked.
-    return file_.HasUser(user) && file_.IsLocked(user);
-  }
-
- private:
-  void Reload() {
-    auto reloaded = file_.ReloadIfChanged();
-    if (!reloaded) {
-      log_.Warn("password file not reloaded: {}", reloaded.error().ToString());
-    } else if (*reloaded) {
-      log_.Info("password file reloaded ({} users)", file_.user_count());
-    }
-  }
-
-  PasswordFile& file_;
-  Logger log_;
 };
+
+unsigned WorkerCount(const GatewayConfig& config) {
+  if (config.process.workers > 0) {
+    return config.process.workers;
+  }
+  long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
+  return cores > 0 ? static_cast<unsigned>(cores) : 1;
+}
 
 AuthThrottleOptions ThrottleOptions(const ThrottleConfig& config) {
   AuthThrottleOptions options;
@@ -59,8 +45,41 @@ AuthThrottleOptions ThrottleOptions(const ThrottleConfig& config) {
 
 }  // namespace
 
-Gateway::Gateway(GatewayConfig config, LogSink& sink)
+// SessionBackend for connections served in this process (--single-process): the same
+// SessionService as for workers, with answers posted so that they arrive as IPC replies would.
+class Gateway::LocalBackend final : public SessionBackend {
+ public:
+  LocalBackend(asio::io_context& io, SessionService& service) : io_(io), service_(service) {}
+
+  void Login(proto::ipc::LoginRequest request, LoginDone done) override {
+    asio::post(io_, [this, request = std::move(request), done = std::move(done)] {
+      done(service_.Login(request));
+    });
+  }
+  void Connect(proto::ipc::ConnectRequest request, TunnelHandle& tunnel,
+               ConnectDone done) override {
+    // `done` keeps the connection (the tunnel) alive until it ran.
+    asio::post(io_, [this, request = std::move(request), &tunnel, done = std::move(done)] {
+      unsigned status = 503;
+      Result<TunnelGrant> grant = service_.Connect(request, tunnel, status);
+      done(std::move(grant), status);
+    });
+  }
+  void TunnelClosed(const proto::ipc::TunnelClosed& closed, TunnelHandle& tunnel) override {
+    service_.TunnelClosed(closed, tunnel);
+  }
+  void ReportTraffic(const proto::ipc::TunnelStats& stats, TunnelHandle& tunnel) override {
+    service_.ReportTraffic(stats, tunnel);
+  }
+
+ private:
+  asio::io_context& io_;
+  SessionService& service_;
+};
+
+Gateway::Gateway(GatewayConfig config, GatewayOptions options, LogSink& sink)
     : config_(std::move(config)),
+      options_(std::move(options)),
       sink_(sink),
       log_(sink, "gateway"),
       throttle_(ThrottleOptions(config_.auth.throttle)),
@@ -70,9 +89,11 @@ Gateway::Gateway(GatewayConfig config, LogSink& sink)
 
 Gateway::~Gateway() = default;
 
-Result<std::unique_ptr<Gateway>> Gateway::Create(GatewayConfig config, LogSink& sink) {
-  std::unique_ptr<Gateway> gateway(new Gateway(std::move(config), sink));
-  const GatewayConfig& cfg = gateway->config_;
+Result<std::unique_ptr<Gateway>> Gateway::Create(GatewayConfig config, GatewayOptions options,
+                                                 LogSink& sink) {
+  std::unique_ptr<Gateway> gateway(new Gateway(std::move(config), std::move(options), sink));
+  Gateway& g = *gateway;
+  const GatewayConfig& cfg = g.config_;
 
   tls::ServerTlsConfig tls_config;
   tls_config.certificate_file = cfg.tls.certificate;
@@ -80,28 +101,40 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(GatewayConfig config, LogSink& 
   tls_config.ca_file = cfg.tls.ca_certificates.value_or("");
   tls_config.allow_tls13 = cfg.tls.allow_tls13;
   tls_config.priority_override = cfg.tls.priority.value_or("");
-  SEKISHO_ASSIGN_OR_RETURN(gateway->credentials_, tls::ServerCredentials::Load(tls_config));
-
-  if (cfg.auth.password_file.empty()) {
-    gateway->passwords_ = std::make_unique<PasswordFile>();
+  const bool single = g.options_.single_process;
+  if (single) {
+    SEKISHO_ASSIGN_OR_RETURN(g.credentials_, tls::ServerCredentials::Load(tls_config));
+    SEKISHO_ASSIGN_OR_RETURN(g.checker_,
+                             LoadPasswordCredentials(cfg.auth.password_file, Logger(sink, "auth")));
   } else {
-    SEKISHO_ASSIGN_OR_RETURN(PasswordFile file, PasswordFile::Load(cfg.auth.password_file));
-    gateway->passwords_ = std::make_unique<PasswordFile>(std::move(file));
+    // Main reads only the certificate: the key stays with the security module.
+    SEKISHO_ASSIGN_OR_RETURN(g.credentials_, tls::ServerCredentials::LoadWithRemoteKey(
+                                                 tls_config, std::make_shared<NoSigner>()));
+    g.checker_ = std::make_unique<SecModCredentials>(g.secmod_link_);
   }
-  gateway->credential_checker_ =
-      std::make_unique<PasswordCredentials>(*gateway->passwords_, Logger(sink, "auth"));
   SEKISHO_ASSIGN_OR_RETURN(ProfileStore profiles, ProfileStore::Load(cfg));
-  gateway->profiles_ = std::make_unique<ProfileStore>(std::move(profiles));
-  gateway->registry_ = std::make_unique<SessionRegistry>(cfg, SystemRng());
-  gateway->front_ = std::make_unique<AuthFront>(
-      cfg, *gateway->registry_, *gateway->credential_checker_, gateway->throttle_,
-      *gateway->profiles_, gateway->credentials_->server_cert_sha1_hex_upper(),
-      Logger(sink, "auth"));
-  Gateway* self = gateway.get();
-  gateway->context_ = std::make_unique<GatewayContext>(
-      GatewayContext{gateway->io_, cfg, *gateway->registry_, *gateway->front_,
-                     gateway->credentials_, SteadyClock(), sink});
-  gateway->context_->on_closed = [self](std::uint64_t id) { self->connections_.erase(id); };
+  g.profiles_ = std::make_unique<ProfileStore>(std::move(profiles));
+  g.registry_ = std::make_unique<SessionRegistry>(cfg, SystemRng());
+  g.front_ = std::make_unique<AuthFront>(cfg, *g.registry_, *g.checker_, g.throttle_, *g.profiles_,
+                                         g.credentials_->server_cert_sha1_hex_upper(),
+                                         Logger(sink, "auth"));
+  g.service_ = std::make_unique<SessionService>(cfg, *g.registry_, *g.front_, SteadyClock(),
+                                                Logger(sink, "session"));
+  if (single) {
+    g.local_backend_ = std::make_unique<LocalBackend>(g.io_, *g.service_);
+    Gateway* self = gateway.get();
+    g.context_ = std::make_unique<GatewayContext>(
+        GatewayContext{g.io_, cfg, *g.local_backend_, g.credentials_, SteadyClock(), sink});
+    g.context_->on_closed = [self](std::uint64_t id) { self->connections_.erase(id); };
+  } else {
+    ProcessSupervisor::Options process_options;
+    process_options.executable = g.options_.executable;
+    process_options.config_path = g.options_.config_path;
+    process_options.log_level = g.options_.log_level;
+    process_options.workers = WorkerCount(cfg);
+    g.processes_ = std::make_unique<ProcessSupervisor>(g.io_, cfg, *g.service_, *g.registry_,
+                                                       g.secmod_link_, process_options, sink);
+  }
   return gateway;
 }
 
@@ -131,7 +164,14 @@ Result<void> Gateway::Start() {
   if (config_.dtls.enabled) {
     dtls_ = std::make_unique<DtlsListener>(io_, *registry_, Logger(sink_, "dtls"));
     SEKISHO_TRY(dtls_->Start(asio::ip::udp::endpoint(address, bound_port_)));
-    context_->dtls_port = dtls_->port();
+  }
+  const std::uint16_t dtls_port = dtls_ ? dtls_->port() : 0;
+  service_->set_dtls_port(dtls_port);
+  if (context_) {
+    context_->dtls_port = dtls_port;
+  }
+  if (processes_) {
+    SEKISHO_TRY(processes_->Start(dtls_port));
   }
 
   control_ = std::make_unique<ControlServer>(io_, *this, Logger(sink_, "control"));
@@ -161,6 +201,8 @@ void Gateway::Accept() {
     if (ec) {
       // Out of fds and similar: keep serving the others, try again shortly.
       log_.Warn("accept failed: {}", ec.message());
+    } else if (processes_) {
+      processes_->HandOver(std::move(socket));
     } else {
       std::uint64_t id = next_connection_id_++;
       auto connection = std::make_shared<Connection>(*context_, std::move(socket), id);
@@ -184,6 +226,11 @@ void Gateway::ArmHousekeeping() {
 void Gateway::Housekeeping() {
   for (SessionId id : registry_->Expire(SteadyClock().Now())) {
     log_.Info("session {} ended (expired)", id);
+  }
+  for (auto& [id, weak] : std::map(connections_)) {
+    if (auto connection = weak.lock()) {
+      connection->ReportTraffic();
+    }
   }
 }
 
@@ -225,6 +272,9 @@ void Gateway::Shutdown(std::string_view reason) {
       connection->Terminate("gateway shutting down");
     }
   }
+  if (processes_) {
+    processes_->Shutdown();
+  }
   // Let the final DISCONNECT frames leave, then stop the loop.
   housekeeping_.expires_after(std::chrono::milliseconds(200));
   housekeeping_.async_wait([this](const boost::system::error_code&) { io_.stop(); });
@@ -236,8 +286,8 @@ proto::ctl::StatusInfo Gateway::Status() {
   info.uptime_s = static_cast<std::uint64_t>(
       std::chrono::duration_cast<seconds>(SteadyClock().Now() - started_).count());
   info.sessions_active = registry_->sessions().size();
-  info.bytes_in = context_->total_bytes_in;
-  info.bytes_out = context_->total_bytes_out;
+  info.bytes_in = service_->total_bytes_in();
+  info.bytes_out = service_->total_bytes_out();
   for (const auto& [group, pool] : registry_->Pools()) {
     proto::ctl::PoolUsage usage;
     usage.group = group;

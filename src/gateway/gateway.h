@@ -1,10 +1,12 @@
 #pragma once
-// Gateway: sekishod's top-level object. It owns the event loop, the listener, the sessions,
-// the login front, and the control socket, and it answers sekishoctl (ControlHandler).
+// Gateway: sekishod's main process (docs/architecture.md). It owns the listeners, the session
+// registry with the address pools and TUN devices, the login front, the control socket, and —
+// by default — the other processes: the security module (private key, password file) and the
+// workers that serve the clients (ProcessSupervisor). Main accepts each TCP connection and
+// hands it to a worker; it never parses a client's bytes and never reads the private key.
 //
-// Process model: v1 runs the roles ocserv splits into processes (main, sec-mod, workers) as
-// one process and one event-loop thread; the seams are the classes here (AuthFront and
-// CredentialChecker = sec-mod, Connection = worker), see docs/architecture.md.
+// With `single_process` (a debugging switch) everything runs in this one process: the key is
+// loaded here and the connections are served here, through the same SessionService.
 
 #include "base/log.h"
 #include "base/result.h"
@@ -14,9 +16,10 @@
 #include "gateway/control_server.h"
 #include "gateway/dtls_listener.h"
 #include "gateway/gateway_context.h"
-#include "gateway/password_file.h"
+#include "gateway/process_supervisor.h"
 #include "gateway/profile_store.h"
 #include "gateway/session_registry.h"
+#include "gateway/session_service.h"
 #include "tls/credentials.h"
 
 #include <boost/asio/io_context.hpp>
@@ -32,15 +35,25 @@ namespace sekisho::gateway {
 
 class Connection;
 
+struct GatewayOptions {
+  bool single_process = false;
+  // For the separated form: how to start the children.
+  std::string executable = "/proc/self/exe";
+  std::string config_path;
+  std::string log_level;  // empty: the configuration's
+};
+
 class Gateway final : public ControlHandler {
  public:
-  // Loads credentials, the password file and profiles named by `config`.
+  // Loads what main needs: in the separated form the certificate (for its fingerprints) and the
+  // profiles; with single_process also the key and the password file.
   // Errors: kConfig / kTls / kIo naming what could not be loaded; the daemon must not start.
-  static Result<std::unique_ptr<Gateway>> Create(GatewayConfig config, LogSink& sink);
+  static Result<std::unique_ptr<Gateway>> Create(GatewayConfig config, GatewayOptions options,
+                                                 LogSink& sink);
   ~Gateway() override;
 
-  // Binds the TCP listener and the control socket, installs SIGINT/SIGTERM/SIGHUP handlers.
-  // Errors: kIo (address in use, permission).
+  // Binds the TCP and UDP listeners and the control socket, starts the security module and the
+  // workers, installs SIGINT/SIGTERM handlers. Errors: kIo (address in use, permission, fork).
   Result<void> Start();
   // Runs the event loop until Shutdown().
   void Run();
@@ -55,30 +68,36 @@ class Gateway final : public ControlHandler {
   bool Disconnect(std::uint64_t session_id) override;
 
  private:
-  Gateway(GatewayConfig config, LogSink& sink);
+  class LocalBackend;
+
+  Gateway(GatewayConfig config, GatewayOptions options, LogSink& sink);
   void Accept();
   void ArmHousekeeping();
   void Housekeeping();
   void ArmSignals();
 
   GatewayConfig config_;
+  GatewayOptions options_;
   LogSink& sink_;
   Logger log_;
   boost::asio::io_context io_;
   std::shared_ptr<const tls::ServerCredentials> credentials_;
-  std::unique_ptr<PasswordFile> passwords_;
-  std::unique_ptr<CredentialChecker> credential_checker_;
+  net::ScopedFd secmod_link_;  // main's link to the security module (separated form)
+  std::unique_ptr<CredentialChecker> checker_;
   AuthThrottle throttle_;
   std::unique_ptr<ProfileStore> profiles_;
   std::unique_ptr<SessionRegistry> registry_;
   std::unique_ptr<AuthFront> front_;
-  std::unique_ptr<GatewayContext> context_;
+  std::unique_ptr<SessionService> service_;
+  std::unique_ptr<ProcessSupervisor> processes_;  // separated form only
+  std::unique_ptr<LocalBackend> local_backend_;   // single_process only
+  std::unique_ptr<GatewayContext> context_;       // single_process only
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<DtlsListener> dtls_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer housekeeping_;
-  std::map<std::uint64_t, std::weak_ptr<Connection>> connections_;
+  std::map<std::uint64_t, std::weak_ptr<Connection>> connections_;  // single_process only
   std::uint64_t next_connection_id_ = 1;
   std::uint16_t bound_port_ = 0;
   Instant started_;

@@ -1,13 +1,17 @@
 // sekishod: the AnyConnect-compatible VPN gateway. Parses flags, loads the configuration and
-// runs the Gateway; everything else lives in the gateway library.
+// runs one of its process roles (docs/architecture.md): main (the default, which starts the
+// others), the security module, or a worker. Everything else lives in the gateway library.
 
 #include "app/spdlog_sink.h"
 #include "gateway/config.h"
 #include "gateway/gateway.h"
+#include "gateway/secmod.h"
+#include "gateway/worker.h"
 
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -18,10 +22,20 @@ int Main(int argc, char** argv) {
   CLI::App cli{"sekishod: AnyConnect-compatible SSL VPN gateway"};
   std::string config_path;
   bool check_only = false;
+  bool single_process = false;
   std::string log_level;
+  std::string role = "main";
+  int worker_index = 0;
+  std::uint16_t dtls_port = 0;
   cli.add_option("-c,--config", config_path, "TOML configuration file")->required();
   cli.add_flag("--check-config", check_only, "validate the configuration, print it, and exit");
   cli.add_option("--log-level", log_level, "override log.level (trace, debug, info, warn, error)");
+  cli.add_flag("--single-process", single_process,
+               "debugging: serve clients in this one process (it then reads the private key)");
+  // Set by main when it starts its children; not for users.
+  cli.add_option("--role", role)->check(CLI::IsMember({"main", "sec-mod", "worker"}))->group("");
+  cli.add_option("--worker-index", worker_index)->group("");
+  cli.add_option("--dtls-port", dtls_port)->group("");
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -48,8 +62,26 @@ int Main(int argc, char** argv) {
     }
     level = *parsed;
   }
+  if (role == "sec-mod") {
+    auto sink = sekisho::app::MakeStderrSink(level, "sekishod[sec-mod]");
+    return sekisho::gateway::RunSecMod(*config, {}, *sink);
+  }
+  if (role == "worker") {
+    auto sink = sekisho::app::MakeStderrSink(
+        level, "sekishod[worker " + std::to_string(worker_index) + "]");
+    sekisho::gateway::WorkerOptions options;
+    options.index = worker_index;
+    options.dtls_port = dtls_port;
+    return sekisho::gateway::RunWorker(*config, options, *sink);
+  }
+
   auto sink = sekisho::app::MakeStderrSink(level, "sekishod");
-  auto gateway = sekisho::gateway::Gateway::Create(std::move(*config), *sink);
+  sekisho::gateway::GatewayOptions options;
+  options.single_process = single_process;
+  std::error_code ec;
+  options.config_path = std::filesystem::absolute(config_path, ec).string();
+  options.log_level = log_level;
+  auto gateway = sekisho::gateway::Gateway::Create(std::move(*config), options, *sink);
   if (!gateway) {
     std::fprintf(stderr, "sekishod: %s\n", gateway.error().ToString().c_str());
     return 1;

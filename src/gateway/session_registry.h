@@ -25,6 +25,7 @@
 #include "base/time.h"
 #include "gateway/config.h"
 #include "gateway/ip_pool.h"
+#include "net/tun_linux.h"
 
 #include <boost/asio/ip/udp.hpp>
 
@@ -76,6 +77,11 @@ struct Session {
   TunnelHandle* tunnel = nullptr;  // non-owning; set while a tunnel is up
   SessionCounters counters;
   Bytes dtls_session_id;  // 32 bytes, handed out in X-DTLS-Session-ID / App-ID
+  // The session's TUN device, created at its first CONNECT and kept until the session ends, so
+  // that a reconnect (through any worker) finds the same interface, address and routes. The
+  // worker carrying the tunnel holds a duplicate of its fd.
+  std::unique_ptr<net::TunDevice> tun;
+  std::uint32_t tun_mtu = 0;
 };
 
 struct LoginContext {

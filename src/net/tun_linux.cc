@@ -106,8 +106,11 @@ Result<TunDevice> TunDevice::FromFd(ScopedFd fd) {
     return ErrnoFail(Errc::kIo, "fcntl O_NONBLOCK", errno);
   }
   std::string name(ifr.ifr_name, ::strnlen(ifr.ifr_name, IFNAMSIZ));
-  SEKISHO_ASSIGN_OR_RETURN(int ifindex, IfIndexOf(name));
-  return TunDevice(std::move(fd), std::move(name), ifindex, (ifr.ifr_flags & IFF_VNET_HDR) != 0);
+  // The lookup needs a socket, which a sandboxed worker cannot open; it only reads and writes
+  // packets, so the index is left 0 there.
+  Result<int> ifindex = IfIndexOf(name);
+  return TunDevice(std::move(fd), std::move(name), ifindex.value_or(0),
+                   (ifr.ifr_flags & IFF_VNET_HDR) != 0);
 }
 
 Result<std::size_t> TunDevice::Read(MutableByteSpan buffer) {

@@ -44,6 +44,7 @@ class TunDevice {
 
   // Adopts an already configured TUN fd (e.g. one created by a privileged parent and passed
   // on), learning its name and flags with TUNGETIFF. The fd is switched to non-blocking.
+  // ifindex() is 0 when this process may not open the socket the lookup needs (a worker).
   // Errors: kInvalidArgument (not a TUN/TAP fd or not IFF_TUN), kIo.
   static Result<TunDevice> FromFd(ScopedFd fd);
 

@@ -281,27 +281,121 @@ Result<std::shared_ptr<ServerCredentials>> ServerCredentials::Load(const ServerT
     return Fail(ConfigError(rc, "cannot load certificate/key",
                             config.certificate_file + " + " + config.private_key_file));
   }
+  SEKISHO_TRY(creds->Finish(config, DefaultServerPriority(config.allow_tls13)));
+  return creds;
+}
+
+// GnuTLS calls these from inside a handshake; `userdata` is the ServerCredentials.
+int ServerCredentials::RemoteSignData(gnutls_privkey_t /*key*/, gnutls_sign_algorithm_t algo,
+                                      void* userdata, unsigned int flags,
+                                      const gnutls_datum_t* data, gnutls_datum_t* signature) {
+  return static_cast<ServerCredentials*>(userdata)->RemoteSign(SignInput::kData, algo, flags, data,
+                                                               signature);
+}
+
+int ServerCredentials::RemoteSignHash(gnutls_privkey_t /*key*/, gnutls_sign_algorithm_t algo,
+                                      void* userdata, unsigned int flags,
+                                      const gnutls_datum_t* hash, gnutls_datum_t* signature) {
+  return static_cast<ServerCredentials*>(userdata)->RemoteSign(SignInput::kHash, algo, flags, hash,
+                                                               signature);
+}
+
+int ServerCredentials::RemoteKeyInfo(gnutls_privkey_t /*key*/, unsigned int flags, void* userdata) {
+  const auto* self = static_cast<const ServerCredentials*>(userdata);
+  if ((flags & GNUTLS_PRIVKEY_INFO_PK_ALGO) != 0) {
+    return self->remote_pk_;
+  }
+  if ((flags & GNUTLS_PRIVKEY_INFO_PK_ALGO_BITS) != 0) {
+    return static_cast<int>(self->remote_bits_);
+  }
+  if ((flags & GNUTLS_PRIVKEY_INFO_HAVE_SIGN_ALGO) != 0) {
+    auto algo = static_cast<gnutls_sign_algorithm_t>(GNUTLS_FLAGS_TO_SIGN_ALGO(flags));
+    return gnutls_sign_supports_pk_algorithm(algo, self->remote_pk_) != 0 ? 1 : 0;
+  }
+  return GNUTLS_E_UNKNOWN_PK_ALGORITHM;
+}
+
+int ServerCredentials::RemoteSign(SignInput input, gnutls_sign_algorithm_t algo, unsigned flags,
+                                  const gnutls_datum_t* payload, gnutls_datum_t* signature) {
+  Result<Bytes> signed_bytes =
+      signer_->Sign(input, algo, flags, ByteSpan(payload->data, payload->size));
+  if (!signed_bytes) {
+    return GNUTLS_E_PK_SIGN_FAILED;
+  }
+  signature->data = static_cast<unsigned char*>(gnutls_malloc(signed_bytes->size()));
+  if (signature->data == nullptr) {
+    return GNUTLS_E_MEMORY_ERROR;
+  }
+  std::copy(signed_bytes->begin(), signed_bytes->end(), signature->data);
+  signature->size = static_cast<unsigned int>(signed_bytes->size());
+  return 0;
+}
+
+Result<std::shared_ptr<ServerCredentials>> ServerCredentials::LoadWithRemoteKey(
+    const ServerTlsConfig& config, std::shared_ptr<RemoteSigner> signer) {
+  std::shared_ptr<ServerCredentials> creds(new ServerCredentials());
+  creds->signer_ = std::move(signer);
+  int rc = gnutls_certificate_allocate_credentials(&creds->cred_);
+  if (rc < 0) {
+    return Fail(TlsError(rc, "allocate credentials"));
+  }
+  constexpr unsigned kMaxChain = 16;
+  std::array<gnutls_pcert_st, kMaxChain> chain{};
+  unsigned chain_size = kMaxChain;
+  rc =
+      gnutls_pcert_list_import_x509_file(chain.data(), &chain_size, config.certificate_file.c_str(),
+                                         GNUTLS_X509_FMT_PEM, nullptr, nullptr, 0);
+  if (rc < 0 || chain_size == 0) {
+    return Fail(ConfigError(rc < 0 ? rc : GNUTLS_E_FILE_ERROR, "cannot load certificate",
+                            config.certificate_file));
+  }
+  creds->remote_pk_ = static_cast<gnutls_pk_algorithm_t>(
+      gnutls_pubkey_get_pk_algorithm(chain[0].pubkey, &creds->remote_bits_));
+  gnutls_privkey_t key = nullptr;
+  rc = gnutls_privkey_init(&key);
+  if (rc >= 0) {
+    rc = gnutls_privkey_import_ext4(key, creds.get(), &ServerCredentials::RemoteSignData,
+                                    &ServerCredentials::RemoteSignHash, nullptr, nullptr,
+                                    &ServerCredentials::RemoteKeyInfo, 0);
+  }
+  if (rc >= 0) {
+    // The credentials take ownership of the chain and the key.
+    rc = gnutls_certificate_set_key(creds->cred_, nullptr, 0, chain.data(), chain_size, key);
+  }
+  if (rc < 0) {
+    if (key != nullptr) {
+      gnutls_privkey_deinit(key);
+    }
+    for (unsigned i = 0; i < chain_size; ++i) {
+      gnutls_pcert_deinit(&chain[i]);
+    }
+    return Fail(ConfigError(rc, "cannot use the remote key with", config.certificate_file));
+  }
+  // Without the key the worker cannot decrypt, so RSA key exchange is off (ECDHE only).
+  SEKISHO_TRY(creds->Finish(config, DefaultServerPriority(config.allow_tls13) + ":-RSA"));
+  return creds;
+}
+
+Result<void> ServerCredentials::Finish(const ServerTlsConfig& config,
+                                       const std::string& default_priority) {
   gnutls_datum_t leaf{};
-  rc = gnutls_certificate_get_crt_raw(creds->cred_, 0, 0, &leaf);
+  int rc = gnutls_certificate_get_crt_raw(cred_, 0, 0, &leaf);
   if (rc < 0) {
     return Fail(ConfigError(rc, "no certificate in", config.certificate_file));
   }
-  SEKISHO_ASSIGN_OR_RETURN(creds->fingerprints_,
-                           FingerprintCertificate(ByteSpan(leaf.data, leaf.size)));
+  SEKISHO_ASSIGN_OR_RETURN(fingerprints_, FingerprintCertificate(ByteSpan(leaf.data, leaf.size)));
   if (!config.ca_file.empty()) {
-    rc = gnutls_certificate_set_x509_trust_file(creds->cred_, config.ca_file.c_str(),
-                                                GNUTLS_X509_FMT_PEM);
+    rc = gnutls_certificate_set_x509_trust_file(cred_, config.ca_file.c_str(), GNUTLS_X509_FMT_PEM);
     if (rc <= 0) {
       return Fail(
           ConfigError(rc < 0 ? rc : GNUTLS_E_FILE_ERROR, "no CA certificates in", config.ca_file));
     }
-    creds->requests_client_certs_ = true;
+    requests_client_certs_ = true;
   }
-  const std::string priority = config.priority_override.empty()
-                                   ? DefaultServerPriority(config.allow_tls13)
-                                   : config.priority_override;
-  SEKISHO_ASSIGN_OR_RETURN(creds->priority_, MakePriority(priority));
-  return creds;
+  const std::string priority =
+      config.priority_override.empty() ? default_priority : config.priority_override;
+  SEKISHO_ASSIGN_OR_RETURN(priority_, MakePriority(priority));
+  return Ok();
 }
 
 ServerCredentials::~ServerCredentials() {

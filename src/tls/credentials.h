@@ -15,6 +15,7 @@
 #include "base/bytes.h"
 #include "base/redacted.h"
 #include "base/result.h"
+#include "tls/remote_key.h"
 
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
@@ -86,6 +87,11 @@ class ServerCredentials {
  public:
   // Errors: kConfig (unreadable or mismatched files, bad priority string) with the file named.
   static Result<std::shared_ptr<ServerCredentials>> Load(const ServerTlsConfig& config);
+  // The same certificate chain with a key held by another process: `config.private_key_file`
+  // is not read; every handshake signature is asked of `signer` (ECDHE key exchange only).
+  // Errors: kConfig (unreadable chain, bad priority string) with the file named.
+  static Result<std::shared_ptr<ServerCredentials>> LoadWithRemoteKey(
+      const ServerTlsConfig& config, std::shared_ptr<RemoteSigner> signer);
   ~ServerCredentials();
   ServerCredentials(const ServerCredentials&) = delete;
   ServerCredentials& operator=(const ServerCredentials&) = delete;
@@ -102,7 +108,21 @@ class ServerCredentials {
 
  private:
   ServerCredentials() = default;
+  Result<void> Finish(const ServerTlsConfig& config, const std::string& default_priority);
+  static int RemoteSignData(gnutls_privkey_t key, gnutls_sign_algorithm_t algo, void* userdata,
+                            unsigned int flags, const gnutls_datum_t* data,
+                            gnutls_datum_t* signature);
+  static int RemoteSignHash(gnutls_privkey_t key, gnutls_sign_algorithm_t algo, void* userdata,
+                            unsigned int flags, const gnutls_datum_t* hash,
+                            gnutls_datum_t* signature);
+  static int RemoteKeyInfo(gnutls_privkey_t key, unsigned int flags, void* userdata);
+  int RemoteSign(SignInput input, gnutls_sign_algorithm_t algo, unsigned flags,
+                 const gnutls_datum_t* payload, gnutls_datum_t* signature);
+
   gnutls_certificate_credentials_t cred_ = nullptr;
+  std::shared_ptr<RemoteSigner> signer_;  // set for a remote key
+  gnutls_pk_algorithm_t remote_pk_ = GNUTLS_PK_UNKNOWN;
+  unsigned int remote_bits_ = 0;
   gnutls_priority_t priority_ = nullptr;
   CertificateFingerprints fingerprints_;
   bool requests_client_certs_ = false;

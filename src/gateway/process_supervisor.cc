@@ -1,0 +1,521 @@
+#include "gateway/process_supervisor.h"
+
+#include "gateway/dtls_channel.h"
+#include "gateway/ipc_link.h"
+#include "net/packet_socket_linux.h"
+#include "proto/ipc/messages.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <map>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <utility>
+
+namespace sekisho::gateway {
+namespace {
+
+namespace asio = boost::asio;
+namespace ipc = proto::ipc;
+
+// A password check runs crypt(3) in the security module: tens of milliseconds at most.
+constexpr auto kCredentialTimeout = std::chrono::seconds(5);
+// A child that dies this soon after its start is restarted only after kRestartDelay, so that a
+// child that cannot start (bad file, missing user) does not spin.
+constexpr auto kQuickDeath = std::chrono::seconds(2);
+constexpr auto kRestartDelay = std::chrono::seconds(1);
+
+// fork + exec of `executable` with `fds` moved to 3, 4, ... and every other descriptor above 2
+// closed, so that no listener, TUN device or other child's link leaks into the child.
+Result<pid_t> Spawn(const std::string& executable, const std::vector<std::string>& args,
+                    const std::vector<int>& fds) {
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(executable.c_str()));
+  for (const std::string& arg : args) {
+    argv.push_back(const_cast<char*>(arg.c_str()));
+  }
+  argv.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    return Fail(Errc::kIo, std::string("fork: ") + std::strerror(errno));
+  }
+  if (pid > 0) {
+    return pid;
+  }
+  // Child: only async-signal-safe calls until exec.
+  constexpr int kScratch = 64;
+  int scratch[8];
+  for (std::size_t i = 0; i < fds.size() && i < 8; ++i) {
+    scratch[i] = ::fcntl(fds[i], F_DUPFD, kScratch + static_cast<int>(i));
+  }
+  for (std::size_t i = 0; i < fds.size() && i < 8; ++i) {
+    ::dup2(scratch[i], 3 + static_cast<int>(i));
+  }
+  ::close_range(3 + static_cast<unsigned>(fds.size()), ~0U, 0);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::execv(executable.c_str(), argv.data());
+  ::_exit(127);
+}
+
+}  // namespace
+
+SecModCredentials::SecModCredentials(const net::ScopedFd& link) : link_(link) {}
+
+Result<void> SecModCredentials::Verify(std::string_view user, const SecretString& password) {
+  ipc::CredentialRequest request;
+  request.op = ipc::CredentialRequest::Op::kVerifyPassword;
+  request.user = std::string(user);
+  request.password = password;
+  SEKISHO_ASSIGN_OR_RETURN(bool ok, Ask(std::move(request)));
+  return ok ? Ok() : Fail(Errc::kAuthFailed, "wrong user or password");
+}
+
+bool SecModCredentials::MayUseGroup(std::string_view user, std::string_view group) {
+  ipc::CredentialRequest request;
+  request.op = ipc::CredentialRequest::Op::kMayUseGroup;
+  request.user = std::string(user);
+  request.group = std::string(group);
+  return Ask(std::move(request)).value_or(false);
+}
+
+bool SecModCredentials::IsLocked(std::string_view user) {
+  ipc::CredentialRequest request;
+  request.op = ipc::CredentialRequest::Op::kIsLocked;
+  request.user = std::string(user);
+  // Unanswered: treat as locked, so that no login passes unchecked.
+  return Ask(std::move(request)).value_or(true);
+}
+
+Result<bool> SecModCredentials::Ask(ipc::CredentialRequest request) {
+  request.request_id = ++next_id_;
+  if (!link_.valid()) {
+    return Fail(Errc::kIo, "security module not running");
+  }
+  SEKISHO_ASSIGN_OR_RETURN(Bytes encoded, request.ToMessage().Encode());
+  SEKISHO_TRY(net::SendPacket(link_.get(), encoded));
+  const Instant deadline = SteadyClock().Now() + kCredentialTimeout;
+  while (true) {
+    Duration left = deadline - SteadyClock().Now();
+    if (left <= Duration(0)) {
+      return Fail(Errc::kTimeout, "security module did not answer");
+    }
+    SEKISHO_ASSIGN_OR_RETURN(net::ReceivedPacket packet,
+                             net::ReceivePacketWithin(link_.get(), left));
+    SEKISHO_ASSIGN_OR_RETURN(ipc::Message message, ipc::Decode(packet.payload));
+    auto reply = ipc::CredentialReply::FromMessage(message);
+    if (reply && reply->request_id == request.request_id) {
+      return reply->yes;
+    }
+  }
+}
+
+class ProcessSupervisor::Impl {
+ public:
+  Impl(asio::io_context& io, const GatewayConfig& config, SessionService& service,
+       SessionRegistry& registry, net::ScopedFd& secmod_link, Options options, LogSink& sink)
+      : io_(io),
+        config_(config),
+        service_(service),
+        registry_(registry),
+        options_(std::move(options)),
+        log_(sink, "main"),
+        children_(io, SIGCHLD),
+        secmod_link_(secmod_link) {}
+
+  ~Impl() { ReapAll(); }
+
+  Result<void> Start(std::uint16_t dtls_port) {
+    dtls_port_ = dtls_port;
+    ArmChildSignal();
+    SEKISHO_TRY(StartSecMod());
+    workers_.resize(options_.workers);
+    for (unsigned i = 0; i < options_.workers; ++i) {
+      workers_[i] = std::make_unique<Worker>(*this, static_cast<int>(i));
+      SEKISHO_TRY(StartWorker(*workers_[i]));
+    }
+    return Ok();
+  }
+
+  void HandOver(asio::ip::tcp::socket socket) {
+    for (std::size_t tried = 0; tried < workers_.size(); ++tried) {
+      Worker& worker = *workers_[next_worker_++ % workers_.size()];
+      if (worker.link == nullptr || !worker.link->open()) {
+        continue;
+      }
+      if (worker.link->Send(ipc::Message(ipc::MessageType::kNewConnection, 0),
+                            socket.native_handle())) {
+        return;  // our copy closes with `socket`
+      }
+    }
+    log_.Warn("no worker can take a new connection; closing it");
+  }
+
+  void Shutdown() {
+    stopping_ = true;
+    for (auto& worker : workers_) {
+      if (worker->link && worker->link->open()) {
+        (void)worker->link->Send(ipc::Message(ipc::MessageType::kShutdown, 0));
+      }
+    }
+  }
+
+  std::vector<pid_t> worker_pids() const {
+    std::vector<pid_t> pids;
+    for (const auto& worker : workers_) {
+      pids.push_back(worker->pid);
+    }
+    return pids;
+  }
+  pid_t secmod_pid() const { return secmod_pid_; }
+
+ private:
+  struct Worker;
+
+  // A tunnel as main sees it: carried by connection `connection_id` of one worker.
+  class WorkerTunnel final : public TunnelHandle {
+   public:
+    WorkerTunnel(Worker& worker, std::uint64_t connection_id, std::string local_ip)
+        : worker_(worker), connection_id_(connection_id), local_ip_(std::move(local_ip)) {}
+
+    void Terminate(std::string_view reason) override {
+      ipc::Terminate terminate{connection_id_, session_id, std::string(reason)};
+      if (worker_.link && worker_.link->open()) {
+        (void)worker_.link->Send(terminate.ToMessage());
+      }
+      // The registry has already let go of this tunnel; forget it once this call returned.
+      Worker& worker = worker_;
+      std::uint64_t id = connection_id_;
+      asio::post(worker.owner.io_, [&worker, id] { worker.tunnels.erase(id); });
+    }
+    std::string_view channel() const override { return channel_; }
+    void OnDtlsClientHello(const asio::ip::udp::endpoint& remote, ByteSpan datagram) override {
+      boost::system::error_code ec;
+      auto local_address = asio::ip::make_address(local_ip_, ec);
+      if (ec || !worker_.link || !worker_.link->open()) {
+        return;
+      }
+      auto socket =
+          OpenDtlsSocket(asio::ip::udp::endpoint(local_address, worker_.owner.dtls_port_), remote);
+      if (!socket) {
+        worker_.owner.log_.Warn("cannot open a DTLS socket: {}", socket.error().ToString());
+        return;
+      }
+      ipc::DtlsHello hello{connection_id_, session_id, remote.address().to_string(), remote.port(),
+                           Bytes(datagram.begin(), datagram.end())};
+      (void)worker_.link->Send(hello.ToMessage(), socket->get());
+    }
+
+    void set_channel(std::string_view channel) { channel_ = channel == "dtls" ? "dtls" : "tls"; }
+
+    SessionId session_id = 0;
+
+   private:
+    Worker& worker_;
+    std::uint64_t connection_id_;
+    std::string local_ip_;
+    std::string channel_ = "tls";
+  };
+
+  struct Worker {
+    Worker(Impl& impl, int i) : owner(impl), index(i) {}
+    Impl& owner;
+    int index;
+    pid_t pid = -1;
+    Instant started;
+    std::unique_ptr<IpcLink> link;
+    net::ScopedFd secmod_end;  // the security module's end of this worker's signing link
+    std::map<std::uint64_t, std::unique_ptr<WorkerTunnel>> tunnels;  // by connection id
+  };
+
+  std::vector<std::string> ChildArgs(std::string_view role) const {
+    std::vector<std::string> args = {"--config", options_.config_path, "--role", std::string(role)};
+    if (!options_.log_level.empty()) {
+      args.insert(args.end(), {"--log-level", options_.log_level});
+    }
+    return args;
+  }
+
+  Result<void> StartSecMod() {
+    SEKISHO_ASSIGN_OR_RETURN(auto pair, net::MakePacketSocketPair());
+    SEKISHO_ASSIGN_OR_RETURN(secmod_pid_,
+                             Spawn(options_.executable, ChildArgs("sec-mod"), {pair.second.get()}));
+    secmod_link_ = std::move(pair.first);
+    secmod_started_ = SteadyClock().Now();
+    log_.Info("security module started (pid {})", secmod_pid_);
+    // Workers that are already running get a fresh signing link.
+    for (auto& worker : workers_) {
+      if (worker && worker->link && worker->link->open()) {
+        if (auto link = NewSigningLink(); link) {
+          (void)worker->link->Send(ipc::Message(ipc::MessageType::kSecModLink, 0), link->get());
+        }
+      }
+    }
+    return Ok();
+  }
+
+  // A socket pair whose one end the security module receives now; the other is returned.
+  Result<net::ScopedFd> NewSigningLink() {
+    SEKISHO_ASSIGN_OR_RETURN(auto pair, net::MakePacketSocketPair());
+    SEKISHO_ASSIGN_OR_RETURN(Bytes encoded,
+                             ipc::Message(ipc::MessageType::kSecModLink, 0).Encode());
+    SEKISHO_TRY(net::SendPacket(secmod_link_.get(), encoded, pair.second.get()));
+    return std::move(pair.first);
+  }
+
+  Result<void> StartWorker(Worker& worker) {
+    SEKISHO_ASSIGN_OR_RETURN(auto main_pair, net::MakePacketSocketPair());
+    SEKISHO_ASSIGN_OR_RETURN(net::ScopedFd signing, NewSigningLink());
+    std::vector<std::string> args = ChildArgs("worker");
+    args.insert(args.end(), {"--worker-index", std::to_string(worker.index), "--dtls-port",
+                             std::to_string(dtls_port_)});
+    SEKISHO_ASSIGN_OR_RETURN(
+        worker.pid, Spawn(options_.executable, args, {main_pair.second.get(), signing.get()}));
+    worker.started = SteadyClock().Now();
+    Worker* raw = &worker;
+    worker.link = std::make_unique<IpcLink>(
+        io_, std::move(main_pair.first),
+        [this, raw](ipc::Message message, net::ScopedFd fd) {
+          OnWorkerMessage(*raw, std::move(message), std::move(fd));
+        },
+        [this, raw](const std::string& reason) {
+          if (!stopping_) {
+            log_.Warn("link to worker {} (pid {}) broke: {}", raw->index, raw->pid, reason);
+            ::kill(raw->pid, SIGKILL);  // reaped and restarted on SIGCHLD
+          }
+        });
+    worker.link->Start();
+    log_.Info("worker {} started (pid {})", worker.index, worker.pid);
+    return Ok();
+  }
+
+  void OnWorkerMessage(Worker& worker, ipc::Message message, net::ScopedFd /*fd*/) {
+    switch (message.type()) {
+      case ipc::MessageType::kLoginRequest: {
+        auto request = ipc::LoginRequest::FromMessage(message);
+        if (!request) {
+          return Misbehaved(worker, request.error().ToString());
+        }
+        (void)worker.link->Send(service_.Login(*request).ToMessage());
+        return;
+      }
+      case ipc::MessageType::kConnectRequest: {
+        auto request = ipc::ConnectRequest::FromMessage(message);
+        if (!request) {
+          return Misbehaved(worker, request.error().ToString());
+        }
+        return OnConnect(worker, *request);
+      }
+      case ipc::MessageType::kTunnelClosed: {
+        auto closed = ipc::TunnelClosed::FromMessage(message);
+        if (!closed) {
+          return Misbehaved(worker, closed.error().ToString());
+        }
+        if (WorkerTunnel* tunnel = FindTunnel(worker, closed->connection_id, closed->session_id)) {
+          service_.TunnelClosed(*closed, *tunnel);
+          worker.tunnels.erase(closed->connection_id);
+        }
+        return;
+      }
+      case ipc::MessageType::kTunnelStats: {
+        auto stats = ipc::TunnelStats::FromMessage(message);
+        if (!stats) {
+          return Misbehaved(worker, stats.error().ToString());
+        }
+        if (WorkerTunnel* tunnel = FindTunnel(worker, stats->connection_id, stats->session_id)) {
+          tunnel->set_channel(stats->channel);
+          service_.ReportTraffic(*stats, *tunnel);
+        }
+        return;
+      }
+      default: return Misbehaved(worker, "sent " + std::string(ipc::ToString(message.type())));
+    }
+  }
+
+  void OnConnect(Worker& worker, const ipc::ConnectRequest& request) {
+    if (worker.tunnels.count(request.connection_id) != 0) {
+      return Misbehaved(worker, "a second CONNECT on one connection");
+    }
+    auto tunnel = std::make_unique<WorkerTunnel>(worker, request.connection_id, request.local_ip);
+    unsigned status = 503;
+    Result<TunnelGrant> grant = service_.Connect(request, *tunnel, status);
+    if (!grant) {
+      ipc::ConnectReply refusal;
+      refusal.request_id = request.request_id;
+      refusal.http_status = status;
+      refusal.error = grant.error().ToString();
+      (void)worker.link->Send(refusal.ToMessage());
+      return;
+    }
+    tunnel->session_id = grant->reply.session_id;
+    worker.tunnels[request.connection_id] = std::move(tunnel);
+    if (auto sent = worker.link->Send(grant->reply.ToMessage(), grant->tun_fd.get()); !sent) {
+      log_.Warn("cannot hand the tunnel to worker {}: {}", worker.index, sent.error().ToString());
+    }
+  }
+
+  // The tunnel `connection_id` of this worker, if it carries `session_id`; else nullptr.
+  WorkerTunnel* FindTunnel(Worker& worker, std::uint64_t connection_id, SessionId session_id) {
+    auto it = worker.tunnels.find(connection_id);
+    if (it == worker.tunnels.end() || it->second->session_id != session_id) {
+      return nullptr;
+    }
+    return it->second.get();
+  }
+
+  void Misbehaved(Worker& worker, const std::string& what) {
+    // A worker that breaks the protocol may be compromised: it is replaced, not trusted.
+    log_.Warn("worker {} (pid {}) misbehaved ({}); replacing it", worker.index, worker.pid, what);
+    ::kill(worker.pid, SIGKILL);
+  }
+
+  void ArmChildSignal() {
+    children_.async_wait([this](const boost::system::error_code& ec, int) {
+      if (ec) {
+        return;
+      }
+      Reap();
+      ArmChildSignal();
+    });
+  }
+
+  void Reap() {
+    while (true) {
+      int status = 0;
+      pid_t pid = ::waitpid(-1, &status, WNOHANG);
+      if (pid <= 0) {
+        return;
+      }
+      std::string how = WIFSIGNALED(status) ? "killed by signal " + std::to_string(WTERMSIG(status))
+                                            : "exited with " + std::to_string(WEXITSTATUS(status));
+      if (pid == secmod_pid_) {
+        OnSecModDied(how);
+        continue;
+      }
+      for (auto& worker : workers_) {
+        if (worker->pid == pid) {
+          OnWorkerDied(*worker, how);
+        }
+      }
+    }
+  }
+
+  void OnSecModDied(const std::string& how) {
+    secmod_pid_ = -1;
+    secmod_link_.reset();
+    if (stopping_) {
+      return;
+    }
+    log_.Warn("security module {}; restarting it (tunnels are not affected)", how);
+    RestartLater(SteadyClock().Now() - secmod_started_ < kQuickDeath, [this] {
+      if (auto started = StartSecMod(); !started) {
+        log_.Error("cannot restart the security module: {}", started.error().ToString());
+      }
+    });
+  }
+
+  void OnWorkerDied(Worker& worker, const std::string& how) {
+    worker.pid = -1;
+    worker.link.reset();
+    // Its clients reconnect with their cookies; the sessions wait for them (cookie_timeout).
+    Instant now = SteadyClock().Now();
+    std::size_t lost = worker.tunnels.size();
+    for (auto& [connection, tunnel] : worker.tunnels) {
+      if (Session* session = registry_.FindById(tunnel->session_id)) {
+        registry_.DetachTunnel(*session, *tunnel, now);
+      }
+    }
+    worker.tunnels.clear();
+    if (stopping_) {
+      return;
+    }
+    log_.Warn("worker {} {}; {} tunnel(s) wait for their clients to reconnect; restarting it",
+              worker.index, how, lost);
+    Worker* raw = &worker;
+    RestartLater(now - worker.started < kQuickDeath, [this, raw] {
+      if (auto started = StartWorker(*raw); !started) {
+        log_.Error("cannot restart worker {}: {}", raw->index, started.error().ToString());
+      }
+    });
+  }
+
+  template <class F>
+  void RestartLater(bool delay, F restart) {
+    if (!delay) {
+      restart();
+      return;
+    }
+    auto timer = std::make_shared<asio::steady_timer>(io_, kRestartDelay);
+    timer->async_wait([this, timer, restart](const boost::system::error_code& ec) {
+      if (!ec && !stopping_) {
+        restart();
+      }
+    });
+  }
+
+  void ReapAll() {
+    stopping_ = true;
+    std::vector<pid_t> pids = worker_pids();
+    pids.push_back(secmod_pid_);
+    for (pid_t pid : pids) {
+      if (pid > 0) {
+        ::kill(pid, SIGTERM);
+      }
+    }
+    // Children exit within moments of SIGTERM; SIGKILL whatever is left after 2 s.
+    for (pid_t pid : pids) {
+      if (pid <= 0) {
+        continue;
+      }
+      int status = 0;
+      bool gone = false;
+      for (int i = 0; i < 200 && !gone; ++i) {
+        gone = ::waitpid(pid, &status, WNOHANG) == pid;
+        if (!gone) {
+          ::usleep(10000);
+        }
+      }
+      if (!gone) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+      }
+    }
+  }
+
+  asio::io_context& io_;
+  const GatewayConfig& config_;
+  SessionService& service_;
+  SessionRegistry& registry_;
+  Options options_;
+  Logger log_;
+  asio::signal_set children_;
+  pid_t secmod_pid_ = -1;
+  Instant secmod_started_;
+  net::ScopedFd& secmod_link_;  // shared with SecModCredentials
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::size_t next_worker_ = 0;
+  std::uint16_t dtls_port_ = 0;
+  bool stopping_ = false;
+};
+
+ProcessSupervisor::ProcessSupervisor(asio::io_context& io, const GatewayConfig& config,
+                                     SessionService& service, SessionRegistry& registry,
+                                     net::ScopedFd& secmod_link, Options options, LogSink& sink)
+    : impl_(std::make_unique<Impl>(io, config, service, registry, secmod_link, std::move(options),
+                                   sink)) {}
+ProcessSupervisor::~ProcessSupervisor() = default;
+Result<void> ProcessSupervisor::Start(std::uint16_t dtls_port) { return impl_->Start(dtls_port); }
+void ProcessSupervisor::HandOver(asio::ip::tcp::socket socket) {
+  impl_->HandOver(std::move(socket));
+}
+void ProcessSupervisor::Shutdown() { impl_->Shutdown(); }
+std::vector<pid_t> ProcessSupervisor::worker_pids() const { return impl_->worker_pids(); }
+pid_t ProcessSupervisor::secmod_pid() const { return impl_->secmod_pid(); }
+
+}  // namespace sekisho::gateway

@@ -1,0 +1,83 @@
+#pragma once
+// ProcessSupervisor: main's side of sekishod's process split (docs/architecture.md, docs/ipc.md).
+// It starts the security module and the workers (fork + exec of sekishod itself, with their
+// links on fds 3 and 4), restarts any that dies, hands accepted TCP connections to the workers
+// in turn, and serves the workers' requests through SessionService: logins, CONNECT grants
+// (with the TUN device's fd), DTLS sockets, tunnel ends and traffic.
+//
+// A worker is trusted only with its own tunnels: every message naming a connection is checked
+// against the tunnels main granted to that worker. When a worker dies, its tunnels are detached
+// (the sessions, cookies, addresses and TUN devices stay), so its clients reconnect with their
+// cookie through another worker and get the same address.
+//
+// Thread affinity: main's event-loop thread.
+
+#include "base/log.h"
+#include "base/result.h"
+#include "gateway/auth_front.h"
+#include "gateway/config.h"
+#include "gateway/session_registry.h"
+#include "gateway/session_service.h"
+#include "net/scoped_fd.h"
+#include "proto/ipc/messages.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <memory>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace sekisho::gateway {
+
+// Password checks answered by the security module over main's link to it (synchronous, with a
+// timeout: a check is one crypt(3) call). The link is the supervisor's; while the security
+// module restarts, checks fail (logins are refused, tunnels are not affected).
+class SecModCredentials final : public CredentialChecker {
+ public:
+  explicit SecModCredentials(const net::ScopedFd& link);
+  Result<void> Verify(std::string_view user, const SecretString& password) override;
+  bool MayUseGroup(std::string_view user, std::string_view group) override;
+  bool IsLocked(std::string_view user) override;
+
+ private:
+  Result<bool> Ask(proto::ipc::CredentialRequest request);
+
+  const net::ScopedFd& link_;
+  std::uint32_t next_id_ = 0;
+};
+
+class ProcessSupervisor {
+ public:
+  struct Options {
+    std::string executable;   // sekishod itself (/proc/self/exe)
+    std::string config_path;  // handed to the children, which read it before dropping privileges
+    std::string log_level;    // empty: the configuration's
+    unsigned workers = 1;
+  };
+
+  // `secmod_link` is main's end of its link to the security module, replaced on each restart.
+  ProcessSupervisor(boost::asio::io_context& io, const GatewayConfig& config,
+                    SessionService& service, SessionRegistry& registry, net::ScopedFd& secmod_link,
+                    Options options, LogSink& sink);
+  ~ProcessSupervisor();
+  ProcessSupervisor(const ProcessSupervisor&) = delete;
+  ProcessSupervisor& operator=(const ProcessSupervisor&) = delete;
+
+  // Starts the security module, then the workers. Errors: kIo (socketpair, fork).
+  Result<void> Start(std::uint16_t dtls_port);
+  // Gives an accepted connection to the next worker (round robin over the live ones).
+  void HandOver(boost::asio::ip::tcp::socket socket);
+  // Asks the workers to log their clients off and exit; the destructor reaps every child.
+  void Shutdown();
+
+  std::vector<pid_t> worker_pids() const;
+  pid_t secmod_pid() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sekisho::gateway

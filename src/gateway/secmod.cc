@@ -1,0 +1,180 @@
+#include "gateway/secmod.h"
+
+#include "gateway/password_credentials.h"
+#include "gateway/sandbox_linux.h"
+#include "net/packet_socket_linux.h"
+#include "proto/ipc/messages.h"
+#include "tls/remote_key.h"
+
+#include <cerrno>
+#include <memory>
+#include <poll.h>
+#include <vector>
+
+namespace sekisho::gateway {
+namespace {
+
+namespace ipc = proto::ipc;
+
+class SecMod {
+ public:
+  SecMod(std::unique_ptr<tls::KeyHolder> key, std::unique_ptr<CredentialChecker> credentials,
+         net::ScopedFd main, Logger log)
+      : key_(std::move(key)),
+        credentials_(std::move(credentials)),
+        main_(std::move(main)),
+        log_(std::move(log)) {}
+
+  int Run() {
+    log_.Info("security module serving");
+    while (true) {
+      std::vector<pollfd> fds;
+      fds.push_back({main_.get(), POLLIN, 0});
+      for (const net::ScopedFd& worker : workers_) {
+        fds.push_back({worker.get(), POLLIN, 0});
+      }
+      if (::poll(fds.data(), fds.size(), -1) < 0) {
+        if (errno == EINTR) {
+          continue;
+        }
+        log_.Error("poll failed; exiting");
+        return 1;
+      }
+      if (fds[0].revents != 0 && !ServeMain()) {
+        log_.Info("main is gone; exiting");
+        return 0;
+      }
+      // Serve workers; drop the links that broke (their worker died or misbehaved).
+      std::vector<net::ScopedFd> alive;
+      for (std::size_t i = 1; i < fds.size(); ++i) {
+        net::ScopedFd& worker = workers_[i - 1];
+        if (fds[i].revents == 0 || ServeWorker(worker.get())) {
+          alive.push_back(std::move(worker));
+        }
+      }
+      // Links added by ServeMain during this round come after the polled ones.
+      for (std::size_t i = fds.size() - 1; i < workers_.size(); ++i) {
+        alive.push_back(std::move(workers_[i]));
+      }
+      workers_ = std::move(alive);
+    }
+  }
+
+ private:
+  // False when main's link is gone.
+  bool ServeMain() {
+    Result<net::ReceivedPacket> packet = net::ReceivePacket(main_.get());
+    if (!packet) {
+      return packet.error().code == Errc::kWouldBlock;
+    }
+    Result<ipc::Message> message = ipc::Decode(packet->payload);
+    if (!message) {
+      log_.Warn("undecodable message from main: {}", message.error().ToString());
+      return true;
+    }
+    if (message->type() == ipc::MessageType::kSecModLink && packet->fd.valid()) {
+      workers_.push_back(std::move(packet->fd));
+      return true;
+    }
+    if (message->type() == ipc::MessageType::kCredentialRequest) {
+      auto request = ipc::CredentialRequest::FromMessage(*message);
+      if (request) {
+        ipc::CredentialReply reply{request->request_id, Check(*request)};
+        Send(main_.get(), reply.ToMessage());
+      }
+      return true;
+    }
+    if (message->type() == ipc::MessageType::kSignRequest) {
+      Sign(main_.get(), *message);
+      return true;
+    }
+    log_.Warn("unexpected {} from main", ipc::ToString(message->type()));
+    return true;
+  }
+
+  // False when the worker's link is gone or the worker asked something it may not.
+  bool ServeWorker(int link) {
+    Result<net::ReceivedPacket> packet = net::ReceivePacket(link);
+    if (!packet) {
+      return packet.error().code == Errc::kWouldBlock;
+    }
+    Result<ipc::Message> message = ipc::Decode(packet->payload);
+    if (!message || message->type() != ipc::MessageType::kSignRequest) {
+      log_.Warn("dropping a worker link: it sent {}",
+                message ? std::string(ipc::ToString(message->type())) : message.error().ToString());
+      return false;
+    }
+    Sign(link, *message);
+    return true;
+  }
+
+  void Sign(int link, const ipc::Message& message) {
+    auto request = ipc::SignRequest::FromMessage(message);
+    if (!request) {
+      return;
+    }
+    ipc::SignReply reply;
+    reply.request_id = request->request_id;
+    auto input = request->input == ipc::SignRequest::Input::kData ? tls::SignInput::kData
+                                                                  : tls::SignInput::kHash;
+    Result<Bytes> signature =
+        key_->Sign(input, static_cast<gnutls_sign_algorithm_t>(request->algorithm), request->flags,
+                   request->payload);
+    if (signature) {
+      reply.ok = true;
+      reply.signature = std::move(*signature);
+    } else {
+      log_.Info("signature refused: {}", signature.error().ToString());
+    }
+    Send(link, reply.ToMessage());
+  }
+
+  bool Check(const ipc::CredentialRequest& request) {
+    switch (request.op) {
+      case ipc::CredentialRequest::Op::kVerifyPassword:
+        return credentials_->Verify(request.user, request.password).has_value();
+      case ipc::CredentialRequest::Op::kMayUseGroup:
+        return credentials_->MayUseGroup(request.user, request.group);
+      case ipc::CredentialRequest::Op::kIsLocked: return credentials_->IsLocked(request.user);
+    }
+    return false;
+  }
+
+  void Send(int link, const ipc::Message& message) {
+    Result<Bytes> encoded = message.Encode();
+    if (encoded) {
+      (void)net::SendPacket(link, *encoded);
+    }
+  }
+
+  std::unique_ptr<tls::KeyHolder> key_;
+  std::unique_ptr<CredentialChecker> credentials_;
+  net::ScopedFd main_;
+  std::vector<net::ScopedFd> workers_;
+  Logger log_;
+};
+
+}  // namespace
+
+int RunSecMod(const GatewayConfig& config, const SecModOptions& options, LogSink& sink) {
+  Logger log(sink, "sec-mod");
+  net::ScopedFd main(options.main_fd);
+  if (auto forbidden = ForbidCoreDumps(); !forbidden) {
+    log.Error("{}", forbidden.error().ToString());
+    return 1;
+  }
+  auto key = tls::KeyHolder::Load(config.tls.private_key);
+  if (!key) {
+    log.Error("{}", key.error().ToString());
+    return 1;
+  }
+  auto credentials = LoadPasswordCredentials(config.auth.password_file, Logger(sink, "auth"));
+  if (!credentials) {
+    log.Error("{}", credentials.error().ToString());
+    return 1;
+  }
+  SecMod secmod(std::move(*key), std::move(*credentials), std::move(main), log);
+  return secmod.Run();
+}
+
+}  // namespace sekisho::gateway

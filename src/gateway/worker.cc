@@ -1,0 +1,340 @@
+#include "gateway/worker.h"
+
+#include "base/time.h"
+#include "gateway/connection.h"
+#include "gateway/gateway_context.h"
+#include "gateway/ipc_link.h"
+#include "gateway/sandbox_linux.h"
+#include "gateway/session_backend.h"
+#include "net/packet_socket_linux.h"
+#include "proto/ipc/messages.h"
+#include "tls/credentials.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <map>
+#include <memory>
+#include <unistd.h>
+#include <utility>
+
+namespace sekisho::gateway {
+namespace {
+
+namespace asio = boost::asio;
+namespace ipc = proto::ipc;
+
+constexpr auto kReportPeriod = std::chrono::seconds(1);
+// A signature takes the security module a millisecond; a slow answer means it is gone.
+constexpr auto kSignTimeout = std::chrono::seconds(3);
+
+// Asks the security module for handshake signatures. Synchronous: GnuTLS calls it from inside a
+// handshake step, and ECDSA/RSA signing is far cheaper than a network round trip.
+class SecModSigner final : public tls::RemoteSigner {
+ public:
+  explicit SecModSigner(net::ScopedFd link) : link_(std::move(link)) {}
+
+  void Replace(net::ScopedFd link) { link_ = std::move(link); }
+
+  Result<Bytes> Sign(tls::SignInput input, gnutls_sign_algorithm_t algorithm, unsigned flags,
+                     ByteSpan payload) override {
+    ipc::SignRequest request;
+    request.request_id = ++next_id_;
+    request.input = input == tls::SignInput::kData ? ipc::SignRequest::Input::kData
+                                                   : ipc::SignRequest::Input::kHash;
+    request.algorithm = static_cast<std::uint32_t>(algorithm);
+    request.flags = flags;
+    request.payload.assign(payload.begin(), payload.end());
+    SEKISHO_ASSIGN_OR_RETURN(Bytes encoded, request.ToMessage().Encode());
+    SEKISHO_TRY(net::SendPacket(link_.get(), encoded));
+    const Instant deadline = SteadyClock().Now() + kSignTimeout;
+    while (true) {
+      Duration left = deadline - SteadyClock().Now();
+      if (left <= Duration(0)) {
+        return Fail(Errc::kTimeout, "security module did not sign in time");
+      }
+      SEKISHO_ASSIGN_OR_RETURN(net::ReceivedPacket packet,
+                               net::ReceivePacketWithin(link_.get(), left));
+      SEKISHO_ASSIGN_OR_RETURN(ipc::Message message, ipc::Decode(packet.payload));
+      SEKISHO_ASSIGN_OR_RETURN(ipc::SignReply reply, ipc::SignReply::FromMessage(message));
+      if (reply.request_id != request.request_id) {
+        continue;  // the late answer to a request that timed out
+      }
+      if (!reply.ok) {
+        return Fail(Errc::kTls, "security module refused to sign");
+      }
+      return std::move(reply.signature);
+    }
+  }
+
+ private:
+  net::ScopedFd link_;
+  std::uint32_t next_id_ = 0;
+};
+
+class Worker final : public SessionBackend {
+ public:
+  Worker(const GatewayConfig& config, const WorkerOptions& options, LogSink& sink,
+         std::shared_ptr<const tls::ServerCredentials> credentials,
+         std::shared_ptr<SecModSigner> signer)
+      : config_(config),
+        options_(options),
+        sink_(sink),
+        log_(sink, "worker"),
+        signer_(std::move(signer)),
+        context_{io_,  config,           *this, std::move(credentials), SteadyClock(),
+                 sink, options.dtls_port},
+        signals_(io_, SIGINT, SIGTERM),
+        report_timer_(io_) {
+    context_.on_closed = [this](std::uint64_t id) { connections_.erase(id); };
+  }
+
+  int Run() {
+    main_ = std::make_unique<IpcLink>(
+        io_, net::ScopedFd(options_.main_fd),
+        [this](ipc::Message message, net::ScopedFd fd) {
+          OnMain(std::move(message), std::move(fd));
+        },
+        [this](const std::string& reason) {
+          log_.Warn("link to main lost ({}); ending every tunnel", reason);
+          Stop("gateway main process gone");
+        });
+    main_->Start();
+    signals_.async_wait([this](const boost::system::error_code& ec, int) {
+      if (!ec) {
+        Stop("worker terminated");
+      }
+    });
+    ArmReport();
+    log_.Info("worker {} serving (pid {})", options_.index, ::getpid());
+    io_.run();
+    return 0;
+  }
+
+  // SessionBackend
+  void Login(ipc::LoginRequest request, LoginDone done) override {
+    request.request_id = ++next_request_;
+    if (!SendToMain(request.ToMessage())) {
+      done(ServiceUnavailable(request.request_id));
+      return;
+    }
+    logins_.emplace(request.request_id, std::move(done));
+  }
+
+  void Connect(ipc::ConnectRequest request, TunnelHandle& /*tunnel*/, ConnectDone done) override {
+    request.request_id = ++next_request_;
+    if (!SendToMain(request.ToMessage())) {
+      done(Fail(Errc::kIo, "gateway main process unreachable"), 503);
+      return;
+    }
+    connects_.emplace(request.request_id, std::move(done));
+  }
+
+  void TunnelClosed(const ipc::TunnelClosed& closed, TunnelHandle& /*tunnel*/) override {
+    SendToMain(closed.ToMessage());
+  }
+
+  void ReportTraffic(const ipc::TunnelStats& stats, TunnelHandle& /*tunnel*/) override {
+    SendToMain(stats.ToMessage());
+  }
+
+ private:
+  static ipc::LoginReply ServiceUnavailable(std::uint32_t id) {
+    ipc::LoginReply reply;
+    reply.request_id = id;
+    reply.response.status = 503;
+    reply.response.reason = "Service Unavailable";
+    reply.close_connection = true;
+    return reply;
+  }
+
+  bool SendToMain(const ipc::Message& message, int fd = -1) {
+    if (!main_ || !main_->open()) {
+      return false;
+    }
+    if (auto sent = main_->Send(message, fd); !sent) {
+      log_.Warn("cannot reach main: {}", sent.error().ToString());
+      return false;
+    }
+    return true;
+  }
+
+  void OnMain(ipc::Message message, net::ScopedFd fd) {
+    switch (message.type()) {
+      case ipc::MessageType::kNewConnection: return OnNewConnection(std::move(fd));
+      case ipc::MessageType::kLoginReply: {
+        auto reply = ipc::LoginReply::FromMessage(message);
+        if (reply) {
+          if (auto it = logins_.find(reply->request_id); it != logins_.end()) {
+            LoginDone done = std::move(it->second);
+            logins_.erase(it);
+            done(std::move(*reply));
+          }
+        }
+        return;
+      }
+      case ipc::MessageType::kConnectReply: return OnConnectReply(message, std::move(fd));
+      case ipc::MessageType::kTerminate: {
+        if (auto terminate = ipc::Terminate::FromMessage(message)) {
+          if (auto connection = Find(terminate->connection_id)) {
+            connection->Terminate(terminate->reason);
+          }
+        }
+        return;
+      }
+      case ipc::MessageType::kDtlsHello: {
+        auto hello = ipc::DtlsHello::FromMessage(message);
+        auto connection = hello ? Find(hello->connection_id) : nullptr;
+        boost::system::error_code ec;
+        auto address = asio::ip::make_address(hello ? hello->remote_ip : "", ec);
+        if (connection && !ec && fd.valid()) {
+          connection->AdoptDtls(asio::ip::udp::endpoint(address, hello->remote_port),
+                                hello->datagram, std::move(fd));
+        }
+        return;
+      }
+      case ipc::MessageType::kSecModLink:
+        if (fd.valid()) {
+          signer_->Replace(std::move(fd));
+          log_.Info("new link to the security module");
+        }
+        return;
+      case ipc::MessageType::kShutdown: return Stop("gateway shutting down");
+      default: log_.Warn("unexpected {} from main", ipc::ToString(message.type()));
+    }
+  }
+
+  void OnNewConnection(net::ScopedFd fd) {
+    if (!fd.valid() || stopping_) {
+      return;
+    }
+    boost::system::error_code ec;
+    asio::ip::tcp::socket socket(io_);
+    int raw = fd.release();
+    socket.assign(asio::ip::tcp::v6(), raw, ec);  // the protocol only labels the object
+    if (ec) {
+      ::close(raw);
+      return;
+    }
+    std::uint64_t id = next_connection_++;
+    auto connection = std::make_shared<Connection>(context_, std::move(socket), id);
+    connections_[id] = connection;
+    connection->Start();
+  }
+
+  void OnConnectReply(const ipc::Message& message, net::ScopedFd fd) {
+    auto reply = ipc::ConnectReply::FromMessage(message);
+    if (!reply) {
+      return;
+    }
+    auto it = connects_.find(reply->request_id);
+    if (it == connects_.end()) {
+      return;
+    }
+    ConnectDone done = std::move(it->second);
+    connects_.erase(it);
+    if (!reply->ok) {
+      done(Fail(Errc::kAuthFailed, reply->error), reply->http_status);
+      return;
+    }
+    if (!fd.valid()) {
+      done(Fail(Errc::kIo, "no TUN device came with the grant"), 503);
+      return;
+    }
+    done(TunnelGrant{std::move(*reply), std::move(fd)}, 200);
+  }
+
+  std::shared_ptr<Connection> Find(std::uint64_t id) {
+    auto it = connections_.find(id);
+    return it == connections_.end() ? nullptr : it->second.lock();
+  }
+
+  void ArmReport() {
+    report_timer_.expires_after(kReportPeriod);
+    report_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || stopping_) {
+        return;
+      }
+      for (auto& [id, weak] : std::map(connections_)) {
+        if (auto connection = weak.lock()) {
+          connection->ReportTraffic();
+        }
+      }
+      ArmReport();
+    });
+  }
+
+  void Stop(std::string_view reason) {
+    if (stopping_) {
+      return;
+    }
+    stopping_ = true;
+    log_.Info("worker {} stopping: {}", options_.index, reason);
+    for (auto& [id, weak] : std::map(connections_)) {
+      if (auto connection = weak.lock()) {
+        connection->Terminate(reason);
+      }
+    }
+    boost::system::error_code ec;
+    signals_.cancel(ec);
+    report_timer_.cancel();
+    // Let the final DISCONNECT frames leave, then stop the loop.
+    report_timer_.expires_after(std::chrono::milliseconds(200));
+    report_timer_.async_wait([this](const boost::system::error_code&) { io_.stop(); });
+  }
+
+  const GatewayConfig& config_;
+  WorkerOptions options_;
+  LogSink& sink_;
+  Logger log_;
+  asio::io_context io_;
+  std::shared_ptr<SecModSigner> signer_;
+  GatewayContext context_;
+  std::unique_ptr<IpcLink> main_;
+  asio::signal_set signals_;
+  asio::steady_timer report_timer_;
+  std::map<std::uint64_t, std::weak_ptr<Connection>> connections_;
+  std::map<std::uint32_t, LoginDone> logins_;
+  std::map<std::uint32_t, ConnectDone> connects_;
+  std::uint32_t next_request_ = 0;
+  std::uint64_t next_connection_ = 1;
+  bool stopping_ = false;
+};
+
+tls::ServerTlsConfig TlsConfigOf(const GatewayConfig& config) {
+  tls::ServerTlsConfig tls_config;
+  tls_config.certificate_file = config.tls.certificate;
+  tls_config.ca_file = config.tls.ca_certificates.value_or("");
+  tls_config.allow_tls13 = config.tls.allow_tls13;
+  tls_config.priority_override = config.tls.priority.value_or("");
+  return tls_config;
+}
+
+}  // namespace
+
+int RunWorker(const GatewayConfig& config, const WorkerOptions& options, LogSink& sink) {
+  Logger log(sink, "worker");
+  auto signer = std::make_shared<SecModSigner>(net::ScopedFd(options.secmod_fd));
+  // Read the (public) certificate chain and CA list while the files are still readable.
+  auto credentials = tls::ServerCredentials::LoadWithRemoteKey(TlsConfigOf(config), signer);
+  if (!credentials) {
+    log.Error("worker {}: {}", options.index, credentials.error().ToString());
+    return 1;
+  }
+  if (options.sandbox) {
+    Result<void> confined = DropPrivileges(config.process.worker_user, config.process.worker_group);
+    if (confined) {
+      confined = InstallWorkerSyscallFilter();
+    }
+    if (!confined) {
+      log.Error("worker {}: cannot confine itself: {}", options.index, confined.error().ToString());
+      return 1;
+    }
+  }
+  Worker worker(config, options, sink, *credentials, signer);
+  return worker.Run();
+}
+
+}  // namespace sekisho::gateway

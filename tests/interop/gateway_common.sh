@@ -4,6 +4,7 @@
 #   gw_setup DIR      certificates, ocpasswd password file, two profiles, sekishod.toml in DIR
 #   gw_start DIR      starts sekishod in $SK_NS_GW, waits for it, sets GW_PIN and GW_LOG
 #   gw_ctl ARGS...    runs sekishoctl against the test gateway
+#   gw_worker_of PID  the sekishod worker serving a client process
 #
 # Users (password = name + "pw"): alice (engineering), bob (sales), carol (any group).
 # Groups: engineering (default, aliases Engineering/eng, pool 198.18.101.0/24, route
@@ -88,6 +89,17 @@ gw_start() {
   interop_wait_port "$SK_NS_GW" 443 15 || interop_fail "sekishod did not listen"
   interop_wait_for_log "$GW_LOG" 'pin-sha256:' 5 || interop_fail "no pin in the gateway log"
   GW_PIN=$(grep -Eo 'pin-sha256:[A-Za-z0-9+/=]+' "$GW_LOG" | head -1)
+}
+
+# gw_worker_of CLIENT_PID: the PID of the sekishod worker holding the client's TCP connection
+# (matched by the client's port, as `ss` shows it in both namespaces); empty if none.
+gw_worker_of() {
+  local port
+  port=$(ip netns exec "$SK_NS_CL" ss -tnpH state established "dst $SK_GW_IP:443" |
+    grep "pid=$1," | awk '{ print $3 }' | sed 's/.*://' | head -1)
+  [ -n "$port" ] || return 0
+  ip netns exec "$SK_NS_GW" ss -tnpH state established "dst $SK_CL_IP:$port" |
+    grep -Eo 'pid=[0-9]+' | head -1 | cut -d= -f2
 }
 
 gw_ctl() {

@@ -25,7 +25,7 @@
 #include "base/result.h"
 #include "base/time.h"
 #include "client/dtls_plan.h"
-#include "client/dtls_supervisor.h"
+#include "proto/session/dtls_supervisor.h"
 #include "proto/session/liveness.h"
 #include "tls/engine.h"
 
@@ -41,6 +41,8 @@
 #include <string_view>
 
 namespace sekisho::client {
+
+using proto::session::DtlsSupervisor;
 
 class DtlsLink {
  public:

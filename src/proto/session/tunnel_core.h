@@ -256,6 +256,10 @@ class TunnelCore {
   bool tun_paused() const { return switching_ || closed_; }
   bool wants_tls_backlog() const { return switching_ && !closed_; }
   bool closed() const { return closed_; }
+  // True while a control frame, control record or event waits to be taken.
+  bool has_output() const {
+    return event_head_ != events_.size() || !tls_queue_.empty() || !dtls_queue_.empty();
+  }
   // Client: the MTU the TUN should have now.
   std::uint32_t tun_mtu() const;
   const TunnelCounters& counters() const { return counters_; }

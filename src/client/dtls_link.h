@@ -1,21 +1,22 @@
 #pragma once
-// DtlsLink: the client's UDP half of the tunnel (ANYCONNECT.md §8-§10), the mirror of the
-// gateway's DtlsChannel. It runs DTLS attempts over a UDP socket connected to the gateway's
-// X-DTLS-Port (a new socket, hence a new source port, per attempt, so that a gateway still
-// holding the previous channel routes the new ClientHello to its listener), under the timing
-// of a DtlsSupervisor: ClientHello retries at 1, 2, 4, 8, 16 s, give-up, retry every period.
+// DtlsLink: the client's UDP transport for DTLS (ANYCONNECT.md §8-§10), the mirror of the
+// gateway's DtlsChannel. It owns one attempt at a time: a UDP socket connected to the
+// gateway's X-DTLS-Port (a new socket, hence a new source port, per attempt, so that a gateway
+// still holding the previous channel routes the new ClientHello to its listener) and a DTLS
+// client TlsEngine (PSK-NEGOTIATE or resumed). It moves datagrams and records and reports what
+// happened; it decides nothing. When to attempt, retry or give up, liveness, which channel
+// carries data and what the packets mean are proto::session::TunnelCore's business, and the
+// Tunnel connects the two.
 //
-//   attempt --Finished--> up --DPD silence / error / DISCONNECT--> (new attempt at once)
-//      \--no answer after 5 retries, or failure--> waiting --retry period--> attempt
+//   BeginAttempt --Finished--> established --failure--> (idle)
+//        \------failure / Abandon------------------------^
 //
-// Once up it carries AnyConnect packets with the 1-byte header (§8.1): DATA to the Sink, DPD
-// requests from the gateway answered by echoing the payload (decision #10), DPD and keepalive
-// of its own on the client schedule (ChannelLiveness, openconnect's algorithm). Sending is
-// batched: QueuePacket encrypts into the engine's datagram ring, Flush sends the ring with one
-// sendmmsg(2); receiving uses recvmmsg(2). Nothing allocates per packet.
+// Sending is batched: QueueRecord encrypts into the engine's datagram ring, Flush sends the ring
+// with one sendmmsg(2); receiving uses recvmmsg(2). Nothing allocates per packet.
 //
-// The link never decides where data goes: the Tunnel sends on DTLS while up() and on TLS
-// otherwise, and accepts DATA on both channels always.
+// Sink calls happen from inside the link's read handler and Flush/OnEngineTimer; the Sink must
+// not call BeginAttempt or Abandon from them (the Tunnel only feeds its core there and acts on
+// the core's events in OnDtlsWake, once the link has returned).
 //
 // Thread affinity: the io_context's thread. Owned by the Tunnel.
 
@@ -25,13 +26,10 @@
 #include "base/result.h"
 #include "base/time.h"
 #include "client/dtls_plan.h"
-#include "client/dtls_supervisor.h"
-#include "proto/session/liveness.h"
 #include "tls/engine.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <array>
 #include <cstdint>
@@ -47,16 +45,17 @@ class DtlsLink {
   class Sink {
    public:
     virtual ~Sink() = default;
-    // An IP packet that arrived over DTLS.
-    virtual void OnDtlsPacket(ByteSpan ip_packet) = 0;
-    // The handshake completed: data may move to DTLS (`description` names the suite).
-    virtual void OnDtlsUp(const std::string& description) = 0;
-    // The established channel stopped: data must go back to TLS at once.
-    virtual void OnDtlsDown(std::string_view reason) = 0;
-    // The TUN MTU should change (X-CSTP-MTU after a give-up, the DTLS MTU once up again).
-    virtual void OnDtlsMtu(std::uint32_t mtu) = 0;
-    // One user-visible progress line (retries, give-up, new attempt).
-    virtual void OnDtlsProgress(const std::string& line) = 0;
+    // The gateway answered the current attempt for the first time (UDP works).
+    virtual void OnDtlsAnswered() = 0;
+    // The handshake completed.
+    virtual void OnDtlsHandshakeDone() = 0;
+    // One decrypted record (AnyConnect 1-byte header + payload).
+    virtual void OnDtlsRecord(ByteSpan record) = 0;
+    // The attempt or the channel failed (handshake error or timeout, socket error, close
+    // alert). The link has already dropped it.
+    virtual void OnDtlsFailed(std::string_view reason) = 0;
+    // The link's read handler finished a batch: act on what the calls above changed.
+    virtual void OnDtlsWake() = 0;
   };
 
   struct Options {
@@ -65,7 +64,6 @@ class DtlsLink {
     // PSK mode: the 32-byte EXPORTER-openconnect-psk of the CSTP connection; resumed modes:
     // the X-DTLS-Master-Secret we sent.
     SecretBytes key;
-    DtlsSupervisor::Config retry;
   };
 
   DtlsLink(boost::asio::io_context& io, Options options, Sink& sink, Logger log);
@@ -73,57 +71,49 @@ class DtlsLink {
   DtlsLink(const DtlsLink&) = delete;
   DtlsLink& operator=(const DtlsLink&) = delete;
 
-  // Sends the first ClientHello now. The TUN is expected to have the DTLS MTU already.
-  void Start();
-  // Stops everything (sockets closed, timers cancelled); no Sink calls afterwards.
-  void Close();
+  // Drops any previous attempt, opens a new socket and sends ClientHello #1.
+  // Errors: kIo/kTls (nothing was sent; the attempt counts as failed).
+  Result<void> BeginAttempt();
+  // Drops the current attempt or channel (socket closed); no Sink calls for it afterwards.
+  void Abandon();
 
-  bool up() const {
-    return engine_ != nullptr && supervisor_.state() == DtlsSupervisor::State::kUp;
-  }
+  bool established() const { return state_ == State::kEstablished; }
   // "(DTLS1.2)-(PSK)-(AES-256-GCM)" and the AnyConnect suite name.
   std::string Description() const;
 
-  // Encrypts one IP packet of `packet_size` bytes that starts at header + 1; the AnyConnect
-  // header is written at `header` (in place, no copy). REQUIRES: up().
-  // Errors: kTooLarge (beyond the DTLS data MTU: send this one over TLS); kTls/kClosed (the
-  // channel is failing: send over TLS, the link notices on its own).
-  Result<void> QueuePacket(std::uint8_t* header, std::size_t packet_size);
-  // Sends every queued datagram (one sendmmsg per up to 64).
+  // Encrypts one record (header included) into the datagram ring.
+  // Errors: kTooLarge (beyond the DTLS data MTU), kTls/kClosed, kInvalidArgument when not
+  // established: the caller sends the packet over TLS instead.
+  Result<void> QueueRecord(ByteSpan record);
+  // Sends every queued datagram (one sendmmsg per up to 64). A send error is reported as
+  // OnDtlsFailed.
   void Flush();
 
-  std::uint64_t packets_in() const { return packets_in_; }
+  // While handshaking: the engine's retransmission deadline, anchored at `now` (the instant
+  // the TunnelCore's retry schedule started from names the same retransmissions).
+  std::optional<Instant> EngineDeadline(Instant now) const;
+  // Drives the engine's handshake timer; a timeout is reported as OnDtlsFailed.
+  void OnEngineTimer(Instant now);
 
  private:
-  void BeginAttempt(Instant now);
-  void AbandonAttempt();
-  void AttemptFailed(Instant now, const std::string& reason);
-  void ChannelDead(Instant now, const std::string& reason);
-  void ReportMtu();
+  enum class State { kIdle, kHandshaking, kEstablished };
+
+  void Drop(const std::string& reason);  // Abandon + OnDtlsFailed
   void ArmRead();
   void OnReadable();
-  void OnDatagram(ByteSpan datagram, Instant now);
-  void DrainRecords(Instant now);
-  void OnRecord(ByteSpan record, Instant now);
-  void SendControl(std::uint8_t type, ByteSpan payload, Instant now);
-  void ArmTimer(Instant now);
-  void OnTimer();
+  void OnDatagram(ByteSpan datagram);
   Result<std::unique_ptr<tls::TlsEngine>> CreateEngine() const;
 
   boost::asio::io_context& io_;
   Options options_;
   Sink& sink_;
   Logger log_;
-  DtlsSupervisor supervisor_;
+  State state_ = State::kIdle;
+  bool answered_ = false;
   std::unique_ptr<tls::TlsEngine> engine_;  // current attempt or established channel
   std::optional<boost::asio::ip::udp::socket> socket_;
-  boost::asio::steady_timer timer_;
-  std::optional<proto::session::ChannelLiveness> liveness_;
-  std::uint32_t reported_mtu_ = 0;
-  bool closed_ = false;
   bool read_armed_ = false;
   std::uint64_t generation_ = 0;  // bumped per socket: stale read handlers return
-  std::uint64_t packets_in_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 
   static constexpr std::size_t kBatch = 16;

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <utility>
@@ -15,8 +16,14 @@ namespace sekisho::client {
 namespace {
 
 namespace asio = boost::asio;
-namespace cstp = proto::cstp;
-using Liveness = proto::session::ChannelLiveness;
+namespace session = proto::session;
+using session::Channel;
+using session::CloseCause;
+using session::DtlsAction;
+using session::kTunHeadroom;
+using session::TunnelEvent;
+
+double Seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 
 }  // namespace
 
@@ -25,16 +32,32 @@ Tunnel::Tunnel(asio::io_context& io, std::unique_ptr<TlsConnection> connection, 
     : io_(io),
       conn_(std::move(connection)),
       tun_(tun),
-      params_(params),
+      params_(std::move(params)),
       leftover_(std::move(leftover)),
       log_(std::move(log)),
       tun_stream_(io, tun.fd()),
-      timer_(io),
-      liveness_(params.dpd, params.keepalive, Liveness::Role::kClient, ClientNow()),
-      switch_timer_(io) {
+      timer_(io) {
   read_limit_ = params_.mtu;
+  std::optional<DtlsLink::Options> dtls = PrepareDtls();
+  session::TunnelCore::Config config;
+  config.role = session::TunnelCore::Role::kClient;
+  config.tls_dpd = params_.dpd;
+  config.tls_keepalive = params_.keepalive;
+  config.dtls = dtls.has_value();
+  config.cstp_mtu = params_.mtu;
+  config.dtls_retry = params_.dtls_retry;
   if (params_.dtls) {
-    read_limit_ = std::max({read_limit_, params_.dtls->dtls_mtu, params_.dtls->cstp_mtu});
+    const ClientDtlsPlan& plan = *params_.dtls;
+    read_limit_ = std::max({read_limit_, plan.dtls_mtu, plan.cstp_mtu});
+    config.dtls_dpd = plan.dpd;
+    config.dtls_keepalive = plan.keepalive;
+    config.cstp_mtu = plan.cstp_mtu;
+    config.dtls_mtu = plan.dtls_mtu;
+  }
+  core_.emplace(config, ClientNow());
+  if (dtls) {
+    DtlsLink::Sink& sink = *this;
+    dtls_ = std::make_unique<DtlsLink>(io_, std::move(*dtls), sink, log_.WithComponent("dtls"));
   }
 }
 
@@ -42,7 +65,6 @@ Tunnel::~Tunnel() {
   dtls_.reset();
   boost::system::error_code ec;
   timer_.cancel();
-  switch_timer_.cancel();
   tun_stream_.cancel(ec);
   tun_stream_.release();  // the TunDevice owns the fd and survives the tunnel
   if (conn_) {
@@ -51,26 +73,47 @@ Tunnel::~Tunnel() {
   }
 }
 
+std::optional<DtlsLink::Options> Tunnel::PrepareDtls() {
+  if (!params_.dtls) {
+    return std::nullopt;
+  }
+  const ClientDtlsPlan& plan = *params_.dtls;
+  DtlsLink::Options options;
+  options.plan = plan;
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(params_.gateway_ip, ec);
+  if (ec) {
+    Say("DTLS: no usable gateway address (" + params_.gateway_ip + "); data path: TLS");
+    return std::nullopt;
+  }
+  options.remote = asio::ip::udp::endpoint(address, plan.port);
+  if (plan.suite.mode == proto::tunnel::DtlsMode::kPsk) {
+    // The PSK is bound to this very TLS connection (§8.6): every reconnect derives a new one.
+    auto psk = conn_->engine().ExportKeyingMaterial("EXPORTER-openconnect-psk", 32);
+    if (!psk) {
+      Say("DTLS: cannot derive the PSK (" + psk.error().ToString() + "); data path: TLS");
+      return std::nullopt;
+    }
+    options.key = SecretBytes(std::move(*psk));
+  } else {
+    options.key = params_.dtls_master_secret;
+  }
+  return options;
+}
+
 TunnelOutcome Tunnel::Run() {
-  Start();
+  if (!leftover_.empty()) {
+    // Only happens with a gateway that put the first frame into the CONNECT head's record.
+    Bytes first = std::move(leftover_);
+    WriteTun(core_->OnTlsRecord(first, ClientNow()));
+  }
+  ProcessRecords();  // records the engine may already hold
+  ArmRead();
+  Pump();
   while (!outcome_) {
     io_.run_one();
   }
   return *outcome_;
-}
-
-void Tunnel::Start() {
-  if (!leftover_.empty()) {
-    // Only happens with a gateway that put the first frame into the CONNECT head's record.
-    Bytes first = std::move(leftover_);
-    HandleRecord(first);
-  }
-  ProcessRecords();  // records the engine may already hold
-  Flush();
-  ArmRead();
-  ArmTun();
-  ArmTimer();
-  StartDtls();
 }
 
 void Tunnel::Say(const std::string& line) {
@@ -86,14 +129,149 @@ void Tunnel::Finish(TunnelEnd end, std::string reason) {
   }
   outcome_ = TunnelOutcome{end, std::move(reason)};
   if (dtls_) {
-    dtls_->Close();
+    dtls_->Abandon();
   }
-  data_on_dtls_ = false;
   boost::system::error_code ec;
   timer_.cancel();
-  switch_timer_.cancel();
   tun_stream_.cancel(ec);
   conn_->socket().cancel(ec);
+}
+
+// ---------------------------------------------------------------- the core's outputs
+
+void Tunnel::Pump() {
+  ProcessCore();
+  Flush();
+  ProcessCore();  // a failed flush is a core input too
+  ArmTun();
+  ArmTimer();
+}
+
+void Tunnel::ProcessCore() {
+  for (int round = 0; round < 8 && !outcome_; ++round) {
+    const Instant now = ClientNow();
+    tls::TlsEngine& engine = conn_->engine();
+    while (std::size_t n = core_->WriteTlsFrame(control_buffer_, now)) {
+      if (auto written = engine.WriteRecord(ByteSpan(control_buffer_.data(), n)); !written) {
+        log_.Debug("cannot queue control frame: {}", written.error().ToString());
+      }
+    }
+    while (std::size_t n = core_->WriteDtlsRecord(control_buffer_, now)) {
+      if (dtls_) {
+        (void)dtls_->QueueRecord(ByteSpan(control_buffer_.data(), n));
+      }
+    }
+    while (auto event = core_->PollEvent()) {
+      HandleEvent(*event);
+      if (outcome_) {
+        return;
+      }
+    }
+    if (core_->wants_tls_backlog()) {
+      core_->OnTlsBacklog(TlsBacklog(), now);
+    }
+    if (dtls_) {
+      dtls_->Flush();  // a send error comes back as OnDtlsFailed
+    }
+    if (!core_->has_output()) {
+      return;
+    }
+  }
+}
+
+void Tunnel::HandleEvent(const TunnelEvent& event) {
+  switch (event.kind) {
+    case TunnelEvent::Kind::kDataPath:
+      if (event.channel == Channel::kDtls) {
+        Say("data path: DTLS (" + dtls_->Description() + ")" +
+            (event.path_reason == session::PathReason::kDrainLimit
+                 ? std::string(", TLS not yet drained")
+                 : std::string()));
+      } else {
+        Say(fmt::format("data path: TLS ({})", event.text.empty()
+                                                   ? session::PathReasonText(event.path_reason)
+                                                   : event.text));
+      }
+      return;
+    case TunnelEvent::Kind::kMtu: {
+      if (!params_.set_mtu) {
+        return;
+      }
+      const bool fallback = params_.dtls && event.mtu == params_.dtls->cstp_mtu;
+      if (auto set = params_.set_mtu(static_cast<int>(event.mtu)); !set) {
+        Say("Tunnel: cannot change the MTU to " + std::to_string(event.mtu) + ": " +
+            set.error().ToString());
+        return;
+      }
+      Say(fmt::format("Tunnel: MTU {} ({})", event.mtu,
+                      fallback ? "X-CSTP-MTU, DTLS unavailable" : "DTLS MTU, DTLS up again"));
+      return;
+    }
+    case TunnelEvent::Kind::kDtls: HandleDtlsAction(event); return;
+    case TunnelEvent::Kind::kDpdTimeout:
+      log_.Debug("DPD timeout on {}", event.channel == Channel::kTls ? "TLS" : "DTLS");
+      return;
+    case TunnelEvent::Kind::kClosed: HandleClose(event); return;
+  }
+}
+
+void Tunnel::HandleDtlsAction(const TunnelEvent& event) {
+  if (!dtls_) {
+    return;
+  }
+  const int max_retries = params_.dtls_retry.max_retries;
+  switch (event.dtls_action) {
+    case DtlsAction::kStartAttempt: {
+      if (dtls_attempts_++ == 0) {
+        Say(fmt::format("DTLS: {} handshake with {}:{} started; data path: TLS until it completes",
+                        params_.dtls->suite.name, params_.gateway_ip, params_.dtls->port));
+      } else {
+        Say("DTLS: new attempt");
+      }
+      if (auto begun = dtls_->BeginAttempt(); !begun) {
+        OnDtlsFailed("cannot set DTLS up: " + begun.error().ToString());
+      }
+      return;
+    }
+    case DtlsAction::kRetransmitted:
+      Say(fmt::format("DTLS: ClientHello retry {} of {} after {} s (t+{:.1f} s)", event.retry,
+                      max_retries, std::chrono::duration_cast<seconds>(event.backoff).count(),
+                      Seconds(event.since_start)));
+      return;
+    case DtlsAction::kGiveUp:
+      dtls_->Abandon();
+      Say(fmt::format(
+          "DTLS: no answer after {} retries (UDP blocked?); data stays on TLS (t+{:.1f} s)",
+          max_retries, Seconds(event.since_start)));
+      return;
+    case DtlsAction::kAbandon: dtls_->Abandon(); return;
+  }
+}
+
+void Tunnel::HandleClose(const TunnelEvent& event) {
+  switch (event.close_cause) {
+    case CloseCause::kLocalDisconnect: Finish(TunnelEnd::kUserQuit, event.text); return;
+    case CloseCause::kPeerDisconnect:
+      Finish(TunnelEnd::kGatewayDisconnect, event.text.empty()
+                                                ? "the gateway ended the session"
+                                                : "the gateway ended the session: " + event.text);
+      return;
+    case CloseCause::kPeerTerminate:
+      Finish(TunnelEnd::kGatewayTerminate, "the gateway is shutting down (TERMINATE)");
+      return;
+    case CloseCause::kTlsDpdTimeout:
+      Finish(TunnelEnd::kLinkDead, "DPD timeout: the gateway stopped answering");
+      return;
+    case CloseCause::kTlsClosed: Finish(TunnelEnd::kLinkDead, event.text); return;
+    case CloseCause::kProtocolError:
+      log_.Warn("ending the tunnel: {}", event.text);
+      Finish(TunnelEnd::kFatal, event.text);
+      return;
+    case CloseCause::kIdleTimeout:
+    case CloseCause::kSessionTimeout:  // gateway-only causes
+      Finish(TunnelEnd::kLinkDead, event.text);
+      return;
+  }
 }
 
 // ---------------------------------------------------------------- socket
@@ -117,16 +295,16 @@ void Tunnel::ArmRead() {
 }
 
 void Tunnel::OnReadable() {
-  for (int round = 0; round < 8 && !outcome_; ++round) {
+  for (int round = 0; round < 8 && !outcome_ && !core_->closed(); ++round) {
     boost::system::error_code ec;
     std::size_t n = conn_->socket().read_some(asio::buffer(read_buffer_), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
       break;
     }
     if (ec) {
-      Finish(TunnelEnd::kLinkDead,
-             ec == asio::error::eof ? "the gateway closed the connection" : ec.message());
-      return;
+      core_->OnTlsClosed(
+          ec == asio::error::eof ? "the gateway closed the connection" : ec.message(), ClientNow());
+      break;
     }
     conn_->engine().FeedIncoming(ByteSpan(read_buffer_.data(), n));
     ProcessRecords();
@@ -134,77 +312,41 @@ void Tunnel::OnReadable() {
       break;
     }
   }
-  Flush();
+  Pump();
   ArmRead();
 }
 
 void Tunnel::ProcessRecords() {
-  while (!outcome_) {
+  while (!outcome_ && !core_->closed()) {
     Result<std::size_t> n = conn_->engine().ReadRecord(MutableByteSpan(record_buffer_));
     if (!n) {
-      Finish(TunnelEnd::kLinkDead,
-             n.error().code == Errc::kClosed ? "the gateway closed TLS" : n.error().ToString());
+      core_->OnTlsClosed(
+          n.error().code == Errc::kClosed ? "the gateway closed TLS" : n.error().ToString(),
+          ClientNow());
       return;
     }
     if (*n == 0) {
       return;
     }
-    HandleRecord(ByteSpan(record_buffer_.data(), *n));
+    // DATA is accepted on TLS even while DTLS carries ours (§8.7).
+    WriteTun(core_->OnTlsRecord(ByteSpan(record_buffer_.data(), *n), ClientNow()));
   }
 }
 
-void Tunnel::HandleRecord(ByteSpan record) {
-  Result<cstp::Frame> frame = cstp::ParseRecord(record);
-  if (!frame) {
-    // openconnect ends the session on unknown types and broken frames (§7.1, decision #12).
-    log_.Warn("bad CSTP frame from the gateway: {}", frame.error().ToString());
-    Finish(TunnelEnd::kFatal, "bad CSTP frame: " + frame.error().ToString());
-    return;
+std::size_t Tunnel::TlsBacklog() {
+  std::size_t backlog = conn_->engine().PendingOutgoing().size() + (write_blocked_ ? 1 : 0);
+  // SIOCOUTQ: bytes in the TCP send queue not yet acknowledged by the gateway. Zero (and
+  // nothing left in the engine) means every packet sent over TLS so far has arrived there, so
+  // DTLS cannot overtake any of them.
+  int unacked = 0;
+  if (::ioctl(conn_->socket().native_handle(), SIOCOUTQ, &unacked) == 0 && unacked > 0) {
+    backlog += static_cast<std::size_t>(unacked);
   }
-  liveness_.OnReceived(ClientNow());
-  switch (frame->type) {
-    case cstp::PacketType::kData:
-      // Accepted on TLS even while DTLS carries our data (§8.7).
-      if (auto written = tun_.Write(frame->payload); !written) {
-        log_.Debug("TUN write failed: {}", written.error().ToString());
-      }
-      counters_.bytes_in += frame->payload.size();
-      ++counters_.packets_in;
-      return;
-    case cstp::PacketType::kDpdRequest:
-      // Echo the payload byte for byte (decision #10): the gateway may probe the MTU with it.
-      SendControl(cstp::DpdResponseFrame(frame->payload));
-      return;
-    case cstp::PacketType::kDpdResponse:
-    case cstp::PacketType::kKeepalive:
-      return;  // liveness noted above; keepalives are never answered (decision #9)
-    case cstp::PacketType::kDisconnect: {
-      std::string text = cstp::DisconnectReasonText(frame->payload);
-      Finish(TunnelEnd::kGatewayDisconnect, text.empty()
-                                                ? "the gateway ended the session"
-                                                : "the gateway ended the session: " + text);
-      return;
-    }
-    case cstp::PacketType::kTerminate:
-      Finish(TunnelEnd::kGatewayTerminate, "the gateway is shutting down (TERMINATE)");
-      return;
-    case cstp::PacketType::kCompressed:
-      // We never offer compression, so a compressed frame is a protocol error (§12).
-      Finish(TunnelEnd::kFatal, "compressed frame although no compression was negotiated");
-      return;
-  }
-}
-
-void Tunnel::SendControl(ByteSpan frame) {
-  if (auto written = conn_->engine().WriteRecord(frame); !written) {
-    log_.Debug("cannot queue control frame: {}", written.error().ToString());
-    return;
-  }
-  liveness_.OnSent(ClientNow());
+  return backlog;
 }
 
 void Tunnel::Flush() {
-  if (write_blocked_ || !conn_) {
+  if (write_blocked_ || !conn_ || outcome_) {
     return;
   }
   while (true) {
@@ -215,9 +357,6 @@ void Tunnel::Flush() {
     boost::system::error_code ec;
     std::size_t n = conn_->socket().write_some(asio::buffer(pending.data(), pending.size()), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
-      if (outcome_) {
-        return;
-      }
       write_blocked_ = true;
       conn_->socket().async_wait(
           asio::socket_base::wait_write,
@@ -227,14 +366,13 @@ void Tunnel::Flush() {
             }
             write_blocked_ = false;
             if (!wait_ec && !outcome_) {
-              Flush();
-              ArmTun();  // the TUN pauses while the socket is full
+              Pump();  // flushes, and the TUN resumes (it pauses while the socket is full)
             }
           });
       return;
     }
     if (ec) {
-      Finish(TunnelEnd::kLinkDead, "send failed: " + ec.message());
+      core_->OnTlsClosed("send failed: " + ec.message(), ClientNow());
       return;
     }
     conn_->engine().ConsumeOutgoing(n);
@@ -243,8 +381,17 @@ void Tunnel::Flush() {
 
 // ---------------------------------------------------------------- TUN
 
+void Tunnel::WriteTun(ByteSpan packet) {
+  if (packet.empty()) {
+    return;
+  }
+  if (auto written = tun_.Write(packet); !written) {
+    log_.Debug("TUN write failed: {}", written.error().ToString());
+  }
+}
+
 void Tunnel::ArmTun() {
-  if (tun_armed_ || outcome_ || write_blocked_ || switch_pending_) {
+  if (tun_armed_ || outcome_ || write_blocked_ || core_->tun_paused()) {
     return;
   }
   tun_armed_ = true;
@@ -265,17 +412,15 @@ void Tunnel::OnTunReadable() {
   if (outcome_) {
     return;
   }
-  std::uint8_t* frame = frame_buffer_.data();
-  const std::size_t max_packet = std::min<std::size_t>(cstp::kMaxPayload, read_limit_);
-  std::uint64_t tls_packets = 0;
-  std::uint64_t dtls_packets = 0;
-  const bool use_dtls = data_on_dtls_ && dtls_ && dtls_->up();
+  std::uint8_t* buffer = frame_buffer_.data();
+  const std::size_t max_packet = std::min<std::size_t>(proto::cstp::kMaxPayload, read_limit_);
+  const Instant now = ClientNow();
   tls::TlsEngine& engine = conn_->engine();
+  bool dtls_queued = false;
   engine.Cork();
-  for (int i = 0; i < kTunBatch; ++i) {
-    // The packet lands right after room for the CSTP header: no copy to frame it. The 1-byte
-    // DTLS header fits in the same room, right before the packet.
-    Result<std::size_t> n = tun_.Read(MutableByteSpan(frame + cstp::kHeaderSize, max_packet));
+  for (int i = 0; i < kTunBatch && !core_->tun_paused(); ++i) {
+    // The packet lands after room for the CSTP header; the core frames it in place.
+    Result<std::size_t> n = tun_.Read(MutableByteSpan(buffer + kTunHeadroom, max_packet));
     if (!n) {
       if (n.error().code != Errc::kWouldBlock) {
         (void)engine.Uncork();
@@ -284,165 +429,58 @@ void Tunnel::OnTunReadable() {
       }
       break;
     }
-    counters_.bytes_out += *n;
-    if (use_dtls && dtls_->up()) {
-      if (dtls_->QueuePacket(frame + cstp::kHeaderSize - 1, *n)) {
-        ++dtls_packets;
+    const MutableByteSpan framed(buffer, kTunHeadroom + *n);
+    session::TunnelCore::Outbound out = core_->FrameTunPacket(framed, *n, now);
+    if (out.channel == Channel::kDtls) {
+      if (dtls_ && dtls_->QueueRecord(out.record)) {
+        dtls_queued = true;
         continue;
       }
       // Beyond the DTLS record limit (or DTLS failing): this packet goes over TLS.
+      out = {Channel::kTls, core_->RerouteToTls(framed, *n, now)};
     }
-    cstp::WriteHeader(frame, cstp::PacketType::kData, static_cast<std::uint16_t>(*n));
-    if (auto written = engine.WriteRecord(ByteSpan(frame, cstp::kHeaderSize + *n)); !written) {
+    if (out.channel != Channel::kTls) {
+      continue;
+    }
+    if (auto written = engine.WriteRecord(out.record); !written) {
       log_.Warn("TLS write failed: {}", written.error().ToString());
       break;
     }
-    ++tls_packets;
   }
-  if (dtls_packets > 0 && dtls_) {
+  if (dtls_queued) {
     dtls_->Flush();  // one sendmmsg for the batch
   }
   if (auto flushed = engine.Uncork(); !flushed) {
-    Finish(TunnelEnd::kLinkDead, flushed.error().ToString());
-    return;
+    core_->OnTlsClosed(flushed.error().ToString(), now);
   }
-  counters_.packets_out += tls_packets + dtls_packets;
-  counters_.dtls_packets_out += dtls_packets;
-  if (tls_packets > 0) {
-    liveness_.OnSent(ClientNow());
-  }
-  Flush();
-  ArmTun();
+  Pump();
 }
 
 // ---------------------------------------------------------------- DTLS
 
-void Tunnel::StartDtls() {
-  if (!params_.dtls || outcome_) {
-    return;
-  }
-  const ClientDtlsPlan& plan = *params_.dtls;
-  DtlsLink::Options options;
-  options.plan = plan;
-  options.retry = params_.dtls_retry;
-  boost::system::error_code ec;
-  auto address = boost::asio::ip::make_address(params_.gateway_ip, ec);
-  if (ec) {
-    Say("DTLS: no usable gateway address (" + params_.gateway_ip + "); data path: TLS");
-    return;
-  }
-  options.remote = boost::asio::ip::udp::endpoint(address, plan.port);
-  if (plan.suite.mode == proto::tunnel::DtlsMode::kPsk) {
-    // The PSK is bound to this very TLS connection (§8.6): every reconnect derives a new one.
-    auto psk = conn_->engine().ExportKeyingMaterial("EXPORTER-openconnect-psk", 32);
-    if (!psk) {
-      Say("DTLS: cannot derive the PSK (" + psk.error().ToString() + "); data path: TLS");
-      return;
-    }
-    options.key = SecretBytes(std::move(*psk));
-  } else {
-    options.key = params_.dtls_master_secret;
-  }
-  Say(fmt::format("DTLS: {} handshake with {}:{} started; data path: TLS until it completes",
-                  plan.suite.name, params_.gateway_ip, plan.port));
-  DtlsLink::Sink& sink = *this;
-  dtls_ = std::make_unique<DtlsLink>(io_, std::move(options), sink, log_.WithComponent("dtls"));
-  dtls_->Start();
+void Tunnel::OnDtlsAnswered() { core_->OnDtlsPeerAnswered(ClientNow()); }
+
+void Tunnel::OnDtlsHandshakeDone() {
+  Say("DTLS: established (" + dtls_->Description() + ")");
+  core_->OnDtlsHandshakeDone(ClientNow());
 }
 
-bool Tunnel::TlsDrained() {
-  if (write_blocked_ || !conn_->engine().PendingOutgoing().empty()) {
-    return false;
-  }
-  // SIOCOUTQ: bytes in the TCP send queue not yet acknowledged by the gateway. Zero means
-  // every packet sent over TLS so far has arrived there, so DTLS cannot overtake any of them.
-  int unacked = 0;
-  if (::ioctl(conn_->socket().native_handle(), SIOCOUTQ, &unacked) != 0) {
-    return true;
-  }
-  return unacked == 0;
-}
+void Tunnel::OnDtlsRecord(ByteSpan record) { WriteTun(core_->OnDtlsRecord(record, ClientNow())); }
 
-void Tunnel::TrySwitchToDtls() {
-  if (outcome_ || !switch_pending_) {
-    return;
-  }
-  if (!dtls_ || !dtls_->up()) {
-    switch_pending_ = false;
-    ArmTun();
-    return;
-  }
-  Flush();
-  bool drained = TlsDrained();
-  if (!drained && ClientNow() < switch_deadline_) {
-    switch_timer_.expires_after(std::chrono::milliseconds(2));
-    switch_timer_.async_wait(
-        [this, alive = std::weak_ptr<int>(alive_)](const boost::system::error_code& ec) {
-          if (!alive.expired() && !ec) {
-            TrySwitchToDtls();
-          }
-        });
-    return;
-  }
-  switch_pending_ = false;
-  data_on_dtls_ = true;
-  Say("data path: DTLS (" + dtls_->Description() + ")" +
-      (drained ? std::string() : std::string(", TLS not yet drained")));
-  ArmTun();
-}
-
-void Tunnel::OnDtlsPacket(ByteSpan ip_packet) {
+void Tunnel::OnDtlsFailed(std::string_view reason) {
   if (outcome_) {
     return;
   }
-  if (auto written = tun_.Write(ip_packet); !written) {
-    log_.Debug("TUN write failed: {}", written.error().ToString());
+  if (!core_->dtls_up()) {
+    Say(fmt::format("DTLS: {}; data stays on TLS, next attempt in {} s", reason,
+                    std::chrono::duration_cast<seconds>(params_.dtls_retry.retry_period).count()));
   }
-  counters_.bytes_in += ip_packet.size();
-  ++counters_.packets_in;
-  ++counters_.dtls_packets_in;
+  core_->OnDtlsFailed(reason, ClientNow());
 }
 
-void Tunnel::OnDtlsUp(const std::string& description) {
-  if (outcome_) {
-    return;
-  }
-  Say("DTLS: established (" + description + ")");
-  switch_pending_ = true;
-  switch_deadline_ = ClientNow() + kSwitchDrainLimit;
-  TrySwitchToDtls();
-}
-
-void Tunnel::OnDtlsDown(std::string_view reason) {
-  if (outcome_) {
-    return;
-  }
-  switch_timer_.cancel();
-  bool was_on_dtls = data_on_dtls_ || switch_pending_;
-  data_on_dtls_ = false;
-  switch_pending_ = false;
-  if (was_on_dtls) {
-    Say(fmt::format("data path: TLS ({})", reason));
-  }
-  ArmTun();
-}
-
-void Tunnel::OnDtlsMtu(std::uint32_t mtu) {
-  if (outcome_ || !params_.set_mtu) {
-    return;
-  }
-  const bool fallback = params_.dtls && mtu == params_.dtls->cstp_mtu;
-  if (auto set = params_.set_mtu(static_cast<int>(mtu)); !set) {
-    Say("Tunnel: cannot change the MTU to " + std::to_string(mtu) + ": " + set.error().ToString());
-    return;
-  }
-  Say(fmt::format("Tunnel: MTU {} ({})", mtu,
-                  fallback ? "X-CSTP-MTU, DTLS unavailable" : "DTLS MTU, DTLS up again"));
-}
-
-void Tunnel::OnDtlsProgress(const std::string& line) {
+void Tunnel::OnDtlsWake() {
   if (!outcome_) {
-    Say(line);
+    Pump();
   }
 }
 
@@ -452,7 +490,13 @@ void Tunnel::ArmTimer() {
   if (outcome_) {
     return;
   }
-  Instant deadline = liveness_.NextDeadline();
+  const Instant now = ClientNow();
+  Instant deadline = core_->NextDeadline();
+  if (dtls_) {
+    if (auto handshake = dtls_->EngineDeadline(now)) {
+      deadline = std::min(deadline, *handshake);
+    }
+  }
   if (deadline == timer_deadline_) {
     return;
   }
@@ -461,7 +505,7 @@ void Tunnel::ArmTimer() {
     timer_.cancel();
     return;
   }
-  Duration wait = std::max(Duration(0), deadline - ClientNow());
+  Duration wait = std::max(Duration(0), deadline - now);
   timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(wait));
   timer_.async_wait(
       [this, alive = std::weak_ptr<int>(alive_)](const boost::system::error_code& ec) {
@@ -477,22 +521,16 @@ void Tunnel::OnTimer() {
   if (outcome_) {
     return;
   }
-  switch (liveness_.Poll(ClientNow())) {
-    case Liveness::Action::kSendDpd:
-      log_.Debug("sending DPD request");
-      SendControl(cstp::DpdRequestFrame());
-      Flush();
-      break;
-    case Liveness::Action::kSendKeepalive:
-      SendControl(cstp::KeepaliveFrame());
-      Flush();
-      break;
-    case Liveness::Action::kPeerDead:
-      Finish(TunnelEnd::kLinkDead, "DPD timeout: the gateway stopped answering");
-      return;
-    case Liveness::Action::kNone: break;
+  const Instant now = ClientNow();
+  if (dtls_) {
+    dtls_->OnEngineTimer(now);
   }
-  ArmTimer();
+  if (core_->wants_tls_backlog()) {
+    Flush();
+    core_->OnTlsBacklog(TlsBacklog(), now);
+  }
+  core_->OnTimer(now);
+  Pump();
 }
 
 void Tunnel::Stop(std::string_view reason) {
@@ -501,13 +539,17 @@ void Tunnel::Stop(std::string_view reason) {
   }
   // 0xB0 + text: "the user ended the session"; ocserv then kills the cookie (§7.3).
   if (dtls_) {
-    dtls_->Close();
+    dtls_->Abandon();
   }
-  SendControl(cstp::UserDisconnectFrame(reason));
+  core_->Disconnect(reason, ClientNow());
+  const Instant now = ClientNow();
+  while (std::size_t n = core_->WriteTlsFrame(control_buffer_, now)) {
+    (void)conn_->engine().WriteRecord(ByteSpan(control_buffer_.data(), n));
+  }
   conn_->engine().Close();
   write_blocked_ = false;
   (void)conn_->FlushAll(ClientNow() + seconds(2));
-  Finish(TunnelEnd::kUserQuit, std::string(reason));
+  ProcessCore();  // the close event: Run() returns kUserQuit
 }
 
 }  // namespace sekisho::client

@@ -1,25 +1,23 @@
 #pragma once
-// Tunnel: the client's CSTP data path over one established TLS connection, after a 200
-// CONNECT (ANYCONNECT.md §7, §9). It is the mirror of the gateway's tunnel phase
-// (gateway/connection.cc) and batches the same way: one wake-up reads up to kTunBatch packets
-// from the TUN, frames each as its own TLS record while the engine is corked, and sends them
-// with one write; socket reads are 64 KiB and every record they hold is decrypted and written
-// to the TUN.
+// Tunnel: the client's I/O shell around proto::session::TunnelCore, over one established TLS
+// connection after a 200 CONNECT (ANYCONNECT.md §7-§10). The core decides everything (CSTP and
+// DTLS control packets, DPD/keepalive per channel, when data moves TLS <-> DTLS, DTLS retries
+// and give-up, the TUN MTU, how the tunnel ends); the Tunnel moves bytes between the TLS
+// socket and engine, the DtlsLink (UDP + DTLS engine), the TUN and the core, and keeps one
+// timer armed at min(core.NextDeadline(), the DTLS engine's handshake timer).
 //
-// DTLS (ANYCONNECT.md §8, §10): when the CONNECT response offered DTLS, the Tunnel owns a
-// DtlsLink that runs the handshake while data already flows over TLS. Data moves to DTLS only
-// once the handshake completed and everything sent on TLS so far was acknowledged by the
-// gateway (TUN reads pause meanwhile, at most kSwitchDrainLimit), so the switch reorders
-// nothing; it moves back to TLS the moment the link reports DTLS down. DATA is accepted on both
-// channels always. Packets the DTLS record limit refuses go over TLS. Every change of path is
-// reported on the progress callback ("data path: DTLS (...)" / "data path: TLS (reason)"), and
-// the TUN MTU follows the link's wish (X-CSTP-MTU after DTLS gave up, the DTLS MTU once up).
+// Batching as on the gateway: one wake-up reads up to kTunBatch packets from the TUN into a
+// buffer with kTunHeadroom bytes in front, the core frames each in place (CSTP header for TLS,
+// 1-byte header for DTLS), TLS records are written corked and sent with one write, DTLS
+// datagrams with one sendmmsg; socket reads are 64 KiB and every record they hold is decrypted
+// and handed to the core. The TUN is not read while the socket is full or while the core
+// waits for the TLS backlog to drain before a switch (the backlog is measured here as unsent
+// engine bytes + SIOCOUTQ).
 //
-// Liveness uses proto::session::ChannelLiveness in the client role: DPD requests after
-// X-CSTP-DPD seconds of silence, keepalives after X-CSTP-Keepalive seconds without sending,
-// DPD requests from the gateway answered by echoing their payload, keepalives never answered.
+// Every change of path is reported on the progress callback ("data path: DTLS (...)" /
+// "data path: TLS (reason)"), with the DTLS retries, the give-up and every MTU change.
 //
-// How it ends (Run() returns the first that happens):
+// How it ends (Run() returns the first that happens; mapped from the core's close event):
 //   kUserQuit          Stop() was called (SIGINT/SIGTERM): DISCONNECT 0xB0 + reason was sent
 //                      and TLS closed; the gateway ends the session.
 //   kGatewayDisconnect DISCONNECT from the gateway: do not reconnect.
@@ -37,8 +35,7 @@
 #include "client/dtls_plan.h"
 #include "client/https_session.h"
 #include "net/tun_linux.h"
-#include "proto/cstp/frame.h"
-#include "proto/session/liveness.h"
+#include "proto/session/tunnel_core.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -63,7 +60,7 @@ struct TunnelParams {
   std::optional<ClientDtlsPlan> dtls;
   SecretBytes dtls_master_secret;
   std::string gateway_ip;
-  DtlsSupervisor::Config dtls_retry;
+  proto::session::DtlsRetrySchedule::Config dtls_retry;
   // User-visible progress lines (path changes, DTLS retries). May be empty.
   std::function<void(const std::string&)> progress;
   // Changes the TUN MTU at run time. May be empty (then the MTU is left alone).
@@ -77,20 +74,11 @@ struct TunnelOutcome {
   std::string reason;
 };
 
-struct TunnelCounters {
-  std::uint64_t bytes_in = 0;
-  std::uint64_t bytes_out = 0;
-  std::uint64_t packets_in = 0;
-  std::uint64_t packets_out = 0;
-  std::uint64_t dtls_packets_in = 0;
-  std::uint64_t dtls_packets_out = 0;
-};
+using TunnelCounters = proto::session::TunnelCounters;
 
 class Tunnel : private DtlsLink::Sink {
  public:
   static constexpr int kTunBatch = 64;
-  // Longest TUN pause while waiting for TLS to drain before data moves to DTLS.
-  static constexpr Duration kSwitchDrainLimit = std::chrono::milliseconds(200);
 
   // `leftover`: plaintext that followed the CONNECT head (normally empty), parsed as a record.
   Tunnel(boost::asio::io_context& io, std::unique_ptr<TlsConnection> connection,
@@ -107,32 +95,35 @@ class Tunnel : private DtlsLink::Sink {
   // kUserQuit. Safe to call more than once and after the tunnel ended.
   void Stop(std::string_view reason);
 
-  const TunnelCounters& counters() const { return counters_; }
+  const TunnelCounters& counters() const { return core_->counters(); }
 
  private:
-  void Start();
+  std::optional<DtlsLink::Options> PrepareDtls();
   void ArmRead();
   void OnReadable();
   void ProcessRecords();
-  void HandleRecord(ByteSpan record);
   void ArmTun();
   void OnTunReadable();
-  void SendControl(ByteSpan frame);
+  void WriteTun(ByteSpan packet);
+  // Acts on the core's outputs and events until it has none, then flushes and re-arms.
+  void Pump();
+  void ProcessCore();
+  void HandleEvent(const proto::session::TunnelEvent& event);
+  void HandleDtlsAction(const proto::session::TunnelEvent& event);
+  void HandleClose(const proto::session::TunnelEvent& event);
+  std::size_t TlsBacklog();
   void Flush();
   void ArmTimer();
   void OnTimer();
   void Finish(TunnelEnd end, std::string reason);
   void Say(const std::string& line);
-  void StartDtls();
-  bool TlsDrained();
-  void TrySwitchToDtls();
 
   // DtlsLink::Sink
-  void OnDtlsPacket(ByteSpan ip_packet) override;
-  void OnDtlsUp(const std::string& description) override;
-  void OnDtlsDown(std::string_view reason) override;
-  void OnDtlsMtu(std::uint32_t mtu) override;
-  void OnDtlsProgress(const std::string& line) override;
+  void OnDtlsAnswered() override;
+  void OnDtlsHandshakeDone() override;
+  void OnDtlsRecord(ByteSpan record) override;
+  void OnDtlsFailed(std::string_view reason) override;
+  void OnDtlsWake() override;
 
   boost::asio::io_context& io_;
   std::unique_ptr<TlsConnection> conn_;
@@ -144,24 +135,21 @@ class Tunnel : private DtlsLink::Sink {
   boost::asio::posix::stream_descriptor tun_stream_;
   boost::asio::steady_timer timer_;
   Instant timer_deadline_ = Instant::Max();
-  proto::session::ChannelLiveness liveness_;
+  std::optional<proto::session::TunnelCore> core_;
   std::unique_ptr<DtlsLink> dtls_;
-  bool data_on_dtls_ = false;
-  bool switch_pending_ = false;  // DTLS is up, waiting for TLS to drain (TUN paused)
-  Instant switch_deadline_;
-  boost::asio::steady_timer switch_timer_;
+  int dtls_attempts_ = 0;
   std::uint32_t read_limit_ = 0;  // largest packet read from the TUN
   std::optional<TunnelOutcome> outcome_;
   bool read_armed_ = false;
   bool tun_armed_ = false;
   bool write_blocked_ = false;
-  TunnelCounters counters_;
   // Handlers hold a weak reference: once the Tunnel is gone, late (cancelled) handlers return.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 
   std::array<std::uint8_t, 65536> read_buffer_{};
   std::array<std::uint8_t, 16384 + 256> record_buffer_{};
-  std::array<std::uint8_t, 16384 + 256> frame_buffer_{};
+  std::array<std::uint8_t, 16384 + 256> frame_buffer_{};    // TUN packets, with headroom
+  std::array<std::uint8_t, 16384 + 256> control_buffer_{};  // the core's control packets
 };
 
 }  // namespace sekisho::client

@@ -1,10 +1,8 @@
-#include "client/dtls_supervisor.h"
+#include "proto/session/dtls_supervisor.h"
 
 #include <algorithm>
 
-namespace sekisho::client {
-
-using proto::session::DtlsRetrySchedule;
+namespace sekisho::proto::session {
 
 DtlsSupervisor::DtlsSupervisor(Config config, std::uint32_t dtls_mtu, std::uint32_t cstp_mtu)
     : config_(config), dtls_mtu_(dtls_mtu), cstp_mtu_(cstp_mtu), schedule_(config) {}
@@ -94,4 +92,4 @@ Instant DtlsSupervisor::NextDeadline() const {
   return schedule_.NextDeadline();
 }
 
-}  // namespace sekisho::client
+}  // namespace sekisho::proto::session

@@ -1,10 +1,10 @@
-#include "client/dtls_supervisor.h"
+#include "proto/session/dtls_supervisor.h"
 
 #include <gtest/gtest.h>
 
 #include <vector>
 
-namespace sekisho::client {
+namespace sekisho::proto::session {
 namespace {
 
 using Kind = DtlsSupervisor::Step::Kind;
@@ -130,4 +130,4 @@ TEST(DtlsSupervisorTest, ZeroRetryPeriodNeverRetries) {
 }
 
 }  // namespace
-}  // namespace sekisho::client
+}  // namespace sekisho::proto::session

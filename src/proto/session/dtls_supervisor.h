@@ -1,7 +1,7 @@
 #pragma once
 // DtlsSupervisor: when the client's DTLS channel is attempted, given up, retried, and which MTU
 // the TUN should have meanwhile (ANYCONNECT.md §8.7, §10, decisions #1 and #25). Pure logic on
-// top of proto::session::DtlsRetrySchedule: every input carries `now`, nothing reads a clock.
+// top of DtlsRetrySchedule: every input carries `now`, nothing reads a clock.
 //
 //   StartAttempt(t0)            first ClientHello of an attempt leaves at t0
 //   Poll -> kRetransmit x5      t0+1, +3, +7, +15, +31 (backoff 1, 2, 4, 8, 16 s)
@@ -34,11 +34,11 @@
 
 #include <cstdint>
 
-namespace sekisho::client {
+namespace sekisho::proto::session {
 
 class DtlsSupervisor {
  public:
-  using Config = proto::session::DtlsRetrySchedule::Config;
+  using Config = DtlsRetrySchedule::Config;
 
   enum class State { kIdle, kHandshaking, kUp, kWaiting };
 
@@ -76,7 +76,7 @@ class DtlsSupervisor {
   Config config_;
   std::uint32_t dtls_mtu_;
   std::uint32_t cstp_mtu_;
-  proto::session::DtlsRetrySchedule schedule_;
+  DtlsRetrySchedule schedule_;
   State state_ = State::kIdle;
   bool answered_ = false;
   bool fallback_ = false;
@@ -84,4 +84,4 @@ class DtlsSupervisor {
   Instant retry_at_ = Instant::Max();  // kWaiting after OnFailed
 };
 
-}  // namespace sekisho::client
+}  // namespace sekisho::proto::session

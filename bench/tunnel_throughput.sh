@@ -6,8 +6,11 @@
 #
 # Topology: lib.sh's two namespaces joined by a veth (198.18.0.1 gateway, 198.18.0.2 client).
 # Runs: raw veth (no VPN), openconnect->ocserv over TLS (--no-dtls), openconnect->ocserv with
-# DTLS, openconnect->sekishod over TLS and DTLS, sekisho->sekishod over TLS and DTLS. iperf3 client in the client namespace sends TCP to an
-# iperf3 server in the gateway namespace bound to the gateway's tunnel address.
+# DTLS, openconnect->sekishod over TLS and DTLS, sekisho->sekishod over TLS and DTLS, then
+# openconnect->sekishod --single-process (the data path before the process split) over TLS and
+# DTLS, and two simultaneous openconnect tunnels through sekishod with 1 and with 2 workers.
+# Each iperf3 client in the client namespace sends TCP to an iperf3 server in the gateway
+# namespace bound to the gateway's tunnel address.
 set -euo pipefail
 secs=${1:-5}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -147,6 +150,82 @@ if [ -x "$SEKISHO" ]; then
     sleep 0.5
   done
 fi
+
+# --- the process split: openconnect->sekishod in --single-process form (the pre-split data
+# path, all in one process) beside the default separated form measured above.
+stop_gateway() {
+  kill -TERM "$GW_PID"
+  for _ in $(seq 1 100); do
+    interop_pid_running "$GW_PID" || _sk_port_listening "$SK_NS_GW" 443 tcp || break
+    sleep 0.1
+  done
+}
+start_gateway() {  # EXTRA_ARGS...: like gw_start, with extra sekishod arguments
+  : >"$GW_LOG"
+  interop_bg "$SK_NS_GW" "$GW_LOG" "$SEKISHOD" --config "$GW_DIR/sekishod.toml" "$@"
+  GW_PID=$SK_LAST_PID
+  interop_wait_port "$SK_NS_GW" 443 15 || interop_fail "sekishod did not listen"
+  interop_wait_for_log "$GW_LOG" 'pin-sha256:' 5 || interop_fail "no pin in the gateway log"
+}
+stop_gateway
+start_gateway --single-process
+for mode in tls dtls; do
+  extra=(--no-dtls)
+  [ $mode = dtls ] && extra=()
+  OC_URL=${GW_URL}eng oc_connect "ss$mode" $'alicepw\n' --user alice --passwd-on-stdin \
+    --non-inter "${extra[@]}"
+  wait_tun "oc-ss$mode" "$OC_PID"
+  [ $mode = dtls ] && sleep 2
+  iperf_run "openconnect->sekishod 1-proc ($mode)" 198.18.101.1
+  oc_stop "$OC_PID"
+  sleep 0.5
+done
+
+# --- two simultaneous tunnels (openconnect over TLS), total throughput with 1 and 2 workers.
+two_tunnels() {  # LABEL
+  local label=$1 a_pid b_pid total
+  OC_URL=${GW_URL}eng oc_connect "w$label-a" $'alicepw\n' --user alice --passwd-on-stdin \
+    --non-inter --no-dtls
+  a_pid=$OC_PID
+  wait_tun "oc-w$label-a" "$a_pid"
+  oc_connect "w$label-b" $'bobpw\n' --user bob --passwd-on-stdin --non-inter --no-dtls \
+    --authgroup Sales
+  b_pid=$OC_PID
+  wait_tun "oc-w$label-b" "$b_pid"
+  if [ "$label" = 2 ]; then  # place the tunnels on different workers (reconnects alternate)
+    for _ in 1 2 3 4; do
+      [ "$(gw_worker_of "$a_pid")" != "$(gw_worker_of "$b_pid")" ] && break
+      kill -USR2 "$a_pid"
+      sleep 2
+    done
+  fi
+  echo "tunnels on worker pids $(gw_worker_of "$a_pid") and $(gw_worker_of "$b_pid")"
+  interop_bg "$SK_NS_GW" "$GW_DIR/iperf-w$label-a.log" iperf3 -s -B 198.18.101.1 -p 5201 -1
+  interop_bg "$SK_NS_GW" "$GW_DIR/iperf-w$label-b.log" iperf3 -s -B 198.18.102.1 -p 5202 -1
+  interop_wait_port "$SK_NS_GW" 5201 5 && interop_wait_port "$SK_NS_GW" 5202 5 ||
+    interop_fail "iperf3 servers ($label workers)"
+  ip netns exec "$SK_NS_CL" timeout $((secs + 15)) iperf3 -c 198.18.101.1 -p 5201 -t "$secs" -J \
+    >"$GW_DIR/two-$label-a.json" &
+  local ca=$!
+  ip netns exec "$SK_NS_CL" timeout $((secs + 15)) iperf3 -c 198.18.102.1 -p 5202 -t "$secs" -J \
+    >"$GW_DIR/two-$label-b.json" &
+  local cb=$!
+  wait "$ca" "$cb" || interop_fail "iperf3 with $label worker(s)"
+  total=$(python3 -c 'import json,sys; print(round(sum(json.load(open(f))["end"]["sum_received"]["bits_per_second"] for f in sys.argv[1:])/1e6))' \
+    "$GW_DIR/two-$label-a.json" "$GW_DIR/two-$label-b.json")
+  printf '%-32s %8s Mbit/s\n' "2 tunnels, $label worker(s)" "$total"
+  results+=("2 tunnels, $label worker(s)=$total")
+  oc_stop "$a_pid"
+  oc_stop "$b_pid"
+  sleep 0.5
+}
+for workers in 1 2; do
+  stop_gateway
+  sed -i '/^\[process\]$/,$d' "$GW_DIR/sekishod.toml"
+  printf '[process]\nworkers = %s\n' "$workers" >>"$GW_DIR/sekishod.toml"
+  start_gateway
+  two_tunnels "$workers"
+done
 
 echo
 python3 - "${results[@]}" <<'PY'

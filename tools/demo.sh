@@ -34,9 +34,13 @@ sed -i 's/^enabled = false/enabled = true/' "$GW_DIR/sekishod.toml"  # offer DTL
 echo "demo users: alice/alicepw (group engineering), bob/bobpw (group sales)"
 ip netns exec "$SK_NS_GW" "$SEKISHOD" --check-config --config "$GW_DIR/sekishod.toml" | sed 's/^/  /'
 
-step "Starting sekishod"
+step "Starting sekishod: main (listeners, sessions, TUN devices), security module (key, passwords), workers (clients, unprivileged)"
 gw_start "$GW_DIR"
-grep -E 'listening on|pin the certificate' "$GW_LOG" | sed 's/^/  /'
+interop_wait_for_log "$GW_LOG" 'worker [0-9]+ serving' 5 || true
+grep -E 'listening on|pin the certificate|security module started|worker [0-9]+ started' "$GW_LOG" |
+  sed 's/^/  /'
+echo "  processes (pid, user, command):"
+ps -o pid=,user=,args= --ppid "$GW_PID" | sed 's/^/    /'
 
 step "Connecting with the sekisho client: TLS -> group selection -> authentication -> downloader -> CONNECT -> DTLS"
 CL_DIR=$GW_DIR/client

@@ -11,9 +11,36 @@ namespace sekisho::gateway {
 
 namespace ipc = proto::ipc;
 
+namespace {
+
+class KernelTuns final : public TunProvider {
+ public:
+  Result<net::TunDevice> Open(const std::string& name_pattern, std::uint32_t local,
+                              std::uint32_t peer, int mtu) override {
+    net::TunOptions options;
+    options.name = name_pattern;
+    SEKISHO_ASSIGN_OR_RETURN(net::TunDevice tun, net::TunDevice::Open(options));
+    SEKISHO_TRY(net::ConfigurePointToPoint(tun, local, peer, mtu));
+    return tun;
+  }
+  Result<void> SetMtu(const net::TunDevice& tun, int mtu) override { return net::SetMtu(tun, mtu); }
+};
+
+}  // namespace
+
+TunProvider& KernelTunProvider() {
+  static KernelTuns tuns;
+  return tuns;
+}
+
 SessionService::SessionService(const GatewayConfig& config, SessionRegistry& registry,
-                               AuthFront& front, const Clock& clock, Logger log)
-    : config_(config), registry_(registry), front_(front), clock_(clock), log_(std::move(log)) {}
+                               AuthFront& front, const Clock& clock, Logger log, TunProvider& tuns)
+    : config_(config),
+      registry_(registry),
+      front_(front),
+      clock_(clock),
+      log_(std::move(log)),
+      tuns_(tuns) {}
 
 ipc::LoginReply SessionService::Login(const ipc::LoginRequest& request) {
   RequestContext context{request.peer_ip, clock_.Now(), std::nullopt};
@@ -76,16 +103,14 @@ Result<void> SessionService::PrepareTun(Session& session, std::uint32_t address,
                                         std::uint32_t mtu) {
   if (session.tun) {
     if (session.tun_mtu != mtu) {
-      SEKISHO_TRY(net::SetMtu(*session.tun, static_cast<int>(mtu)));
+      SEKISHO_TRY(tuns_.SetMtu(*session.tun, static_cast<int>(mtu)));
       session.tun_mtu = mtu;
     }
     return Ok();
   }
-  net::TunOptions options;
-  options.name = config_.tunnel.tun_name + "%d";
-  SEKISHO_ASSIGN_OR_RETURN(net::TunDevice tun, net::TunDevice::Open(options));
-  SEKISHO_TRY(net::ConfigurePointToPoint(tun, registry_.TunnelLocalAddress(session), address,
-                                         static_cast<int>(mtu)));
+  SEKISHO_ASSIGN_OR_RETURN(net::TunDevice tun, tuns_.Open(config_.tunnel.tun_name + "%d",
+                                                          registry_.TunnelLocalAddress(session),
+                                                          address, static_cast<int>(mtu)));
   session.tun = std::make_unique<net::TunDevice>(std::move(tun));
   session.tun_mtu = mtu;
   return Ok();

@@ -21,11 +21,28 @@
 
 namespace sekisho::gateway {
 
+// Where sessions get their TUN devices: the kernel's (/dev/net/tun + rtnetlink, needs
+// CAP_NET_ADMIN) in sekishod, an in-memory stand-in in tests.
+class TunProvider {
+ public:
+  virtual ~TunProvider() = default;
+  // A device named after `name_pattern` ("sk%d"), up, configured point-to-point from `local`
+  // (the pool's gateway address) to `peer` (the client's), with `mtu`.
+  // Errors: kPermission, kIo (see net::TunDevice::Open and net::ConfigurePointToPoint).
+  virtual Result<net::TunDevice> Open(const std::string& name_pattern, std::uint32_t local,
+                                      std::uint32_t peer, int mtu) = 0;
+  // Errors: kIo.
+  virtual Result<void> SetMtu(const net::TunDevice& tun, int mtu) = 0;
+};
+
+// The kernel's TUN devices.
+TunProvider& KernelTunProvider();
+
 class SessionService {
  public:
   // REQUIRES: every reference outlives the service.
   SessionService(const GatewayConfig& config, SessionRegistry& registry, AuthFront& front,
-                 const Clock& clock, Logger log);
+                 const Clock& clock, Logger log, TunProvider& tuns = KernelTunProvider());
 
   void set_dtls_port(std::uint16_t port) { dtls_port_ = port; }
 
@@ -52,6 +69,7 @@ class SessionService {
   AuthFront& front_;
   const Clock& clock_;
   Logger log_;
+  TunProvider& tuns_;
   std::uint16_t dtls_port_ = 0;
   std::uint64_t total_bytes_in_ = 0;
   std::uint64_t total_bytes_out_ = 0;

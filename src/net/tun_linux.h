@@ -48,6 +48,12 @@ class TunDevice {
   // Errors: kInvalidArgument (not a TUN/TAP fd or not IFF_TUN), kIo.
   static Result<TunDevice> FromFd(ScopedFd fd);
 
+  // A stand-in for tests: any packet-preserving fd (a SOCK_SEQPACKET socket pair end) under a
+  // made-up name, so that code handing TUN devices around can run without CAP_NET_ADMIN.
+  static TunDevice ForTest(ScopedFd fd, std::string name) {
+    return TunDevice(std::move(fd), std::move(name), 0, false);
+  }
+
   TunDevice(TunDevice&&) noexcept = default;
   TunDevice& operator=(TunDevice&&) noexcept = default;
   ~TunDevice() = default;

@@ -39,7 +39,7 @@ iperf_run() {  # LABEL SERVER_ADDRESS: prints and records Mbit/s of a bounded TC
   out=$(ip netns exec "$SK_NS_CL" timeout $((secs + 15)) iperf3 -c "$addr" -t "$secs" -J) ||
     interop_fail "iperf3 $label"
   mbps=$(printf '%s' "$out" | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e6))')
-  printf '%-32s %8s Mbit/s\n' "$label" "$mbps"
+  printf '%-36s %8s Mbit/s\n' "$label" "$mbps"
   results+=("$label=$mbps")
   sleep 0.5
 }
@@ -213,7 +213,7 @@ two_tunnels() {  # LABEL
   wait "$ca" "$cb" || interop_fail "iperf3 with $label worker(s)"
   total=$(python3 -c 'import json,sys; print(round(sum(json.load(open(f))["end"]["sum_received"]["bits_per_second"] for f in sys.argv[1:])/1e6))' \
     "$GW_DIR/two-$label-a.json" "$GW_DIR/two-$label-b.json")
-  printf '%-32s %8s Mbit/s\n' "2 tunnels, $label worker(s)" "$total"
+  printf '%-36s %8s Mbit/s\n' "2 tunnels, $label worker(s)" "$total"
   results+=("2 tunnels, $label worker(s)=$total")
   oc_stop "$a_pid"
   oc_stop "$b_pid"
@@ -235,5 +235,5 @@ r = {k: float(v) for k, v in r.items()}
 base = r.get("openconnect->ocserv (tls)")
 for k, v in r.items():
     if base:
-        print(f"{k:32s} {v/base:6.2f}x of openconnect->ocserv (tls)")
+        print(f"{k:36s} {v/base:6.2f}x of openconnect->ocserv (tls)")
 PY

@@ -287,7 +287,7 @@ class ProcessSupervisor::Impl {
         [this, raw](const std::string& reason) {
           if (!stopping_) {
             log_.Warn("link to worker {} (pid {}) broke: {}", raw->index, raw->pid, reason);
-            ::kill(raw->pid, SIGKILL);  // reaped and restarted on SIGCHLD
+            KillChild(raw->pid);  // reaped and restarted on SIGCHLD
           }
         });
     worker.link->Start();
@@ -372,7 +372,14 @@ class ProcessSupervisor::Impl {
   void Misbehaved(Worker& worker, const std::string& what) {
     // A worker that breaks the protocol may be compromised: it is replaced, not trusted.
     log_.Warn("worker {} (pid {}) misbehaved ({}); replacing it", worker.index, worker.pid, what);
-    ::kill(worker.pid, SIGKILL);
+    KillChild(worker.pid);
+  }
+
+  // SIGKILL for one child; never for pid <= 0, which kill(2) reads as a process group.
+  static void KillChild(pid_t pid) {
+    if (pid > 0) {
+      ::kill(pid, SIGKILL);
+    }
   }
 
   void ArmChildSignal() {

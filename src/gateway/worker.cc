@@ -17,6 +17,7 @@
 
 #include <map>
 #include <memory>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <utility>
 
@@ -210,14 +211,17 @@ class Worker final : public SessionBackend {
     if (!fd.valid() || stopping_) {
       return;
     }
+    int domain = AF_INET;
+    socklen_t length = sizeof(domain);
+    ::getsockopt(fd.get(), SOL_SOCKET, SO_DOMAIN, &domain, &length);
     boost::system::error_code ec;
     asio::ip::tcp::socket socket(io_);
-    int raw = fd.release();
-    socket.assign(asio::ip::tcp::v6(), raw, ec);  // the protocol only labels the object
+    socket.assign(domain == AF_INET6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4(), fd.get(), ec);
     if (ec) {
-      ::close(raw);
-      return;
+      log_.Warn("cannot adopt a connection: {}", ec.message());
+      return;  // `fd` closes it
     }
+    (void)fd.release();  // the Asio socket owns it now
     std::uint64_t id = next_connection_++;
     auto connection = std::make_shared<Connection>(context_, std::move(socket), id);
     connections_[id] = connection;

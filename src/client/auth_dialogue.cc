@@ -13,7 +13,7 @@ namespace http = proto::http;
 constexpr std::string_view kGroupListName = "group_list";
 
 // openconnect pads every auth body to hide credential lengths: 1..64 zeros, so that
-// padding + body reaches the next multiple of 64 (ANYCONNECT.md §2.2; 370-byte body → 14).
+// padding + body reaches the next multiple of 64 (anyconnect.md §2.2; 370-byte body → 14).
 std::string XPad(std::size_t body_size) {
   return std::string(64 * (1 + body_size / 64) - body_size, '0');
 }
@@ -366,7 +366,7 @@ void AuthDialogue::BuildReply(const FilledValues& values) {
     std::string name = field.name;
     if (xml_mode_) {
       // openconnect's XML replies: challenge-style fields answer as <password>, and the
-      // confirmation copies are dropped (ANYCONNECT.md §3.1). ASAs expect exactly that.
+      // confirmation copies are dropped (anyconnect.md §3.1). ASAs expect exactly that.
       if (name == "answer" || name == "whichpin" || name == "new_password") {
         name = "password";
       } else if (name == "verify_pin" || name == "verify_password") {

@@ -1,5 +1,5 @@
 #pragma once
-// AuthDialogue: the client half of the AnyConnect login (ANYCONNECT.md §2, §3), as a sans-I/O
+// AuthDialogue: the client half of the AnyConnect login (anyconnect.md §2, §3), as a sans-I/O
 // state machine in the spirit of openconnect's auth.c but without sockets, TLS or prompts.
 // The caller owns the connection and the UI; the dialogue builds every request, reads every
 // response and says what to do next:
@@ -28,7 +28,7 @@
 //      ▼
 //   LEGACY:GET (new connection) ─► form ─► kNeedInput ─► form-encoded POST ─► ... kSuccess
 //
-// Rules implemented (decisions of ANYCONNECT.md §14.2):
+// Rules implemented (decisions of anyconnect.md §14.2):
 //  * #2 group selection: on the first auth-request carrying a `group_list` select, if
 //    options.authgroup matches an option (its value or its label, case-insensitive) whose
 //    value differs from the gateway's default (the selected option, else the first), the

@@ -1,6 +1,6 @@
 #pragma once
 // CookieJar: the client's cookie store during login, the downloader and CONNECT
-// (ANYCONNECT.md §2.1, §2.4). Name → value only, the way openconnect keeps them: attributes
+// (anyconnect.md §2.1, §2.4). Name → value only, the way openconnect keeps them: attributes
 // (path, domain, Secure) are ignored, an expired Set-Cookie deletes the cookie, a repeated name
 // replaces the value in place (so the Cookie header keeps first-seen order, as in the traces:
 // "webvpncontext=...; webvpn=...; webvpnc=...").

@@ -1,5 +1,5 @@
 #pragma once
-// DtlsLink: the client's UDP transport for DTLS (ANYCONNECT.md §8-§10), the mirror of the
+// DtlsLink: the client's UDP transport for DTLS (anyconnect.md §8-§10), the mirror of the
 // gateway's DtlsChannel. It owns one attempt at a time: a UDP socket connected to the
 // gateway's X-DTLS-Port (a new socket, hence a new source port, per attempt, so that a gateway
 // still holding the previous channel routes the new ClientHello to its listener) and a DTLS

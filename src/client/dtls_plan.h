@@ -1,6 +1,6 @@
 #pragma once
 // What the client offers for DTLS in its CONNECT request and what it makes of the gateway's
-// answer (ANYCONNECT.md §5, §6, §8.2, §8.8). Pure functions over proto/tunnel types: no
+// answer (anyconnect.md §5, §6, §8.2, §8.8). Pure functions over proto/tunnel types: no
 // sockets, no TLS; the randomness comes in as an Rng.
 //
 //   ConnectRequest request;                      // X-CSTP-* fields filled by the caller

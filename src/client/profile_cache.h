@@ -1,5 +1,5 @@
 #pragma once
-// ProfileCache: the downloader's decisions for user profiles (ANYCONNECT.md §4, issue 3
+// ProfileCache: the downloader's decisions for user profiles (anyconnect.md §4, issue 3
 // phase 4, decisions #18 and #19). It does not talk to the network: the caller GETs each
 // entry that NeedsDownload() (with AuthDialogue::BuildGet(RequestTarget(entry)), on a new TLS
 // session, Cookie: webvpn) and hands the body to StoreDownloaded().

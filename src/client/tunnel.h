@@ -1,6 +1,6 @@
 #pragma once
 // Tunnel: the client's I/O shell around proto::session::TunnelCore, over one established TLS
-// connection after a 200 CONNECT (ANYCONNECT.md §7-§10). The core decides everything (CSTP and
+// connection after a 200 CONNECT (anyconnect.md §7-§10). The core decides everything (CSTP and
 // DTLS control packets, DPD/keepalive per channel, when data moves TLS <-> DTLS, DTLS retries
 // and give-up, the TUN MTU, how the tunnel ends); the Tunnel moves bytes between the TLS
 // socket and engine, the DtlsLink (UDP + DTLS engine), the TUN and the core, and keeps one

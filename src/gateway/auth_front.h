@@ -1,5 +1,5 @@
 #pragma once
-// AuthFront: the gateway's HTTP side before the tunnel (ANYCONNECT.md §2–§4, §3.13): group
+// AuthFront: the gateway's HTTP side before the tunnel (anyconnect.md §2–§4, §3.13): group
 // selection, password and certificate login, logout, the downloader files, and the small HTML
 // page for browsers. It turns one parsed request into one response; it owns no socket, so the
 // whole login dialogue is unit-tested without TLS (tests/unit/gateway/auth_front_test.cc).

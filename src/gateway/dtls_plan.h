@@ -1,5 +1,5 @@
 #pragma once
-// The gateway's DTLS decision for one tunnel (ANYCONNECT.md §8.2, §8.4–8.6): which mode the
+// The gateway's DTLS decision for one tunnel (anyconnect.md §8.2, §8.4–8.6): which mode the
 // CONNECT answer announces, the X-DTLS-* values that go with it, and the keys the DTLS server
 // engine needs when the client's ClientHello arrives.
 //

@@ -1,5 +1,5 @@
 #pragma once
-// ProfileStore: the files the downloader phase serves (ANYCONNECT.md §4): AnyConnect XML profiles
+// ProfileStore: the files the downloader phase serves (anyconnect.md §4): AnyConnect XML profiles
 // configured per group, with the SHA-1 announced in `vpn-profile-manifest`. Files are read and
 // hashed once at start-up (and on reload), so the hash always matches the bytes served (§4.3).
 

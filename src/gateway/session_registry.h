@@ -1,7 +1,7 @@
 #pragma once
 // SessionRegistry: the gateway's authenticated sessions and logins in progress.
 //
-// A Session is what the `webvpn` cookie names (ANYCONNECT.md §0.2, §11.1): it is created when a
+// A Session is what the `webvpn` cookie names (anyconnect.md §0.2, §11.1): it is created when a
 // login succeeds, outlives individual TLS connections, and ends on user logout (DISCONNECT 0xB0),
 // admin disconnect, session timeout, or when no tunnel has been up for the disconnected timeout.
 // Its IPv4 lease is taken at the first CONNECT and kept until the session ends, so a reconnect

@@ -178,7 +178,7 @@ std::string DefaultServerPriority(bool allow_tls13) {
 }
 
 std::string DefaultClientPriority(bool allow_tls13) {
-  // openconnect 9.01's string (ANYCONNECT.md §1.2).
+  // openconnect 9.01's string (anyconnect.md §1.2).
   std::string p = "NORMAL:-VERS-SSL3.0:+SHA256:%COMPAT:-3DES-CBC:-ARCFOUR-128";
   if (!allow_tls13) {
     p += ":-VERS-TLS1.3";

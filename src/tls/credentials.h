@@ -5,7 +5,7 @@
 // Both are loaded once, immutable afterwards and shared by many engines (shared_ptr); every
 // engine keeps its credentials alive. Loading reads files; nothing here touches a socket.
 //
-// Pins follow openconnect's --servercert formats (docs/protocol/tls.md, ANYCONNECT.md §1.4):
+// Pins follow openconnect's --servercert formats (docs/protocol/tls.md, anyconnect.md §1.4):
 //   pin-sha256:<base64>  SHA-256 of the DER SubjectPublicKeyInfo, case-sensitive prefix
 //   sha256:<hex>         SHA-256 of the DER SPKI, case-insensitive prefix
 //   sha1:<hex>           SHA-1 of the DER SPKI, case-insensitive prefix

@@ -1,6 +1,6 @@
 #pragma once
 // Client side: builders for the documents a client POSTs during aggregate authentication
-// (ANYCONNECT.md §3.3 init, §3.5 init with group-select, §3.6 auth-reply, §3.13 logout) and
+// (anyconnect.md §3.3 init, §3.5 init with group-select, §3.6 auth-reply, §3.13 logout) and
 // for the legacy form body (§3.11).
 //
 // XML output matches openconnect 9.01's libxml2 serialisation byte for byte: the declaration

@@ -1,7 +1,7 @@
 #pragma once
 // Gateway side: what a client POSTs during authentication, parsed into one neutral struct.
 // Handles the aggregate-auth XML documents (config-auth type init / auth-reply / logout,
-// ANYCONNECT.md §3.3, §3.5, §3.6, §3.13) and the legacy form-encoded bodies (§3.11).
+// anyconnect.md §3.3, §3.5, §3.6, §3.13) and the legacy form-encoded bodies (§3.11).
 //
 // Parsing is as forgiving as ocserv's (unknown elements, any order, whitespace, missing
 // `type`) but runs a real XML parser behind the guards of wire.h: size limit, no DTD.
@@ -51,7 +51,7 @@ struct ClientMessage {
 
 // True when the gateway should parse `body` as XML: after optional whitespace (and a UTF-8
 // BOM) it starts with "<?xml" or "<config-auth". Cisco clients label XML bodies
-// application/x-www-form-urlencoded, so the gateway decides by the body (ANYCONNECT.md §2.2).
+// application/x-www-form-urlencoded, so the gateway decides by the body (anyconnect.md §2.2).
 bool LooksLikeXml(std::string_view body);
 
 // Parses a config-auth document sent by a client.

@@ -1,6 +1,6 @@
 #pragma once
 // Gateway side: builders for the documents a gateway sends during aggregate authentication
-// (ANYCONNECT.md §3.4 auth-request, §3.7 complete, §3.8 terminal failure, §3.13 logout).
+// (anyconnect.md §3.4 auth-request, §3.7 complete, §3.8 terminal failure, §3.13 logout).
 //
 // Output is byte-exact and deterministic: the XML declaration line, then one element per line
 // in the ASA layout, ending with a newline. All text and attribute values are escaped

@@ -3,7 +3,7 @@
 // in the spirit of openconnect's struct oc_auth_form, so that the prompt UI never sees XML.
 //
 // Accepts ocserv 1.1.6's exact documents (config-auth without aggregate-auth-version, one
-// field per form, multi-line <message> on retry), the ASA shapes of ANYCONNECT.md §3.4, §3.7
+// field per form, multi-line <message> on retry), the ASA shapes of anyconnect.md §3.4, §3.7
 // and §3.8, and the legacy unwrapped <auth id="main"> document of §3.11. Pure functions:
 // thread-safe, no I/O, no logging.
 

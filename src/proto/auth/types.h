@@ -1,6 +1,6 @@
 #pragma once
 // Small value types shared by the gateway-side builders and the client-side parsers of the
-// aggregate-auth XML dialogue (ANYCONNECT.md §3.2).
+// aggregate-auth XML dialogue (anyconnect.md §3.2).
 
 #include <string>
 #include <vector>
@@ -18,7 +18,7 @@ struct SelectOption {
 };
 
 // The gateway state in <opaque is-for="sg"> that an ASA puts in every auth-request and that
-// clients echo verbatim in the next auth-reply (ANYCONNECT.md §3.4, §3.6). Empty strings are
+// clients echo verbatim in the next auth-reply (anyconnect.md §3.4, §3.6). Empty strings are
 // omitted when building.
 struct Opaque {
   std::string tunnel_group;

@@ -1,7 +1,7 @@
 #pragma once
 // Wire constants of the aggregate-auth XML dialogue (config-auth documents) and of the legacy
 // form-encoded login. The format is described in docs/protocol/auth-xml.md and in
-// ANYCONNECT.md §3; element and attribute names used by more than one codec live here.
+// anyconnect.md §3; element and attribute names used by more than one codec live here.
 
 #include <cstddef>
 #include <string_view>

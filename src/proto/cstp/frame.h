@@ -1,5 +1,5 @@
 #pragma once
-// CSTP frame codec for the TLS channel (docs/protocol/cstp.md, ANYCONNECT.md §7).
+// CSTP frame codec for the TLS channel (docs/protocol/cstp.md, anyconnect.md §7).
 //
 // One TLS record carries exactly one frame and one frame fits exactly one record (§1.3): both
 // real peers drop or abort on a record whose length disagrees with the header. ParseRecord()

@@ -1,7 +1,7 @@
 #pragma once
 // CSTP wire constants: the 8-byte frame header that carries every packet of the TLS channel
 // and the packet types shared with the DTLS channel. Format and peer behaviour are described
-// in docs/protocol/cstp.md (ANYCONNECT.md §7). Bare offsets into a CSTP header are forbidden
+// in docs/protocol/cstp.md (anyconnect.md §7). Bare offsets into a CSTP header are forbidden
 // outside proto/cstp; use these names.
 
 #include <cstddef>
@@ -18,7 +18,7 @@ inline constexpr std::size_t kLengthOffset = 4;
 inline constexpr std::size_t kTypeOffset = 6;
 inline constexpr std::size_t kReservedOffset = 7;
 
-// A frame must travel in exactly one TLS record (ANYCONNECT.md §1.3), and a TLS record holds at
+// A frame must travel in exactly one TLS record (anyconnect.md §1.3), and a TLS record holds at
 // most 16384 bytes of plaintext.
 inline constexpr std::size_t kMaxRecordSize = 16384;
 inline constexpr std::size_t kMaxPayload = kMaxRecordSize - kHeaderSize;

@@ -1,6 +1,6 @@
 #pragma once
 // Finds the session key in a DTLS ClientHello datagram so that the gateway can hand the UDP
-// flow to the session that issued it (docs/protocol/dtls.md, ANYCONNECT.md §8.3).
+// flow to the session that issued it (docs/protocol/dtls.md, anyconnect.md §8.3).
 //
 // The key is what the gateway sent in the CONNECT response: X-DTLS-Session-ID (legacy Cisco
 // DTLS 0.9 / DTLS 1.2 resumption) or X-DTLS-App-ID (PSK-NEGOTIATE). Clients put it in the

@@ -1,5 +1,5 @@
 #pragma once
-// Framing of AnyConnect packets inside DTLS (docs/protocol/dtls.md, ANYCONNECT.md §8.1).
+// Framing of AnyConnect packets inside DTLS (docs/protocol/dtls.md, anyconnect.md §8.1).
 //
 // One DTLS application-data record = one datagram = one packet: a 1-byte type header (the CSTP
 // PacketType values) followed by the payload. There is no length field; the record length is

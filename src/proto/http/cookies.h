@@ -1,5 +1,5 @@
 #pragma once
-// Cookie and Set-Cookie handling at the level AnyConnect peers use it (ANYCONNECT.md §2.1,
+// Cookie and Set-Cookie handling at the level AnyConnect peers use it (anyconnect.md §2.1,
 // §2.3, §2.4): name=value pairs only, attributes after ';' are ignored except to notice that
 // a cookie is being deleted. No domain/path logic.
 //

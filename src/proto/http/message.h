@@ -1,7 +1,7 @@
 #pragma once
 // HTTP/1.1 messages as plain values: what the request/response readers produce and the writers
 // consume. Header order is preserved and names keep their spelling, because AnyConnect peers
-// match X-CSTP-* names case-sensitively (ANYCONNECT.md §6.2).
+// match X-CSTP-* names case-sensitively (anyconnect.md §6.2).
 
 #include <string>
 #include <string_view>

@@ -168,7 +168,7 @@ class ReaderCore {
       }
       if (!head_only_ && body_mode_ == BodyMode::kNoneIf2xx && parser_->is_header_done()) {
         // A 2xx to CONNECT has no body whatever its headers say: the next byte is the first
-        // CSTP frame (ANYCONNECT.md §6.1).
+        // CSTP frame (anyconnect.md §6.1).
         if constexpr (!kIsRequest) {
           head_only_ = parser_->message().status / 100 == 2;
         }

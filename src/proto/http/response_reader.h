@@ -60,7 +60,7 @@ class ResponseReader {
   bool done() const;
   bool header_done() const;
   // Whether the connection may be reused after this response. openconnect reconnects after
-  // HTTP/1.0 or "Connection: close" (ANYCONNECT.md §2.1). REQUIRES: header_done().
+  // HTTP/1.0 or "Connection: close" (anyconnect.md §2.1). REQUIRES: header_done().
   bool keep_alive() const;
 
   // Moves the response out. REQUIRES: done(). Call Reset() before the next response.

@@ -1,5 +1,5 @@
 #pragma once
-// The gateway URL a user types: https only (AnyConnect runs over TLS, ANYCONNECT.md §1.1).
+// The gateway URL a user types: https only (AnyConnect runs over TLS, anyconnect.md §1.1).
 //
 //   ParseUrl("https://vpn.example.com:4443/group")  -> {https, vpn.example.com, 4443, /group}
 //   ParseUrl("vpn.example.com")                     -> {https, vpn.example.com, 443, /}
@@ -31,7 +31,7 @@ struct Url {
 Result<Url> ParseUrl(std::string_view text);
 
 // The Host header value: host, or host:port when port != 443, IPv6 literals in brackets
-// (ANYCONNECT.md §2.1).
+// (anyconnect.md §2.1).
 std::string HostHeader(const Url& url);
 
 }  // namespace sekisho::proto::http

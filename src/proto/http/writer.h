@@ -1,6 +1,6 @@
 #pragma once
 // HTTP/1.1 message serialization. Header order and spelling are kept exactly as given,
-// because AnyConnect peers match X-CSTP-* names case-sensitively (ANYCONNECT.md §6.2).
+// because AnyConnect peers match X-CSTP-* names case-sensitively (anyconnect.md §6.2).
 //
 // Content-Length is managed here: an existing Content-Length header keeps its position but
 // gets the real body size; otherwise one is appended after the given headers (where
@@ -27,7 +27,7 @@ std::string SerializeResponse(const HttpResponse& response);
 
 // The head of a successful CONNECT response: no Content-Length (any given one is dropped) and
 // no body; the CSTP frames follow the blank line. Send it flushed in its own TLS write so the
-// first frame starts a new record (ANYCONNECT.md §1.3). The body of `response` is ignored.
+// first frame starts a new record (anyconnect.md §1.3). The body of `response` is ignored.
 std::string SerializeConnectResponse(const HttpResponse& response);
 
 // "OK", "Found", "Unauthorized", ...; "Unknown" for unlisted codes.

@@ -1,5 +1,5 @@
 #pragma once
-// The client's schedule for bringing DTLS up when UDP may be blocked (ANYCONNECT.md §10.1,
+// The client's schedule for bringing DTLS up when UDP may be blocked (anyconnect.md §10.1,
 // §10.3, decision #25): Cisco's ClientHello retransmission backoff, then give up and run the
 // tunnel over TLS with X-CSTP-MTU, then try a fresh DTLS handshake every retry period.
 //

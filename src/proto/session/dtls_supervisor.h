@@ -1,6 +1,6 @@
 #pragma once
 // DtlsSupervisor: when the client's DTLS channel is attempted, given up, retried, and which MTU
-// the TUN should have meanwhile (ANYCONNECT.md §8.7, §10, decisions #1 and #25). Pure logic on
+// the TUN should have meanwhile (anyconnect.md §8.7, §10, decisions #1 and #25). Pure logic on
 // top of DtlsRetrySchedule: every input carries `now`, nothing reads a clock.
 //
 //   StartAttempt(t0)            first ClientHello of an attempt leaves at t0

@@ -1,5 +1,5 @@
 #pragma once
-// Per-channel liveness timers (ANYCONNECT.md §9): dead-peer detection and keepalives for one
+// Per-channel liveness timers (anyconnect.md §9): dead-peer detection and keepalives for one
 // channel (CSTP or DTLS), plus the session-wide idle timer and lifetime deadline. Pure logic:
 // every input carries `now`, nothing reads a clock.
 //

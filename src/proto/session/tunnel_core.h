@@ -1,6 +1,6 @@
 #pragma once
 // TunnelCore: the AnyConnect tunnel after a 200 CONNECT, for either end, without sockets
-// (docs/protocol/cstp.md, docs/protocol/dtls.md; ANYCONNECT.md §7-§10). It decides; the shell
+// (docs/protocol/cstp.md, docs/protocol/dtls.md; anyconnect.md §7-§10). It decides; the shell
 // (client/tunnel.cc, later gateway/connection.cc) moves bytes between the TLS engine, the DTLS
 // engine, the TUN device and this object, and arms one timer at NextDeadline().
 //

@@ -1,5 +1,5 @@
 #pragma once
-// The client's side of `CONNECT /CSCOSSLC/tunnel` (ANYCONNECT.md §5): what it asks for in
+// The client's side of `CONNECT /CSCOSSLC/tunnel` (anyconnect.md §5): what it asks for in
 // X-CSTP-*/X-DTLS-* request headers. The gateway parses it with ParseConnectRequest; our client
 // builds it with BuildConnectRequestHeaders. Header reference: docs/protocol/headers.md.
 

@@ -1,11 +1,11 @@
 #pragma once
-// The gateway's answer to `CONNECT /CSCOSSLC/tunnel` (ANYCONNECT.md §6): the tunnel
+// The gateway's answer to `CONNECT /CSCOSSLC/tunnel` (anyconnect.md §6): the tunnel
 // configuration carried in X-CSTP-*/X-DTLS-* response headers. The gateway fills a
 // ConnectResponse and emits it with BuildConnectResponseHeaders; our client reads one with
 // ParseConnectResponse. Header reference: docs/protocol/headers.md.
 //
 // openconnect matches these header names case-sensitively (§6.2), so the builder uses exactly
-// the spellings of ANYCONNECT.md; the parser is case-insensitive.
+// the spellings of anyconnect.md; the parser is case-insensitive.
 
 #include "base/result.h"
 #include "proto/http/message.h"

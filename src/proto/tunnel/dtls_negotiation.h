@@ -1,5 +1,5 @@
 #pragma once
-// Which DTLS mode a session uses (ANYCONNECT.md §8.2, decisions #13-#16) and the table of
+// Which DTLS mode a session uses (anyconnect.md §8.2, decisions #13-#16) and the table of
 // cipher-suite names that appear in X-DTLS-CipherSuite / X-DTLS12-CipherSuite.
 //
 // The gateway calls ChooseDtlsSuite with the client's offer and its policy and puts the result

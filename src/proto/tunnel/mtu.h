@@ -1,5 +1,5 @@
 #pragma once
-// MTU arithmetic for the tunnel (ANYCONNECT.md §8.8). We follow Cisco's meaning (decision #1):
+// MTU arithmetic for the tunnel (anyconnect.md §8.8). We follow Cisco's meaning (decision #1):
 // X-CSTP-MTU is the MTU of the TLS path, X-DTLS-MTU the MTU of the DTLS path, both as seen by
 // the tunnel interface (inner IP packet size).
 //

@@ -1,15 +1,10 @@
 #include "gateway/connection.h"
 
-#include "base/encoding.h"
-#include "base/strings.h"
+#include "gateway/connect_answer.h"
 #include "gateway/gateway_context.h"
-#include "net/tun_config.h"
 #include "proto/cstp/wire.h"
 #include "proto/http/cookies.h"
 #include "proto/http/writer.h"
-#include "proto/tunnel/connect_request.h"
-#include "proto/tunnel/connect_response.h"
-#include "proto/tunnel/mtu.h"
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
@@ -25,32 +20,21 @@ namespace {
 namespace asio = boost::asio;
 namespace cstp = proto::cstp;
 namespace http = proto::http;
+namespace session = proto::session;
 namespace tunnel = proto::tunnel;
+using session::Channel;
+using session::CloseCause;
+using session::CloseOutcome;
+using session::kTunHeadroom;
+using session::TunnelEvent;
 
 constexpr int kMaxRequestsPerConnection = 64;
 // Packets read from the TUN per wake-up before yielding to other connections; their records are
 // sent with one write.
 constexpr int kTunBatch = 64;
 constexpr std::string_view kTunnelPath = "/CSCOSSLC/tunnel";
-
-// openconnect sends its node name; accept only a plain host name, as ocserv checks (§5.2).
-std::string SanitizeHostname(std::string_view name) {
-  if (name.empty() || name.size() > 63) {
-    return "client";
-  }
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '.';
-    if (!ok) {
-      return "client";
-    }
-  }
-  return std::string(name);
-}
-
-std::optional<std::uint32_t> OptionalSeconds(std::uint32_t value) {
-  return value == 0 ? std::nullopt : std::optional<std::uint32_t>(value);
-}
+// Received IP packets may exceed the tunnel MTU by this much before they are dropped.
+constexpr std::size_t kRxPacketSlack = 64;
 
 }  // namespace
 
@@ -116,8 +100,8 @@ void Connection::OnReadable() {
       break;
     }
     if (ec) {
-      Close(ec == asio::error::eof ? "peer closed the connection" : ec.message());
-      return;
+      OnLinkError(ec == asio::error::eof ? "peer closed the connection" : ec.message());
+      break;
     }
     tls_->FeedIncoming(ByteSpan(read_buffer_.data(), n));
     ProcessIncoming();
@@ -125,7 +109,7 @@ void Connection::OnReadable() {
       break;
     }
   }
-  Flush();
+  Pump();
   ArmRead();
 }
 
@@ -153,7 +137,7 @@ void Connection::Flush() {
     }
     if (ec) {
       close_after_flush_ = false;
-      Close(ec.message());
+      OnLinkError(ec.message());
       return;
     }
     tls_->ConsumeOutgoing(n);
@@ -171,10 +155,14 @@ void Connection::CloseAfterFlush() {
 }
 
 void Connection::OnWritable() {
-  Flush();
-  // The TUN pauses while the socket is full; resume once the backlog is gone.
-  if (!write_blocked_ && phase_ == Phase::kTunnel) {
-    ArmTun();
+  Pump();  // the TUN pauses while the socket is full and resumes here
+}
+
+void Connection::OnLinkError(std::string_view reason) {
+  if (phase_ == Phase::kTunnel) {
+    core_->OnTlsClosed(reason, gateway_.clock.Now());  // Pump() acts on it
+  } else {
+    Close(reason);
   }
 }
 
@@ -402,75 +390,52 @@ void Connection::OnTunnelGranted(TunnelGrant grant) {
   group_ = grant.reply.group;
   SendConnectResponse(grant.reply);
   phase_ = Phase::kTunnel;
-  Instant now = gateway_.clock.Now();
-  liveness_.emplace(seconds(gateway_.config.tunnel.dpd_s),
-                    seconds(gateway_.config.tunnel.keepalive_s),
-                    proto::session::ChannelLiveness::Role::kGateway, now);
-  last_data_ = now;
+  const Instant now = gateway_.clock.Now();
+  const TunnelConfig& tunnel = gateway_.config.tunnel;
+  session::TunnelCore::Config config;
+  config.role = session::TunnelCore::Role::kGateway;
+  config.tls_dpd = seconds(tunnel.dpd_s);
+  config.tls_keepalive = seconds(tunnel.keepalive_s);
+  config.dtls = dtls_plan_.has_value();
+  config.dtls_dpd = config.tls_dpd;
+  config.dtls_keepalive = config.tls_keepalive;
+  config.cstp_mtu = mtus_.cstp_mtu;
+  config.dtls_mtu = mtus_.dtls_mtu;
+  if (tunnel.idle_timeout_s > 0) {
+    config.idle_timeout = seconds(tunnel.idle_timeout_s);
+  }
+  if (grant.reply.session_remaining_s > 0) {
+    config.session_deadline = now + seconds(grant.reply.session_remaining_s);
+  }
+  config.max_rx_packet = tunnel_mtu_ + kRxPacketSlack;
+  core_.emplace(config, now);
   log_ = log_.WithPrefix(log_.prefix() + " sess " + std::to_string(*session_id_));
   log_.Info("tunnel up: user {} group {} address {} on {} (MTU {}, {}); DTLS: {}", user_, group_,
             FormatIpv4(grant.reply.ipv4), tun_->name(), tunnel_mtu_, tls_->CipherDescription(),
             dtls_plan_ ? std::string(dtls_plan_->suite.name) : std::string("not offered"));
-  Flush();
-  ArmTun();
-  ArmTimer();
   ProcessTunnelRecords();  // frames that arrived right behind the CONNECT
-  Flush();
+  Pump();
   ArmRead();
 }
 
 void Connection::SendConnectResponse(const proto::ipc::ConnectReply& grant) {
-  const GatewayConfig& config = gateway_.config;
-  const GroupConfig* group = config.FindGroup(grant.group);
-  const GroupConfig& settings = group != nullptr ? *group : config.DefaultGroup();
-  tunnel::ConnectResponse response;
+  std::optional<ConnectAnswerDtls> dtls;
   if (dtls_plan_) {
-    tunnel::ConnectResponse::Dtls headers;
+    ConnectAnswerDtls offer;
     // The same choice as at HandleConnect, now with the session's DTLS id.
-    dtls_plan_ = PlanGatewayDtls(config, grant.dtls_port, grant.dtls_session_id, connect_, *tls_,
-                                 log_, headers);
+    dtls_plan_ = PlanGatewayDtls(gateway_.config, grant.dtls_port, grant.dtls_session_id, connect_,
+                                 *tls_, log_, offer.headers);
     if (dtls_plan_) {
       dtls_plan_->udp_payload_mtu = mtus_.base_mtu - 28;  // IPv4 + UDP headers
-      if (dtls_plan_->suite.mode != tunnel::DtlsMode::kPsk) {
-        headers.mtu = mtus_.dtls_mtu;  // PSK clients compute it themselves (§8.6)
-      }
-      response.dtls = std::move(headers);
+      offer.mode = dtls_plan_->suite.mode;
+      dtls = std::move(offer);
     }
   }
-  response.server_name = "sekishod 0.1";
-  response.hostname = SanitizeHostname(connect_.hostname);
-  response.address = FormatIpv4(grant.ipv4);
-  response.netmask = config.PoolOf(settings).MaskDotted();
-  for (std::uint32_t dns : config.DnsOf(settings)) {
-    response.dns.push_back(FormatIpv4(dns));
-  }
-  for (const Ipv4Cidr& route : config.RoutesOf(settings)) {
-    response.split_include.push_back(route.ToNetMask());
-  }
-  response.split_dns = config.network.split_dns;
-  response.default_domain = config.network.default_domain;
-  response.tunnel_all_dns = response.split_include.empty();
-  response.mtu = mtus_.cstp_mtu;
-  response.base_mtu = mtus_.base_mtu;
-  response.dpd_s = config.tunnel.dpd_s;
-  response.keepalive_s = config.tunnel.keepalive_s;
-  response.idle_timeout_s = OptionalSeconds(config.tunnel.idle_timeout_s);
-  response.session_timeout_s = OptionalSeconds(config.tunnel.session_timeout_s);
-  response.session_timeout_remaining_s = OptionalSeconds(grant.session_remaining_s);
-  response.disconnected_timeout_s = config.auth.cookie_timeout_s;
-  response.rekey_time_s = config.tunnel.rekey_time_s;
-  // sekishod refuses TLS renegotiation (and TLS 1.3 has none, decision #17), so a rekey is
-  // always announced as new-tunnel: the client reconnects with its cookie and keeps its address.
-  // Announcing "ssl" would make openconnect try a rehandshake, fail, and only then fall back.
-  response.rekey_method = config.tunnel.rekey_method == RekeyMethod::kNone ? "" : "new-tunnel";
-  response.banner = config.BannerOf(settings);
-  response.extra = {
-      {"X-CSTP-Keep", "true"}, {"X-CSTP-TCP-Keepalive", "true"}, {"X-CSTP-License", "accept"}};
-
   http::HttpResponse head;
   head.status = 200;
   head.reason = "CONNECTED";
-  head.headers = tunnel::BuildConnectResponseHeaders(response);
+  head.headers = tunnel::BuildConnectResponseHeaders(
+      BuildConnectAnswer(gateway_.config, grant, connect_.hostname, mtus_, std::move(dtls)));
   SendResponse(head, true);
 }
 
@@ -500,156 +465,203 @@ void Connection::AdoptDtls(const asio::ip::udp::endpoint& remote, ByteSpan datag
     log_.Warn("cannot start DTLS: {}", engine.error().ToString());
     return;
   }
-  DtlsChannel::Options options;
-  options.remote = remote;
-  options.dpd = seconds(gateway_.config.tunnel.dpd_s);
-  options.keepalive = seconds(gateway_.config.tunnel.keepalive_s);
-  auto channel = DtlsChannel::Create(gateway_.io, gateway_.clock, options, std::move(socket),
+  auto channel = DtlsChannel::Create(gateway_.io, gateway_.clock, remote, std::move(socket),
                                      std::move(*engine), *this, log_.WithComponent("dtls"));
   if (!channel) {
     log_.Warn("cannot use the DTLS socket: {}", channel.error().ToString());
     return;
   }
   // A new handshake replaces an old channel; DATA on TLS covers the gap until it completes.
-  dtls_active_ = false;
+  if (dtls_) {
+    RetireDtls();
+  }
   dtls_ = std::move(*channel);
+  core_->OnDtlsHandshakeStarted(gateway_.clock.Now());
   log_.Debug("DTLS ClientHello from {}:{} ({})", remote.address().to_string(), remote.port(),
              dtls_plan_->suite.name);
   dtls_->Start(datagram);
+  Pump();
 }
 
-bool Connection::TlsBacklogDrained() {
-  if (tls_drained_) {
-    return true;
+void Connection::OnDtlsHandshakeDone() { core_->OnDtlsHandshakeDone(gateway_.clock.Now()); }
+
+void Connection::OnDtlsRecord(ByteSpan record) {
+  WriteTun(core_->OnDtlsRecord(record, gateway_.clock.Now()));
+}
+
+void Connection::OnDtlsFailed(std::string_view reason) {
+  core_->OnDtlsFailed(reason, gateway_.clock.Now());
+  RetireDtls();
+}
+
+void Connection::OnDtlsWake() {
+  if (phase_ == Phase::kTunnel) {
+    Pump();
   }
-  // Packets already handed to TLS must reach the client before the first DTLS one, or the
-  // switch would reorder them. Until the client's TCP has acknowledged everything (SIOCOUTQ =
-  // 0), data stays on TLS; this is checked once per batch, only around a switch.
-  int unacked = 0;
-  if (tls_->PendingOutgoing().empty() &&
-      ::ioctl(socket_.native_handle(), SIOCOUTQ, &unacked) == 0 && unacked == 0) {
-    tls_drained_ = true;
+}
+
+void Connection::RetireDtls() {
+  if (!dtls_) {
+    return;
   }
-  return tls_drained_;
-}
-
-void Connection::OnDtlsEstablished() {
-  dtls_active_ = true;
-  tls_drained_ = false;
-  log_.Info("data moves to DTLS ({})", dtls_->Description());
-}
-
-void Connection::OnDtlsPacket(ByteSpan ip_packet) {
-  // A packet on DTLS proves the client uses it again (ocserv's rule, §8.7).
-  dtls_active_ = true;
-  DeliverToTun(ip_packet);
-}
-
-void Connection::OnDtlsDown(std::string_view reason) {
-  if (dtls_active_) {
-    log_.Info("data falls back to TLS: {}", reason);
-  }
-  dtls_active_ = false;
-  // The channel calls this from inside itself: destroy it once it has returned, unless a new
-  // ClientHello has replaced it meanwhile (that handshake must live).
-  asio::post(gateway_.io, [self = shared_from_this(), down = dtls_.get()] {
-    if (self->dtls_ && self->dtls_.get() == down) {
-      self->dtls_.reset();
-    }
-  });
+  dtls_->Close();
+  // Often called from inside the channel (a Sink call): it dies once that call has returned.
+  asio::post(gateway_.io, [retired = std::shared_ptr<DtlsChannel>(std::move(dtls_))] {});
 }
 
 // ---------------------------------------------------------------- tunnel
 
 void Connection::ProcessTunnelRecords() {
-  while (phase_ == Phase::kTunnel) {
+  while (phase_ == Phase::kTunnel && !core_->closed()) {
     Result<std::size_t> n = tls_->ReadRecord(MutableByteSpan(record_buffer_));
     if (!n) {
-      Close(n.error().code == Errc::kClosed ? "peer closed TLS" : n.error().ToString());
+      OnLinkError(n.error().code == Errc::kClosed ? "peer closed TLS" : n.error().ToString());
       return;
     }
     if (*n == 0) {
       return;
     }
-    Result<cstp::Frame> frame = cstp::ParseRecord(ByteSpan(record_buffer_.data(), *n));
-    if (!frame) {
-      // Both real peers end the session on a broken frame (§7.1); so do we, loudly.
-      log_.Warn("bad CSTP frame: {}", frame.error().ToString());
-      Close("bad CSTP frame");
-      return;
-    }
-    liveness_->OnReceived(gateway_.clock.Now());
-    OnFrame(*frame);
+    WriteTun(core_->OnTlsRecord(ByteSpan(record_buffer_.data(), *n), gateway_.clock.Now()));
   }
 }
 
-void Connection::OnFrame(const cstp::Frame& frame) {
-  switch (frame.type) {
-    case cstp::PacketType::kData:
-      if (dtls_active_) {
-        // DATA on TLS while DTLS is up: the client fell back; answer on TLS too (§8.7).
-        log_.Debug("client sends on TLS again; replying on TLS");
-        dtls_active_ = false;
-        tls_drained_ = false;
-      }
-      DeliverToTun(frame.payload);
-      return;
-    case cstp::PacketType::kDpdRequest:
-      // Echo byte for byte (decision #10).
-      SendControl(cstp::DpdResponseFrame(frame.payload));
-      Flush();
-      return;
-    case cstp::PacketType::kDpdResponse:
-    case cstp::PacketType::kKeepalive:
-      return;  // liveness already noted; keepalives are never answered (decision #9)
-    case cstp::PacketType::kDisconnect: {
-      cstp::DisconnectKind kind = cstp::ClassifyDisconnect(frame.payload);
-      std::string reason = cstp::DisconnectReasonText(frame.payload);
-      if (kind == cstp::DisconnectKind::kTemporary) {
-        log_.Info("client disconnected temporarily; session kept for reconnect");
-        Close("client disconnect (temporary)");
-      } else {
-        log_.Info("client logged off: {}", reason.empty() ? "no reason" : reason);
-        EndTunnel(proto::ipc::TunnelClosed::Kind::kLogoff, reason);
-        Close("client disconnect");
-      }
-      return;
-    }
-    case cstp::PacketType::kCompressed:
-      // No compression is negotiated, so a compressed frame is a protocol error (§12).
-      log_.Warn("compressed frame without negotiated compression");
-      Close("unexpected compressed frame");
-      return;
-    case cstp::PacketType::kTerminate:
-      log_.Info("client sent TERMINATE; closing");
-      Close("client terminate");
-      return;
-  }
-}
-
-void Connection::DeliverToTun(ByteSpan ip_packet) {
-  if (ip_packet.size() > tunnel_mtu_ + 64) {
-    log_.Debug("dropping oversized packet ({} bytes)", ip_packet.size());
+void Connection::WriteTun(ByteSpan ip_packet) {
+  if (ip_packet.empty()) {
     return;
   }
   if (auto written = tun_->Write(ip_packet); !written) {
     log_.Debug("TUN write failed: {}", written.error().ToString());
   }
-  last_data_ = gateway_.clock.Now();
-  unreported_.bytes_in += ip_packet.size();
-  ++unreported_.packets_in;
 }
 
-void Connection::SendControl(ByteSpan frame) {
-  if (auto written = tls_->WriteRecord(frame); !written) {
-    log_.Debug("cannot queue control frame: {}", written.error().ToString());
-    return;
+void Connection::Pump() {
+  if (phase_ == Phase::kTunnel) {
+    ProcessCore();
   }
-  liveness_->OnSent(gateway_.clock.Now());
+  Flush();
+  if (phase_ == Phase::kTunnel) {
+    ProcessCore();  // a failed flush is a core input too
+    ArmTun();
+    ArmTimer();
+  }
+}
+
+void Connection::ProcessCore() {
+  for (int round = 0; round < 8 && phase_ == Phase::kTunnel; ++round) {
+    const Instant now = gateway_.clock.Now();
+    while (std::size_t n = core_->WriteTlsFrame(control_buffer_, now)) {
+      if (auto written = tls_->WriteRecord(ByteSpan(control_buffer_.data(), n)); !written) {
+        log_.Debug("cannot queue control frame: {}", written.error().ToString());
+      }
+    }
+    while (std::size_t n = core_->WriteDtlsRecord(control_buffer_, now)) {
+      if (dtls_) {
+        (void)dtls_->QueueRecord(ByteSpan(control_buffer_.data(), n));
+      }
+    }
+    while (auto event = core_->PollEvent()) {
+      HandleEvent(*event);
+      if (phase_ != Phase::kTunnel) {
+        return;
+      }
+    }
+    if (core_->wants_tls_backlog()) {
+      core_->OnTlsBacklog(TlsBacklog(), now);
+    }
+    if (dtls_) {
+      dtls_->Flush();  // a send error comes back as OnDtlsFailed
+    }
+    if (!core_->has_output()) {
+      return;
+    }
+  }
+}
+
+void Connection::HandleEvent(const TunnelEvent& event) {
+  switch (event.kind) {
+    case TunnelEvent::Kind::kDataPath:
+      if (event.channel == Channel::kDtls) {
+        log_.Info(
+            "data moves to DTLS ({}){}", dtls_ ? dtls_->Description() : std::string("?"),
+            event.path_reason == session::PathReason::kDrainLimit ? ", TLS not yet drained" : "");
+      } else if (event.path_reason == session::PathReason::kPeerUsesTls) {
+        log_.Info("client sends on TLS again; replying on TLS");
+      } else {
+        log_.Info("data falls back to TLS: {}",
+                  event.text.empty() ? session::PathReasonText(event.path_reason) : event.text);
+      }
+      return;
+    case TunnelEvent::Kind::kDtls:
+      if (event.dtls_action == session::DtlsAction::kAbandon) {
+        RetireDtls();
+      }
+      return;
+    case TunnelEvent::Kind::kDpdTimeout:
+      if (event.channel == Channel::kDtls) {
+        log_.Info("DTLS channel down: DTLS DPD timeout");
+      }
+      return;                              // TLS: the kClosed event follows
+    case TunnelEvent::Kind::kMtu: return;  // client only
+    case TunnelEvent::Kind::kClosed: HandleClose(event); return;
+  }
+}
+
+void Connection::HandleClose(const TunnelEvent& event) {
+  std::string reason = event.text;
+  const bool end_session = event.close_outcome == CloseOutcome::kEndSession;
+  switch (event.close_cause) {
+    case CloseCause::kLocalDisconnect:
+      tls_->Close();  // Terminate(): close_notify right behind the DISCONNECT
+      break;
+    case CloseCause::kPeerDisconnect:
+      if (end_session) {
+        log_.Info("client logged off: {}", reason.empty() ? "no reason" : reason);
+      } else {
+        log_.Info("client disconnected temporarily; session kept for reconnect");
+      }
+      reason = end_session ? "client disconnect" : "client disconnect (temporary)";
+      break;
+    case CloseCause::kPeerTerminate:
+      log_.Info("client sent TERMINATE; closing");
+      reason = "client terminate";
+      break;
+    case CloseCause::kTlsDpdTimeout:
+      log_.Info("DPD timeout: the client stopped answering");
+      reason = "DPD timeout";
+      break;
+    case CloseCause::kTlsClosed: break;
+    case CloseCause::kProtocolError: log_.Warn("{}", reason); break;
+    case CloseCause::kIdleTimeout:
+      log_.Info("idle timeout: no data for {} s", gateway_.config.tunnel.idle_timeout_s);
+      break;
+    case CloseCause::kSessionTimeout: log_.Info("session timeout: the session ends"); break;
+  }
+  if (end_session) {
+    // The session owner ends the session (the cookie dies); else Close() reports kLinkLost.
+    EndTunnel(proto::ipc::TunnelClosed::Kind::kLogoff, event.text);
+  }
+  if (dtls_) {
+    dtls_->Flush();  // the core's DTLS DISCONNECT, if any
+  }
+  Flush();  // its TLS DISCONNECT, if any
+  Close(reason);
+}
+
+std::size_t Connection::TlsBacklog() {
+  // Packets already handed to TLS must reach the client before the first DTLS one, or the
+  // switch would reorder them: unsent engine bytes, a blocked socket, and SIOCOUTQ (bytes in
+  // the TCP send queue not yet acknowledged by the client) all count.
+  std::size_t backlog = tls_->PendingOutgoing().size() + (write_blocked_ ? 1 : 0);
+  int unacked = 0;
+  if (::ioctl(socket_.native_handle(), SIOCOUTQ, &unacked) == 0 && unacked > 0) {
+    backlog += static_cast<std::size_t>(unacked);
+  }
+  return backlog;
 }
 
 void Connection::ArmTun() {
-  if (tun_armed_ || !tun_stream_ || phase_ != Phase::kTunnel || write_blocked_) {
+  if (tun_armed_ || !tun_stream_ || phase_ != Phase::kTunnel || write_blocked_ ||
+      core_->tun_paused()) {
     return;
   }
   tun_armed_ = true;
@@ -666,54 +678,45 @@ void Connection::OnTunReadable() {
   if (phase_ != Phase::kTunnel) {
     return;
   }
-  std::uint8_t* frame = frame_buffer_.data();
+  std::uint8_t* buffer = frame_buffer_.data();
   const std::size_t max_packet = std::min<std::size_t>(cstp::kMaxPayload, tunnel_mtu_);
-  std::uint64_t bytes = 0;
-  std::uint64_t packets = 0;
-  const bool use_dtls = dtls_active_ && dtls_ && dtls_->established() && TlsBacklogDrained();
+  const Instant now = gateway_.clock.Now();
+  bool dtls_queued = false;
   tls_->Cork();
-  for (int i = 0; i < kTunBatch; ++i) {
-    // The packet lands right after room for the CSTP header: no copy to frame it.
-    Result<std::size_t> n = tun_->Read(MutableByteSpan(frame + cstp::kHeaderSize, max_packet));
+  for (int i = 0; i < kTunBatch && !core_->tun_paused(); ++i) {
+    // The packet lands after room for the CSTP header; the core frames it in place.
+    Result<std::size_t> n = tun_->Read(MutableByteSpan(buffer + kTunHeadroom, max_packet));
     if (!n) {
       if (n.error().code != Errc::kWouldBlock) {
         log_.Warn("TUN read failed: {}", n.error().ToString());
       }
       break;
     }
-    bytes += *n;
-    ++packets;
-    if (use_dtls) {
-      // The DTLS header goes in the byte just before the packet.
-      if (dtls_->QueuePacket(MutableByteSpan(frame + cstp::kHeaderSize, *n), *n)) {
+    const MutableByteSpan framed(buffer, kTunHeadroom + *n);
+    session::TunnelCore::Outbound out = core_->FrameTunPacket(framed, *n, now);
+    if (out.channel == Channel::kDtls) {
+      if (dtls_ && dtls_->QueueRecord(out.record)) {
+        dtls_queued = true;
         continue;
       }
       // Too big for a DTLS record (or refused by the engine): this one goes over TLS.
+      out = {Channel::kTls, core_->RerouteToTls(framed, *n, now)};
     }
-    cstp::WriteHeader(frame, cstp::PacketType::kData, static_cast<std::uint16_t>(*n));
-    if (auto written = tls_->WriteRecord(ByteSpan(frame, cstp::kHeaderSize + *n)); !written) {
+    if (out.channel != Channel::kTls) {
+      continue;
+    }
+    if (auto written = tls_->WriteRecord(out.record); !written) {
       log_.Warn("TLS write failed: {}", written.error().ToString());
       break;
     }
   }
-  if (use_dtls) {
-    dtls_->Flush();
+  if (dtls_queued && dtls_) {
+    dtls_->Flush();  // one sendmmsg for the batch
   }
   if (auto flushed = tls_->Uncork(); !flushed) {
-    Close(flushed.error().ToString());
-    return;
+    OnLinkError(flushed.error().ToString());
   }
-  if (packets > 0) {
-    Instant now = gateway_.clock.Now();
-    if (!use_dtls) {
-      liveness_->OnSent(now);
-    }
-    last_data_ = now;
-    unreported_.bytes_out += bytes;
-    unreported_.packets_out += packets;
-  }
-  Flush();
-  ArmTun();
+  Pump();
 }
 
 // ---------------------------------------------------------------- timers and closing
@@ -722,18 +725,17 @@ void Connection::ArmTimer() {
   if (phase_ == Phase::kClosed) {
     return;
   }
-  Instant deadline = phase_deadline_;
-  if (phase_ == Phase::kTunnel) {
-    deadline = liveness_->NextDeadline();
-    if (gateway_.config.tunnel.idle_timeout_s > 0) {
-      deadline = std::min(deadline, last_data_ + seconds(gateway_.config.tunnel.idle_timeout_s));
-    }
-  }
+  const Instant now = gateway_.clock.Now();
+  const Instant deadline = phase_ == Phase::kTunnel ? core_->NextDeadline() : phase_deadline_;
   if (deadline == timer_deadline_) {
     return;
   }
   timer_deadline_ = deadline;
-  Duration wait = std::max(Duration(0), deadline - gateway_.clock.Now());
+  if (deadline == Instant::Max()) {
+    timer_.cancel();
+    return;
+  }
+  Duration wait = std::max(Duration(0), deadline - now);
   timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(wait));
   timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     if (!ec) {
@@ -747,7 +749,7 @@ void Connection::OnTimer() {
   if (phase_ == Phase::kClosed) {
     return;
   }
-  Instant now = gateway_.clock.Now();
+  const Instant now = gateway_.clock.Now();
   if (phase_ != Phase::kTunnel) {
     if (now >= phase_deadline_) {
       log_.Info("{} timed out", phase_ == Phase::kHandshake ? "TLS handshake" : "HTTP request");
@@ -757,30 +759,12 @@ void Connection::OnTimer() {
     ArmTimer();
     return;
   }
-  if (gateway_.config.tunnel.idle_timeout_s > 0 &&
-      now - last_data_ >= seconds(gateway_.config.tunnel.idle_timeout_s)) {
-    log_.Info("idle timeout: no data for {} s", gateway_.config.tunnel.idle_timeout_s);
-    SendControl(cstp::BareDisconnectFrame());
+  if (core_->wants_tls_backlog()) {
     Flush();
-    Close("idle timeout");
-    return;
+    core_->OnTlsBacklog(TlsBacklog(), now);
   }
-  switch (liveness_->Poll(now)) {
-    case proto::session::ChannelLiveness::Action::kSendDpd:
-      SendControl(cstp::DpdRequestFrame());
-      Flush();
-      break;
-    case proto::session::ChannelLiveness::Action::kSendKeepalive:
-      SendControl(cstp::KeepaliveFrame());
-      Flush();
-      break;
-    case proto::session::ChannelLiveness::Action::kPeerDead:
-      log_.Info("DPD timeout: the client stopped answering");
-      Close("DPD timeout");
-      return;
-    case proto::session::ChannelLiveness::Action::kNone: break;
-  }
-  ArmTimer();
+  core_->OnTimer(now);
+  Pump();
 }
 
 void Connection::Terminate(std::string_view reason) {
@@ -788,22 +772,38 @@ void Connection::Terminate(std::string_view reason) {
     return;
   }
   log_.Info("terminating: {}", reason);
-  if (phase_ == Phase::kTunnel) {
-    // A bare DISCONNECT makes openconnect exit without reconnecting (§7.3).
-    SendControl(cstp::BareDisconnectFrame());
-    tls_->Close();
-    Flush();
-  }
   session_id_.reset();  // the registry already dropped (or is replacing) this tunnel
-  Close(reason);
+  if (phase_ != Phase::kTunnel) {
+    Close(reason);
+    return;
+  }
+  // A bare DISCONNECT makes openconnect exit without reconnecting (§7.3); the kClosed event
+  // flushes it and closes.
+  core_->Disconnect(reason, gateway_.clock.Now());
+  Pump();
+}
+
+std::string_view Connection::channel() const {
+  return core_ && core_->data_path() == Channel::kDtls ? "dtls" : "tls";
+}
+
+proto::ipc::TrafficDelta Connection::TakeTraffic() {
+  if (!core_) {
+    return {};
+  }
+  const session::TunnelCounters& now = core_->counters();
+  proto::ipc::TrafficDelta delta{
+      now.bytes_in - reported_.bytes_in, now.bytes_out - reported_.bytes_out,
+      now.packets_in - reported_.packets_in, now.packets_out - reported_.packets_out};
+  reported_ = now;
+  return delta;
 }
 
 void Connection::ReportTraffic() {
   if (!session_id_ || phase_ != Phase::kTunnel) {
     return;
   }
-  proto::ipc::TunnelStats stats{id_, *session_id_, std::exchange(unreported_, {}),
-                                std::string(channel())};
+  proto::ipc::TunnelStats stats{id_, *session_id_, TakeTraffic(), std::string(channel())};
   gateway_.backend.ReportTraffic(stats, *this);
 }
 
@@ -811,8 +811,7 @@ void Connection::EndTunnel(proto::ipc::TunnelClosed::Kind kind, std::string_view
   if (!session_id_) {
     return;
   }
-  proto::ipc::TunnelClosed closed{id_, *session_id_, kind, std::exchange(unreported_, {}),
-                                  std::string(reason)};
+  proto::ipc::TunnelClosed closed{id_, *session_id_, kind, TakeTraffic(), std::string(reason)};
   session_id_.reset();  // told once: the session owner forgets this tunnel now
   gateway_.backend.TunnelClosed(closed, *this);
 }
@@ -829,10 +828,7 @@ void Connection::Close(std::string_view reason) {
   } else {
     log_.Debug("connection closed: {}", reason);
   }
-  if (dtls_) {
-    dtls_->Close();
-    dtls_.reset();
-  }
+  RetireDtls();
   boost::system::error_code ec;
   timer_.cancel();
   if (tun_stream_) {

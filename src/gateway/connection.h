@@ -7,9 +7,12 @@
 //
 // It is the thin I/O shell around the sans-I/O pieces: bytes move between the nonblocking
 // socket, tls::TlsEngine, proto::http::RequestReader / AuthFront, and in the tunnel phase
-// between CSTP frames and the session's TUN device. The data path is batched: one wake-up reads
-// up to kTunBatch packets from the TUN, encrypts them as corked records, and sends the result
-// with one write; socket reads are 64 KiB and decrypt every record they hold.
+// between the engines, the session's TUN device, the DtlsChannel and a
+// proto::session::TunnelCore, which decides everything about the tunnel (CSTP/DTLS control,
+// DPD and keepalive, the idle and session timeouts, which channel carries data, how it ends).
+// The data path is batched: one wake-up reads up to kTunBatch packets from the TUN, has the
+// core frame them in place, encrypts them as corked records (or DTLS datagrams), and sends the
+// result with one write; socket reads are 64 KiB and decrypt every record they hold.
 //
 // Thread affinity: everything runs on the gateway's io_context thread. Lifetime: shared_ptr;
 // pending handlers hold a reference.
@@ -22,11 +25,10 @@
 #include "gateway/session_backend.h"
 #include "gateway/session_registry.h"
 #include "net/tun_linux.h"
-#include "proto/cstp/frame.h"
 #include "proto/http/message.h"
 #include "proto/http/request_reader.h"
 #include "proto/ipc/messages.h"
-#include "proto/session/liveness.h"
+#include "proto/session/tunnel_core.h"
 #include "proto/tunnel/connect_request.h"
 #include "proto/tunnel/connect_response.h"
 #include "proto/tunnel/dtls_negotiation.h"
@@ -55,9 +57,11 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   ~Connection() override;
 
   void Start();
-  // Closes immediately (admin, shutdown). Sends a DISCONNECT first when a tunnel is up.
+  // Closes immediately (admin, takeover, shutdown). When a tunnel is up, the core's DISCONNECT
+  // (TLS, and DTLS when up) is flushed first. Sends no TunnelClosed: the owner already let go.
   void Terminate(std::string_view reason) override;
-  std::string_view channel() const override { return dtls_active_ ? "dtls" : "tls"; }
+  // The channel carrying data: the core's data path ("tls" while a switch is pending).
+  std::string_view channel() const override;
   // Single-process mode: opens the UDP socket itself, then as AdoptDtls.
   void OnDtlsClientHello(const boost::asio::ip::udp::endpoint& remote, ByteSpan datagram) override;
   // Starts a DTLS handshake on `socket` (bound to the DTLS port, connected to `remote`), which
@@ -71,9 +75,10 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   std::optional<SessionId> session_id() const { return session_id_; }
 
   // DtlsChannel::Sink
-  void OnDtlsPacket(ByteSpan ip_packet) override;
-  void OnDtlsEstablished() override;
-  void OnDtlsDown(std::string_view reason) override;
+  void OnDtlsHandshakeDone() override;
+  void OnDtlsRecord(ByteSpan record) override;
+  void OnDtlsFailed(std::string_view reason) override;
+  void OnDtlsWake() override;
 
  private:
   enum class Phase { kHandshake, kHttp, kTunnel, kClosed };
@@ -83,6 +88,8 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   void OnReadable();
   void Flush();
   void OnWritable();
+  // The TLS connection failed: in the tunnel phase a core input, before it a close.
+  void OnLinkError(std::string_view reason);
   void CloseAfterFlush();
   // phases
   void ProcessIncoming();
@@ -97,14 +104,20 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   void OnTunnelGranted(TunnelGrant grant);
   void SendConnectResponse(const proto::ipc::ConnectReply& grant);
   void EndTunnel(proto::ipc::TunnelClosed::Kind kind, std::string_view reason);
-  void DeliverToTun(ByteSpan ip_packet);
-  // True once nothing sent on TLS is still unacknowledged (so DTLS cannot overtake it).
-  bool TlsBacklogDrained();
+  proto::ipc::TrafficDelta TakeTraffic();
   void ProcessTunnelRecords();
-  void OnFrame(const proto::cstp::Frame& frame);
+  void WriteTun(ByteSpan ip_packet);
   void ArmTun();
   void OnTunReadable();
-  void SendControl(ByteSpan frame);
+  // After any input in the tunnel phase: the core's output, a flush, the TUN and the timer.
+  void Pump();
+  void ProcessCore();
+  void HandleEvent(const proto::session::TunnelEvent& event);
+  void HandleClose(const proto::session::TunnelEvent& event);
+  // Unsent engine bytes + SIOCOUTQ: what the client's TCP has not acknowledged yet.
+  std::size_t TlsBacklog();
+  // Closes the DTLS channel now and destroys it once the current handler has returned.
+  void RetireDtls();
   // timers
   void ArmTimer();
   void OnTimer();
@@ -136,18 +149,15 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   proto::tunnel::MtuPlan mtus_;
   std::string user_;
   std::string group_;
-  proto::ipc::TrafficDelta unreported_;  // traffic not yet reported to the backend
   std::optional<net::TunDevice> tun_;
   std::optional<boost::asio::posix::stream_descriptor> tun_stream_;
-  std::optional<proto::session::ChannelLiveness> liveness_;
-  Instant last_data_;
   std::uint32_t tunnel_mtu_ = 0;
+  std::optional<proto::session::TunnelCore> core_;  // from CONNECT on
+  proto::session::TunnelCounters reported_;         // the core's counters at the last report
 
   // DTLS (§8): what CONNECT announced, and the channel once a ClientHello arrived.
   std::optional<GatewayDtlsPlan> dtls_plan_;
   std::unique_ptr<DtlsChannel> dtls_;
-  bool dtls_active_ = false;  // send data on DTLS (established and the client uses it)
-  bool tls_drained_ = false;  // TLS backlog acknowledged since DTLS became active
 
   boost::asio::steady_timer timer_;
   Instant timer_deadline_ = Instant::Max();
@@ -155,6 +165,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   std::array<std::uint8_t, 65536> read_buffer_{};
   std::array<std::uint8_t, 16384 + 256> record_buffer_{};
   std::array<std::uint8_t, 16384 + 256> frame_buffer_{};
+  std::array<std::uint8_t, 16384 + 256> control_buffer_{};  // the core's control frames
 };
 
 }  // namespace sekisho::gateway

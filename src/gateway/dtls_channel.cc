@@ -2,15 +2,16 @@
 
 #include "net/datagram_batch_linux.h"
 #include "net/socket_buffers.h"
-#include "proto/cstp/wire.h"
-#include "proto/dtls/payload.h"
 
 #include <algorithm>
+#include <chrono>
+#include <optional>
+#include <utility>
+
 namespace sekisho::gateway {
 namespace {
 
 namespace asio = boost::asio;
-using proto::cstp::PacketType;
 
 }  // namespace
 
@@ -42,14 +43,14 @@ Result<net::ScopedFd> OpenDtlsSocket(const asio::ip::udp::endpoint& local,
 }
 
 Result<std::unique_ptr<DtlsChannel>> DtlsChannel::Create(asio::io_context& io, const Clock& clock,
-                                                         Options options, net::ScopedFd socket,
+                                                         const asio::ip::udp::endpoint& remote,
+                                                         net::ScopedFd socket,
                                                          std::unique_ptr<tls::TlsEngine> engine,
                                                          Sink& sink, Logger log) {
   std::unique_ptr<DtlsChannel> channel(
-      new DtlsChannel(io, clock, std::move(options), std::move(engine), sink, std::move(log)));
+      new DtlsChannel(io, clock, remote, std::move(engine), sink, std::move(log)));
   boost::system::error_code ec;
-  const auto protocol =
-      channel->options_.remote.address().is_v6() ? asio::ip::udp::v6() : asio::ip::udp::v4();
+  const auto protocol = remote.address().is_v6() ? asio::ip::udp::v6() : asio::ip::udp::v4();
   channel->socket_.assign(protocol, socket.get(), ec);
   if (ec) {
     return sekisho::Fail(Errc::kIo, "DTLS socket: " + ec.message());
@@ -59,10 +60,11 @@ Result<std::unique_ptr<DtlsChannel>> DtlsChannel::Create(asio::io_context& io, c
   return channel;
 }
 
-DtlsChannel::DtlsChannel(asio::io_context& io, const Clock& clock, Options options,
+DtlsChannel::DtlsChannel(asio::io_context& io, const Clock& clock,
+                         const asio::ip::udp::endpoint& remote,
                          std::unique_ptr<tls::TlsEngine> engine, Sink& sink, Logger log)
     : clock_(clock),
-      options_(std::move(options)),
+      remote_(remote),
       engine_(std::move(engine)),
       sink_(sink),
       log_(std::move(log)),
@@ -84,6 +86,8 @@ void DtlsChannel::Start(ByteSpan first_datagram) {
 }
 
 std::string DtlsChannel::Description() const { return engine_->CipherDescription(); }
+
+// ---------------------------------------------------------------- receive
 
 void DtlsChannel::ArmRead() {
   if (read_armed_ || state_ == State::kDead) {
@@ -114,7 +118,7 @@ void DtlsChannel::OnReadable() {
     if (!n) {
       // ICMP port unreachable and the like: the client's UDP went away.
       Fail(n.error().ToString());
-      return;
+      break;
     }
     for (std::size_t i = 0; i < *n && state_ != State::kDead; ++i) {
       OnDatagram(ByteSpan(rx_buffers_[i].data(), sizes[i]));
@@ -123,9 +127,10 @@ void DtlsChannel::OnReadable() {
       break;
     }
   }
-  Flush();
+  Flush();  // handshake flights
   ArmRead();
   ArmTimer();
+  sink_.OnDtlsWake();
 }
 
 void DtlsChannel::OnDatagram(ByteSpan datagram) {
@@ -140,78 +145,36 @@ void DtlsChannel::OnDatagram(ByteSpan datagram) {
       return;
     }
     state_ = State::kEstablished;
-    Instant now = clock_.Now();
-    liveness_.emplace(options_.dpd, options_.keepalive,
-                      proto::session::ChannelLiveness::Role::kGateway, now);
-    log_.Info("DTLS established with {}: {}", options_.remote.address().to_string(),
+    timer_.cancel();
+    log_.Info("DTLS established with {}: {}", remote_.address().to_string(),
               engine_->CipherDescription());
-    sink_.OnDtlsEstablished();
+    sink_.OnDtlsHandshakeDone();
   }
-  DrainRecords();
-}
-
-void DtlsChannel::DrainRecords() {
   while (state_ == State::kEstablished) {
     Result<std::size_t> n = engine_->ReadRecord(MutableByteSpan(record_buffer_));
     if (!n) {
       if (n.error().code == Errc::kClosed) {
         Fail("client closed DTLS");
-      } else {
-        // A corrupt or replayed datagram: DTLS drops it and the channel lives on.
-        log_.Debug("DTLS record dropped: {}", n.error().ToString());
-        continue;
+        return;
       }
-      return;
+      // A corrupt or replayed datagram: DTLS drops it and the channel lives on.
+      log_.Debug("DTLS record dropped: {}", n.error().ToString());
+      continue;
     }
     if (*n == 0) {
       return;
     }
-    liveness_->OnReceived(clock_.Now());
-    OnRecord(ByteSpan(record_buffer_.data(), *n));
+    sink_.OnDtlsRecord(ByteSpan(record_buffer_.data(), *n));
   }
 }
 
-void DtlsChannel::OnRecord(ByteSpan record) {
-  Result<proto::dtls::DtlsPacket> packet = proto::dtls::ParseDtlsPayload(record);
-  if (!packet) {
-    // openconnect ignores unknown DTLS types instead of aborting (§8.1); so do we.
-    log_.Debug("ignoring DTLS record: {}", packet.error().ToString());
-    return;
-  }
-  switch (packet->type) {
-    case PacketType::kData: sink_.OnDtlsPacket(packet->payload); return;
-    case PacketType::kDpdRequest:
-      SendControl(static_cast<std::uint8_t>(PacketType::kDpdResponse), packet->payload);
-      return;
-    case PacketType::kDisconnect: Fail("client sent DISCONNECT on DTLS"); return;
-    case PacketType::kDpdResponse:
-    case PacketType::kKeepalive:
-    case PacketType::kCompressed:
-    case PacketType::kTerminate: return;
-  }
-}
+// ---------------------------------------------------------------- send
 
-Result<void> DtlsChannel::QueuePacket(MutableByteSpan packet_with_headroom,
-                                      std::size_t packet_size) {
-  // The caller reserved one byte before the packet for the AnyConnect header.
-  std::uint8_t* header = packet_with_headroom.data() - 1;
-  proto::dtls::WriteDtlsHeader(header, PacketType::kData);
-  SEKISHO_TRY(engine_->WriteRecord(ByteSpan(header, packet_size + 1)));
-  return Ok();
-}
-
-void DtlsChannel::SendControl(std::uint8_t type, ByteSpan payload) {
-  std::array<std::uint8_t, 16384 + 1> frame{};
-  std::size_t size = std::min(payload.size(), frame.size() - 1);
-  frame[0] = type;
-  std::copy_n(payload.begin(), size, frame.begin() + 1);
-  if (auto written = engine_->WriteRecord(ByteSpan(frame.data(), size + 1)); !written) {
-    log_.Debug("DTLS control record not sent: {}", written.error().ToString());
-    return;
+Result<void> DtlsChannel::QueueRecord(ByteSpan record) {
+  if (state_ != State::kEstablished) {
+    return sekisho::Fail(Errc::kInvalidArgument, "DTLS is not established");
   }
-  if (liveness_) {
-    liveness_->OnSent(clock_.Now());
-  }
+  return engine_->WriteRecord(record);
 }
 
 void DtlsChannel::Flush() {
@@ -234,28 +197,21 @@ void DtlsChannel::Flush() {
     // UDP has no backpressure worth waiting for: what the kernel refused is dropped, as a
     // router would (the 8 MiB socket buffer makes that rare).
     engine_->PopDatagrams(count);
-    if (liveness_ && sent && *sent > 0) {
-      liveness_->OnSent(clock_.Now());
-    }
   }
 }
 
+// ---------------------------------------------------------------- handshake timer
+
 void DtlsChannel::ArmTimer() {
-  if (state_ == State::kDead) {
+  if (state_ != State::kHandshake) {
     return;
   }
   Instant now = clock_.Now();
-  Instant deadline = Instant::Max();
-  if (auto handshake = engine_->NextDeadline(now)) {
-    deadline = std::min(deadline, *handshake);
-  }
-  if (liveness_) {
-    deadline = std::min(deadline, liveness_->NextDeadline());
-  }
-  if (deadline == Instant::Max()) {
+  std::optional<Instant> deadline = engine_->NextDeadline(now);
+  if (!deadline) {
     return;
   }
-  Duration wait = std::max(Duration(0), deadline - now);
+  Duration wait = std::max(Duration(0), *deadline - now);
   timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(wait));
   timer_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
     if (*alive && !ec) {
@@ -265,45 +221,30 @@ void DtlsChannel::ArmTimer() {
 }
 
 void DtlsChannel::OnTimer() {
-  Instant now = clock_.Now();
-  if (state_ == State::kHandshake) {
-    if (auto result = engine_->OnTimer(now); !result) {
-      Fail("DTLS handshake timed out: " + result.error().ToString());
-      return;
-    }
-  } else if (liveness_) {
-    switch (liveness_->Poll(now)) {
-      case proto::session::ChannelLiveness::Action::kSendDpd:
-        SendControl(static_cast<std::uint8_t>(PacketType::kDpdRequest), {});
-        break;
-      case proto::session::ChannelLiveness::Action::kSendKeepalive:
-        SendControl(static_cast<std::uint8_t>(PacketType::kKeepalive), {});
-        break;
-      case proto::session::ChannelLiveness::Action::kPeerDead: Fail("DTLS DPD timeout"); return;
-      case proto::session::ChannelLiveness::Action::kNone: break;
-    }
+  if (state_ != State::kHandshake) {
+    return;
   }
-  Flush();
-  ArmTimer();
+  if (auto result = engine_->OnTimer(clock_.Now()); !result) {
+    Fail("DTLS handshake timed out: " + result.error().ToString());
+  } else {
+    Flush();
+    ArmTimer();
+  }
+  sink_.OnDtlsWake();
 }
 
-void DtlsChannel::Fail(std::string_view reason) {
+// ---------------------------------------------------------------- end
+
+void DtlsChannel::Fail(const std::string& reason) {
   if (state_ == State::kDead) {
     return;
   }
-  state_ = State::kDead;
   log_.Info("DTLS channel down: {}", reason);
-  boost::system::error_code ec;
-  timer_.cancel();
-  socket_.cancel(ec);
-  sink_.OnDtlsDown(reason);
+  Close();
+  sink_.OnDtlsFailed(reason);
 }
 
 void DtlsChannel::Close() {
-  if (state_ == State::kEstablished) {
-    SendControl(static_cast<std::uint8_t>(PacketType::kDisconnect), {});
-    Flush();
-  }
   state_ = State::kDead;
   boost::system::error_code ec;
   timer_.cancel();

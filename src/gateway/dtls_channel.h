@@ -1,23 +1,29 @@
 #pragma once
-// DtlsChannel: the UDP half of one tunnel (ANYCONNECT.md §8). It owns a UDP socket bound to the
-// gateway's DTLS address and connected to the client's address, so the kernel delivers that
-// client's datagrams here and nowhere else (ocserv hands workers such a socket, §1.1), and a
-// DTLS server TlsEngine (PSK-NEGOTIATE or resumed from X-DTLS-Master-Secret).
+// DtlsChannel: the UDP transport of one tunnel's DTLS (ANYCONNECT.md §8), the mirror of the
+// client's DtlsLink. It owns a UDP socket bound to the gateway's DTLS address and connected to
+// the client's address, so the kernel delivers that client's datagrams here and nowhere else
+// (ocserv hands workers such a socket, §1.1), and a DTLS server TlsEngine (PSK-NEGOTIATE or
+// resumed from X-DTLS-Master-Secret) with its handshake retransmission timer.
 //
-//   kHandshake --Finished--> kEstablished --DPD silence / error--> kDead
+//   kHandshake --Finished--> kEstablished --error / close alert / Close()--> kDead
 //
-// Packets inside DTLS records carry the 1-byte AnyConnect header (§8.1). The channel answers
-// DPD requests itself, echoing the payload byte for byte (openconnect's MTU probe needs the
-// same length back, §8.9), and hands IP packets to its Sink. Sending is batched: records are
-// queued as datagrams and leave with one sendmmsg(2) per flush; receiving uses recvmmsg(2).
+// It moves datagrams and records and reports what happened; it decides nothing. What the
+// records mean (DATA, DPD, DISCONNECT), liveness, and which channel carries data belong to the
+// tunnel's proto::session::TunnelCore, which the Connection feeds from the Sink calls below.
 //
-// Thread affinity: the gateway's io_context thread. Owned by the tunnel's Connection.
+// Sending is batched: QueueRecord encrypts into the engine's datagram ring and Flush sends the
+// ring with one sendmmsg(2); receiving uses recvmmsg(2). Nothing allocates per packet.
+//
+// Sink calls happen from inside the channel (its read and timer handlers, Start, Flush). The
+// Sink must not destroy the channel from them; it may Close() it and destroy it later (the
+// Connection posts the destruction). OnDtlsWake is the last thing a handler does.
+//
+// Thread affinity: the worker's io_context thread. Owned by the tunnel's Connection.
 
 #include "base/log.h"
 #include "base/result.h"
 #include "base/time.h"
 #include "net/scoped_fd.h"
-#include "proto/session/liveness.h"
 #include "tls/engine.h"
 
 #include <boost/asio/io_context.hpp>
@@ -26,9 +32,9 @@
 
 #include <array>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace sekisho::gateway {
 
@@ -37,40 +43,42 @@ class DtlsChannel {
   class Sink {
    public:
     virtual ~Sink() = default;
-    virtual void OnDtlsPacket(ByteSpan ip_packet) = 0;
-    virtual void OnDtlsEstablished() = 0;
-    // The channel stopped (DPD timeout, error, client DISCONNECT); data goes back to TLS.
-    virtual void OnDtlsDown(std::string_view reason) = 0;
+    // The handshake completed.
+    virtual void OnDtlsHandshakeDone() = 0;
+    // One decrypted record (AnyConnect 1-byte header + payload), valid during the call.
+    virtual void OnDtlsRecord(ByteSpan record) = 0;
+    // The handshake or the channel failed (handshake error or timeout, socket error, ICMP,
+    // close alert). The channel is dead: no further Sink calls except a final OnDtlsWake.
+    virtual void OnDtlsFailed(std::string_view reason) = 0;
+    // A read or timer handler finished its batch: act on what the calls above changed.
+    virtual void OnDtlsWake() = 0;
   };
 
-  struct Options {
-    boost::asio::ip::udp::endpoint remote;  // the client's address and port
-    Duration dpd;
-    Duration keepalive;
-  };
-
-  // Takes ownership of a socket from OpenDtlsSocket and of a DTLS server engine.
-  // Errors: kIo (the socket cannot be registered with the event loop).
-  static Result<std::unique_ptr<DtlsChannel>> Create(boost::asio::io_context& io,
-                                                     const Clock& clock, Options options,
-                                                     net::ScopedFd socket,
-                                                     std::unique_ptr<tls::TlsEngine> engine,
-                                                     Sink& sink, Logger log);
+  // Takes ownership of a socket from OpenDtlsSocket (connected to `remote`) and of a DTLS
+  // server engine. Errors: kIo (the socket cannot be registered with the event loop).
+  static Result<std::unique_ptr<DtlsChannel>> Create(
+      boost::asio::io_context& io, const Clock& clock, const boost::asio::ip::udp::endpoint& remote,
+      net::ScopedFd socket, std::unique_ptr<tls::TlsEngine> engine, Sink& sink, Logger log);
   ~DtlsChannel();
+  DtlsChannel(const DtlsChannel&) = delete;
+  DtlsChannel& operator=(const DtlsChannel&) = delete;
 
-  // Feeds the ClientHello the listener received before this socket existed.
+  // Feeds the ClientHello the listener received before this socket existed and starts reading.
+  // A failure is reported as OnDtlsFailed (without OnDtlsWake: the caller acts afterwards).
   void Start(ByteSpan first_datagram);
 
   bool established() const { return state_ == State::kEstablished; }
-  const boost::asio::ip::udp::endpoint& remote() const { return options_.remote; }
+  const boost::asio::ip::udp::endpoint& remote() const { return remote_; }
 
-  // Queues one IP packet that starts at `packet` and has one byte of writable headroom just
-  // before it (packet.data() - 1), where the AnyConnect header is written in place.
-  // Errors: kTooLarge (bigger than the DTLS record limit: send it over TLS instead).
-  Result<void> QueuePacket(MutableByteSpan packet_with_headroom, std::size_t packet_size);
-  // Sends every queued datagram (one sendmmsg per up to 64).
+  // Encrypts one record (1-byte header included) into the datagram ring.
+  // Errors: kTooLarge (beyond the DTLS record limit), kTls, kInvalidArgument when not
+  // established: the caller sends the packet over TLS instead.
+  Result<void> QueueRecord(ByteSpan record);
+  // Sends every queued datagram (one sendmmsg per up to 64). The client's UDP port being
+  // closed (ICMP) is reported as OnDtlsFailed; other send errors drop the datagrams.
   void Flush();
-  // Sends a bare DISCONNECT and stops; no callbacks after this.
+  // Stops: the socket and timer are cancelled, no Sink calls afterwards. Sends nothing (the
+  // TunnelCore queues any DISCONNECT, and the caller flushes it before closing).
   void Close();
 
   std::string Description() const;
@@ -78,27 +86,24 @@ class DtlsChannel {
  private:
   enum class State { kHandshake, kEstablished, kDead };
 
-  DtlsChannel(boost::asio::io_context& io, const Clock& clock, Options options,
-              std::unique_ptr<tls::TlsEngine> engine, Sink& sink, Logger log);
+  DtlsChannel(boost::asio::io_context& io, const Clock& clock,
+              const boost::asio::ip::udp::endpoint& remote, std::unique_ptr<tls::TlsEngine> engine,
+              Sink& sink, Logger log);
   void ArmRead();
   void OnReadable();
   void OnDatagram(ByteSpan datagram);
-  void DrainRecords();
-  void OnRecord(ByteSpan record);
-  void SendControl(std::uint8_t type, ByteSpan payload);
   void ArmTimer();
   void OnTimer();
-  void Fail(std::string_view reason);
+  void Fail(const std::string& reason);
 
   const Clock& clock_;
-  Options options_;
+  boost::asio::ip::udp::endpoint remote_;
   std::unique_ptr<tls::TlsEngine> engine_;
   Sink& sink_;
   Logger log_;
   boost::asio::ip::udp::socket socket_;
   boost::asio::steady_timer timer_;
   State state_ = State::kHandshake;
-  std::optional<proto::session::ChannelLiveness> liveness_;
   bool read_armed_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 

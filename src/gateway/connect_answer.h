@@ -1,5 +1,5 @@
 #pragma once
-// BuildConnectAnswer: the headers of sekishod's "200 CONNECTED" answer (ANYCONNECT.md §5.3) as
+// BuildConnectAnswer: the headers of sekishod's "200 CONNECTED" answer (anyconnect.md §5.3) as
 // a value, from the configuration, the session owner's grant, the client's CONNECT and the
 // tunnel's MTUs. Pure: no I/O, no clock; the Connection serializes the result with
 // proto::tunnel::BuildConnectResponseHeaders.

@@ -12,6 +12,7 @@
 #include <array>
 #include <atomic>
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
@@ -375,6 +376,8 @@ TEST(DtlsResumedTest, ClientRefusesFullHandshake) {
   ASSERT_TRUE(WriteRsaServer(cert, key));
   ServerTlsConfig config{cert, key, {}, true, {}};
   auto creds = ServerCredentials::Load(config);
+  std::remove(cert.c_str());  // loaded: the files are no longer needed
+  std::remove(key.c_str());
   ASSERT_TRUE(creds.has_value()) << creds.error().ToString();
   EngineOptions options;
   options.datagram = true;

@@ -34,8 +34,11 @@ constexpr auto kRestartDelay = std::chrono::seconds(1);
 // closed, so that no listener, TUN device or other child's link leaks into the child.
 Result<pid_t> Spawn(const std::string& executable, const std::vector<std::string>& args,
                     const std::vector<int>& fds) {
+  // argv[0] names the program for ps(1); the image comes from `executable`, normally
+  // /proc/self/exe, which still works after the file on disk was replaced by an upgrade.
+  static char program_name[] = "sekishod";
   std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(executable.c_str()));
+  argv.push_back(program_name);
   for (const std::string& arg : args) {
     argv.push_back(const_cast<char*>(arg.c_str()));
   }

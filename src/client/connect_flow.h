@@ -31,53 +31,19 @@
 // While the tunnel is up, a pid file <run dir>/<interface>.pid lets `sekisho disconnect` find
 // the process and send it SIGTERM. <run dir> is $XDG_RUNTIME_DIR/sekisho, else <config>/run.
 //
+// The phases live in their own files: GatewayConnector (1), ProfileDownload (4), ConnectTunnel
+// (5), TunConfigurator and ReconnectLoop (6), PidFile; this file pair runs them in order and
+// holds the login (2-3).
+//
 // Exit status: 0 after a logout (signal) or --cookieonly, 2 when the gateway ended the
 // session, 1 for every failure (message on stderr).
 
 #include "base/log.h"
-#include "base/result.h"
-#include "base/time.h"
-#include "tls/credentials.h"
-
-#include <cstdint>
-#include <optional>
-#include <string>
-#include <vector>
+#include "client/connect_options.h"
 
 namespace sekisho::client {
 
-struct ConnectOptions {
-  std::string url;
-  std::optional<std::string> user;
-  std::optional<std::string> authgroup;
-  bool password_on_stdin = false;
-  bool non_interactive = false;
-  std::vector<std::string> server_pins;         // --servercert, repeatable
-  std::string ca_file;                          // --cafile
-  bool use_system_trust = true;                 // --no-system-trust clears it
-  std::vector<tls::ClientIdentity> identities;  // --certificate/--sslkey pairs, in order
-  bool no_dtls = false;
-  std::string dtls_ciphers;    // --dtls-ciphers (X-DTLS-CipherSuite), empty = default offer
-  std::string dtls12_ciphers;  // --dtls12-ciphers (X-DTLS12-CipherSuite)
-  // --dtls-retry-period: seconds between DTLS attempts after one gave up; 0 = never again.
-  std::uint32_t dtls_retry_period_s = 60;
-  std::string interface_name;    // --interface; empty = "sekisho%d"
-  std::string script;            // --script
-  bool cookie_only = false;      // --cookieonly: print the webvpn value and exit
-  bool cookie_on_stdin = false;  // --cookie-on-stdin: skip the login
-  int verbosity = 0;
-  // Profile download failures end the attempt (Cisco) or only warn (openconnect).
-  bool profiles_best_effort = false;
-};
-
 // Runs the whole flow; returns the exit status described above.
 int RunConnect(const ConnectOptions& options, const Logger& log);
-
-// `sekisho disconnect [--interface NAME]`: SIGTERM to the client owning NAME's pid file (the
-// only one when NAME is empty). Returns the exit status (0 when signalled).
-int RunDisconnect(const std::string& interface_name);
-
-// The pid-file directory described above. Errors: kConfig when no directory is usable.
-Result<std::string> RunDir();
 
 }  // namespace sekisho::client

@@ -3,6 +3,7 @@
 
 #include "app/spdlog_sink.h"
 #include "client/connect_flow.h"
+#include "client/pid_file.h"
 
 #include <CLI/CLI.hpp>
 

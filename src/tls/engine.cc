@@ -1,3 +1,11 @@
+// Why this file is over 600 lines: it is the one GnuTLS session wrapper (engine.h), and all of
+// it works on one session and the engine's private state. TLS and DTLS run on the same
+// push/pull callbacks and buffers (stream input, datagram ring); the retransmit deadline that
+// OnTimer keeps is what PullTimeoutCallback answers GnuTLS; the certificate callbacks
+// (tls/callbacks.h) are friends and the PSK and ServerHello hooks static members, all reading
+// that state. Splitting it would spread one type over several files, or move its state into an
+// internal header, only to cut lines.
+
 #include "tls/engine.h"
 
 #include <gnutls/crypto.h>

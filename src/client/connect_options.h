@@ -1,0 +1,38 @@
+#pragma once
+// ConnectOptions: everything `sekisho connect` takes from its command line (main.cc), read by
+// every phase of the connect flow (connect_flow.h).
+
+#include "tls/credentials.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sekisho::client {
+
+struct ConnectOptions {
+  std::string url;
+  std::optional<std::string> user;
+  std::optional<std::string> authgroup;
+  bool password_on_stdin = false;
+  bool non_interactive = false;
+  std::vector<std::string> server_pins;         // --servercert, repeatable
+  std::string ca_file;                          // --cafile
+  bool use_system_trust = true;                 // --no-system-trust clears it
+  std::vector<tls::ClientIdentity> identities;  // --certificate/--sslkey pairs, in order
+  bool no_dtls = false;
+  std::string dtls_ciphers;    // --dtls-ciphers (X-DTLS-CipherSuite), empty = default offer
+  std::string dtls12_ciphers;  // --dtls12-ciphers (X-DTLS12-CipherSuite)
+  // --dtls-retry-period: seconds between DTLS attempts after one gave up; 0 = never again.
+  std::uint32_t dtls_retry_period_s = 60;
+  std::string interface_name;    // --interface; empty = "sekisho%d"
+  std::string script;            // --script
+  bool cookie_only = false;      // --cookieonly: print the webvpn value and exit
+  bool cookie_on_stdin = false;  // --cookie-on-stdin: skip the login
+  int verbosity = 0;
+  // Profile download failures end the attempt (Cisco) or only warn (openconnect).
+  bool profiles_best_effort = false;
+};
+
+}  // namespace sekisho::client

@@ -1,0 +1,27 @@
+#pragma once
+// The connect flow's progress lines: what the user sees on stderr without -v, one line per
+// step and never a secret (connect_flow.h). Interop scripts grep these lines, so their wording
+// is an interface: change it only together with tests/interop.
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace sekisho::client {
+
+// Writes one progress line on stderr and flushes it, so that it shows before a blocking step.
+template <class... Args>
+void Say(fmt::format_string<Args...> format, Args&&... args) {
+  std::string line = fmt::format(format, std::forward<Args>(args)...);
+  std::fprintf(stderr, "%s\n", line.c_str());
+  std::fflush(stderr);
+}
+
+// The items with `sep` between them ("a, b, c"); empty for no items.
+std::string Join(const std::vector<std::string>& items, std::string_view sep);
+
+}  // namespace sekisho::client

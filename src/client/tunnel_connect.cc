@@ -1,0 +1,101 @@
+#include "client/tunnel_connect.h"
+
+#include "base/rng.h"
+#include "client/auth_dialogue.h"
+#include "client/progress.h"
+#include "net/ipv4.h"
+#include "proto/http/url.h"
+#include "proto/tunnel/connect_request.h"
+#include "proto/tunnel/mtu.h"
+
+#include <fmt/format.h>
+
+#include <string>
+#include <unistd.h>
+#include <utility>
+
+namespace sekisho::client {
+namespace {
+
+namespace http = proto::http;
+namespace tunnel = proto::tunnel;
+
+constexpr std::uint32_t kBaseMtu = 1500;
+
+std::string LocalHostname() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0') {
+    return "localhost";
+  }
+  return name;
+}
+
+}  // namespace
+
+Result<ConnectedTunnel> ConnectTunnel(GatewayConnector& connector, const ConnectOptions& options,
+                                      const SecretString& cookie,
+                                      const std::optional<TunAddressing>& previous, bool report) {
+  SEKISHO_ASSIGN_OR_RETURN(auto conn, connector.OpenTls(false));
+  HttpsSession session(std::move(conn));
+  tunnel::ConnectRequest request;
+  request.hostname = LocalHostname();
+  bool ipv6_transport = connector.gateway_ip().find(':') != std::string::npos;
+  request.base_mtu = kBaseMtu;
+  request.mtu = tunnel::ClientRequestedMtu(kBaseMtu, ipv6_transport);
+  request.want_ipv4 = true;
+  request.want_ipv6 = false;  // the TUN setup is IPv4-only for now
+  request.user_agent = std::string(kDefaultUserAgent);
+  if (previous) {
+    request.previous_addresses.push_back(net::FormatIpv4(previous->address));
+  }
+  DtlsOffer offer;
+  offer.enabled = !options.no_dtls;
+  offer.ciphers = options.dtls_ciphers;
+  offer.dtls12_ciphers = options.dtls12_ciphers;
+  SecretBytes dtls_secret = AddDtlsOffer(offer, SystemRng(), &request);
+  http::HttpRequest connect;
+  connect.method = "CONNECT";
+  connect.target = "/CSCOSSLC/tunnel";
+  connect.headers = tunnel::BuildConnectRequestHeaders(request, cookie.reveal(),
+                                                       http::HostHeader(connector.url()));
+  SEKISHO_ASSIGN_OR_RETURN(http::HttpResponse response, session.Exchange(connect, kHttpTimeout));
+  if (response.status == 401) {
+    return Fail(Errc::kAuthFailed, "the gateway rejected the cookie (HTTP 401)");
+  }
+  if (response.status != 200) {
+    return Fail(Errc::kProtocol,
+                fmt::format("CONNECT refused: HTTP {} {}", response.status, response.reason));
+  }
+  SEKISHO_ASSIGN_OR_RETURN(tunnel::ConnectResponse parsed,
+                           tunnel::ParseConnectResponse(response.headers));
+  ConnectedTunnel connected;
+  connected.conn = session.Release(&connected.leftover);
+  connected.response = std::move(parsed);
+  connected.headers = std::move(response.headers);
+  connected.dtls_master_secret = std::move(dtls_secret);
+  std::string dtls_note;
+  auto plan = PlanClientDtls(connected.response, offer, ipv6_transport, kBaseMtu);
+  if (!plan) {
+    dtls_note = "DTLS: unusable (" + plan.error().context + "); data path: TLS";
+  } else if (!*plan) {
+    dtls_note = options.no_dtls ? "DTLS: disabled (--no-dtls); data path: TLS"
+                                : "DTLS: not offered by the gateway; data path: TLS";
+  } else {
+    connected.dtls_plan = std::move(**plan);
+    const ClientDtlsPlan& p = *connected.dtls_plan;
+    dtls_note = fmt::format("DTLS: offered: {} ({}), port {}, MTU {} (TLS MTU {})", p.suite.name,
+                            tunnel::DtlsModeName(p.suite.mode), p.port, p.dtls_mtu, p.cstp_mtu);
+  }
+  if (report) {
+    Say("CONNECT: address {}/{}, MTU {}, DPD {} s, keepalive {} s", connected.response.address,
+        connected.response.netmask, connected.response.mtu, connected.response.dpd_s,
+        connected.response.keepalive_s);
+    if (!connected.response.banner.empty()) {
+      Say("Banner: {}", connected.response.banner);
+    }
+  }
+  Say("{}", dtls_note);
+  return connected;
+}
+
+}  // namespace sekisho::client

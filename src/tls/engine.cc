@@ -492,7 +492,7 @@ Result<std::unique_ptr<TlsEngine>> TlsEngine::CreateServer(
     return Fail(TlsError(rc, "server session setup"));
   }
   if (engine->server_credentials_->requests_client_certificates()) {
-    // Request, never require: other authentication methods may follow (ANYCONNECT.md §1.5).
+    // Request, never require: other authentication methods may follow (anyconnect.md §1.5).
     gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUEST);
   }
   return engine;

@@ -10,7 +10,7 @@
 //   created --Handshake() true--> established --Close()/peer close_notify--> closed
 //        \--Handshake() error--> failed (PendingOutgoing may still hold an alert to send)
 //
-// Record discipline (ANYCONNECT.md §1.3): every WriteRecord produces exactly one TLS record,
+// Record discipline (anyconnect.md §1.3): every WriteRecord produces exactly one TLS record,
 // and ReadRecord returns exactly one record, so a CSTP frame maps to one record both ways.
 //
 // Threading: an engine is used from one thread at a time. Credentials are shared read-only.
@@ -19,7 +19,7 @@
 // rings behind FrontDatagram/PeekDatagrams) allocates nothing of ours in steady state. (GnuTLS
 // itself allocates a small buffer per record inside gnutls_record_send.)
 //
-// DTLS flavours (docs/protocol/tls.md, ANYCONNECT.md §8):
+// DTLS flavours (docs/protocol/tls.md, anyconnect.md §8):
 //   certificate DTLS 1.2      CreateServer/CreateClient with options.datagram
 //   PSK-NEGOTIATE             CreateDtlsPskClient/CreateDtlsPskServer
 //   resumed (Cisco/OC)        CreateDtlsResumedClient/CreateDtlsResumedServer: DTLS 0.9 or 1.2
@@ -60,7 +60,7 @@ struct EngineOptions {
 
 // Protocol of a resumed DTLS session.
 enum class DtlsProtocol {
-  kDtls09,  // Cisco's pre-RFC DTLS, version 0x0100 (GNUTLS_DTLS0_9), ANYCONNECT.md §8.4
+  kDtls09,  // Cisco's pre-RFC DTLS, version 0x0100 (GNUTLS_DTLS0_9), anyconnect.md §8.4
   kDtls12,  // DTLS 1.2, version 0xFEFD: Cisco X-DTLS12-CipherSuite and OC-DTLS1_2-* (§8.5)
 };
 
@@ -112,7 +112,7 @@ class TlsEngine {
       std::shared_ptr<const ClientCredentials> credentials, std::string server_name = {},
       EngineOptions options = {});
 
-  // DTLS with PSK-NEGOTIATE (ANYCONNECT.md §8.6): a full DTLS 1.2 handshake with a plain-PSK
+  // DTLS with PSK-NEGOTIATE (anyconnect.md §8.6): a full DTLS 1.2 handshake with a plain-PSK
   // key exchange, keyed with `psk` = ExportKeyingMaterial("EXPORTER-openconnect-psk", 32) of
   // the CSTP connection. The client puts `app_id` (1-32 bytes, X-DTLS-App-ID) into the
   // ClientHello session_id so the gateway can find the session before the handshake, and
@@ -125,7 +125,7 @@ class TlsEngine {
   static Result<std::unique_ptr<TlsEngine>> CreateDtlsPskServer(const SecretBytes& psk,
                                                                 EngineOptions options = {});
 
-  // Resumed DTLS (ANYCONNECT.md §8.4/8.5): no key exchange; both ends install `params` as a
+  // Resumed DTLS (anyconnect.md §8.4/8.5): no key exchange; both ends install `params` as a
   // cached session (gnutls_session_set_premaster) and run an abbreviated handshake: ClientHello
   // with the session id and exactly one suite, ServerHello echoing the id, ChangeCipherSpec
   // and Finished both ways. Extended master secret and the safe-renegotiation requirement are

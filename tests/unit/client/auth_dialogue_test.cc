@@ -1,6 +1,6 @@
 // AuthDialogue replayed against the real ocserv 1.1.6 exchanges of
-// /work/shared/protocol/traces (full trace, wrongpass, legacy, certauth, dtls12-profile) and
-// ASA-shaped documents from ANYCONNECT.md §3.4/§3.7/§3.8.
+// the shared traces (protocol/traces/) (full trace, wrongpass, legacy, certauth, dtls12-profile) and
+// ASA-shaped documents from anyconnect.md §3.4/§3.7/§3.8.
 
 #include "client/auth_dialogue.h"
 
@@ -275,7 +275,7 @@ TEST(AuthDialogueTest, SecondInitWhenTheGroupDiffersFromTheDefault) {
   EXPECT_FALSE(step->new_connection);
   const HttpRequest init = dialogue.NextRequest();
   EXPECT_EQ(init.target, "/auth");
-  // ANYCONNECT.md §3.5, exact (408 bytes).
+  // anyconnect.md §3.5, exact (408 bytes).
   EXPECT_EQ(init.body,
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             "<config-auth client=\"vpn\" type=\"init\" aggregate-auth-version=\"2\"><version "

@@ -17,7 +17,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 
-// Live values from ANYCONNECT.md §1.4.
+// Live values from anyconnect.md §1.4.
 ServerTlsConfig ServerConfig(std::string cert, std::string key) {
   ServerTlsConfig config;
   config.certificate_file = std::move(cert);

@@ -1,5 +1,5 @@
 // Resumed DTLS (Cisco DTLS 0.9, Cisco DTLS 1.2, OC-DTLS1_2-*) engine to engine, with the wire
-// layout checked against ANYCONNECT.md Appendix B.2 and §8.3, the owner-driven retransmission
+// layout checked against anyconnect.md Appendix B.2 and §8.3, the owner-driven retransmission
 // timer, and the batched datagram path.
 
 #include "tls/engine.h"
@@ -44,7 +44,7 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 // Offsets into a DTLS handshake datagram holding one ClientHello or ServerHello
-// (ANYCONNECT.md §8.3): 13-byte record header, 12-byte handshake header, version, random.
+// (anyconnect.md §8.3): 13-byte record header, 12-byte handshake header, version, random.
 constexpr std::size_t kRecordVersionOffset = 1;
 constexpr std::size_t kRecordEpochOffset = 3;
 constexpr std::size_t kRecordLengthOffset = 11;

@@ -1,6 +1,6 @@
 #pragma once
-// Real bodies from /work/shared/protocol/traces (openconnect 9.01-3 <-> ocserv 1.1.6-3) and
-// the Cisco shapes of ANYCONNECT.md §3, as test vectors.
+// Real bodies from the shared traces (protocol/traces/) (openconnect 9.01-3 <-> ocserv 1.1.6-3) and
+// the Cisco shapes of anyconnect.md §3, as test vectors.
 
 #include <string_view>
 
@@ -16,7 +16,7 @@ inline constexpr std::string_view kOcInit =
     "single-sign-on-v2</auth-method><auth-method>single-sign-on-external-browser</auth-method>"
     "</capabilities><group-access>https://localhost:4443/</group-access></config-auth>\n";
 
-// Second init after the group list appeared (ANYCONNECT.md §3.5); Content-Length 408.
+// Second init after the group list appeared (anyconnect.md §3.5); Content-Length 408.
 inline constexpr std::string_view kOcInitGroup =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
     "<config-auth client=\"vpn\" type=\"init\" aggregate-auth-version=\"2\"><version "
@@ -44,7 +44,7 @@ inline constexpr std::string_view kOcReplyPassword =
 inline constexpr std::string_view kLegacyUsernameBody = "group_list=group1&username=test";
 inline constexpr std::string_view kLegacyPasswordBody = "password=testpass";
 
-// Cisco-style init and auth-reply (ANYCONNECT.md §3.3, §3.6; values invented there).
+// Cisco-style init and auth-reply (anyconnect.md §3.3, §3.6; values invented there).
 inline constexpr std::string_view kCiscoInit = R"(<?xml version="1.0" encoding="UTF-8"?>
 <config-auth client="vpn" type="init" aggregate-auth-version="2">
   <version who="vpn">4.10.05095</version>
@@ -154,7 +154,7 @@ inline constexpr std::string_view kOcservSuccessProfile =
 </config></config-auth>
 )";
 
-// ANYCONNECT.md §3.4, ASA style.
+// anyconnect.md §3.4, ASA style.
 inline constexpr std::string_view kAsaAuthRequest =
     R"(<?xml version="1.0" encoding="UTF-8"?>
 <config-auth client="vpn" type="auth-request" aggregate-auth-version="2">
@@ -182,7 +182,7 @@ inline constexpr std::string_view kAsaAuthRequest =
 </config-auth>
 )";
 
-// ANYCONNECT.md §3.7, ASA style.
+// anyconnect.md §3.7, ASA style.
 inline constexpr std::string_view kAsaComplete =
     R"(<?xml version="1.0" encoding="UTF-8"?>
 <config-auth client="vpn" type="complete" aggregate-auth-version="2">
@@ -223,7 +223,7 @@ inline constexpr std::string_view kAsaComplete =
 </config-auth>
 )";
 
-// ANYCONNECT.md §3.8, ASA terminal failure.
+// anyconnect.md §3.8, ASA terminal failure.
 inline constexpr std::string_view kAsaFailure =
     R"(<?xml version="1.0" encoding="UTF-8"?>
 <config-auth client="vpn" type="complete" aggregate-auth-version="2">
@@ -231,7 +231,7 @@ inline constexpr std::string_view kAsaFailure =
 </config-auth>
 )";
 
-// ANYCONNECT.md §3.8, ASA retry with a parametrised error.
+// anyconnect.md §3.8, ASA retry with a parametrised error.
 inline constexpr std::string_view kAsaRetry =
     R"(<?xml version="1.0" encoding="UTF-8"?>
 <config-auth client="vpn" type="auth-request" aggregate-auth-version="2">
@@ -245,7 +245,7 @@ inline constexpr std::string_view kAsaRetry =
 </config-auth>
 )";
 
-// ANYCONNECT.md §3.11, the classic unwrapped ASA document.
+// anyconnect.md §3.11, the classic unwrapped ASA document.
 inline constexpr std::string_view kLegacyAsaAuth =
     R"(<?xml version="1.0" encoding="UTF-8"?>
 <auth id="main">

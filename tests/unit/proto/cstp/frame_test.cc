@@ -17,7 +17,7 @@ Bytes Hex(std::string_view hex) {
 
 std::string ToHex(ByteSpan b) { return HexEncode(b, HexCase::kLower); }
 
-// ANYCONNECT.md §7.4 example frames.
+// anyconnect.md §7.4 example frames.
 TEST(CstpFrameTest, ControlFramesMatchRealPeers) {
   EXPECT_EQ(ToHex(DpdRequestFrame()), "5354460100000300");
   EXPECT_EQ(ToHex(EmptyDpdResponseFrame()), "5354460100000400");

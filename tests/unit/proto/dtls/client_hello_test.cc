@@ -83,7 +83,7 @@ TEST(ClientHelloTest, ChecksFieldsAndLengths) {
 }
 
 // Builds a ClientHello with an empty session_id and an ApplicationID extension, the way
-// older openconnect builds did in PSK mode (ANYCONNECT.md §8.3).
+// older openconnect builds did in PSK mode (anyconnect.md §8.3).
 Bytes HelloWithAppIdExtension(std::uint8_t id_len, std::uint8_t sid_len) {
   Bytes body;
   body.push_back(0xfe);

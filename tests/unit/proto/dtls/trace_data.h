@@ -1,7 +1,7 @@
 #pragma once
 // UDP payloads (42-byte Ethernet/IPv4/UDP headers stripped) from the live captures
-// /work/shared/protocol/traces/ref-udp-psk-handshake.hex and ref-udp-dtls09-handshake.hex
-// (ANYCONNECT.md Appendix B), as hex.
+// the shared traces protocol/traces/ref-udp-psk-handshake.hex and ref-udp-dtls09-handshake.hex
+// (anyconnect.md Appendix B), as hex.
 
 namespace sekisho::proto::dtls::testdata {
 

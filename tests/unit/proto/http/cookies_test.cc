@@ -25,7 +25,7 @@ TEST(CookiesTest, FindCookieAcrossHeaders) {
   EXPECT_EQ(FindCookie(req, "missing"), std::nullopt);
 }
 
-// ocserv 1.1.6 Set-Cookie lines (ANYCONNECT.md §2.3, full trace).
+// ocserv 1.1.6 Set-Cookie lines (anyconnect.md §2.3, full trace).
 TEST(CookiesTest, ParseOcservSetCookies) {
   Result<SetCookie> c = ParseSetCookie(
       "webvpncontext=AI3LrTMs0BfPINRCOwubSwmnGp20k3/yWWU13Tzybnc=; Max-Age=300; "

@@ -1,6 +1,6 @@
 #pragma once
-// HTTP heads taken from the live captures in /work/shared/protocol/traces
-// (oc901-ocserv116-full-trace.txt, ANYCONNECT.md §2.3, §5.1, §6.1), with CRLF line ends.
+// HTTP heads taken from the live captures in the shared traces (protocol/traces/)
+// (oc901-ocserv116-full-trace.txt, anyconnect.md §2.3, §5.1, §6.1), with CRLF line ends.
 
 #include <string>
 
@@ -58,7 +58,7 @@ inline const std::string kInitBody =
     "who=\"vpn\">v9.01-3</version><device-id>linux-64</device-id><group-access>https://"
     "198.18.0.1:4443/</group-access></config-auth>";
 
-// openconnect legacy mode GET: body headers with an empty body (ANYCONNECT.md §2.2).
+// openconnect legacy mode GET: body headers with an empty body (anyconnect.md §2.2).
 inline const std::string kLegacyGet =
     "GET / HTTP/1.1\r\n"
     "Host: vpn.example.com\r\n"
@@ -90,7 +90,7 @@ inline const std::string kAuthCompleteBody =
     "<auth id=\"success\">\n"
     "<title>SSL VPN Service</title></auth></config-auth>\n";
 
-// ocserv 1.1.6 CONNECT response, PSK mode (ANYCONNECT.md §6.1).
+// ocserv 1.1.6 CONNECT response, PSK mode (anyconnect.md §6.1).
 inline const std::string kConnectResponse =
     "HTTP/1.1 200 CONNECTED\r\n"
     "X-CSTP-Version: 1\r\n"

@@ -93,7 +93,7 @@ X-DTLS-Content-Encoding: oc-lz4
 X-CSTP-Content-Encoding: oc-lz4
 )";
 
-// ANYCONNECT.md §6.1, ASA-style response.
+// anyconnect.md §6.1, ASA-style response.
 constexpr std::string_view kAsa = R"(X-CSTP-Version: 1
 X-CSTP-Protocol: Copyright (c) 2004 Cisco Systems, Inc.
 X-CSTP-Address: 10.10.0.25

@@ -1,5 +1,5 @@
 // AuthDialogue replayed against the real ocserv 1.1.6 exchanges of
-// the shared traces (protocol/traces/) (full trace, wrongpass, legacy, certauth, dtls12-profile) and
+// the shared traces, protocol/traces/ (full trace, wrongpass, legacy, certauth, dtls12-profile) and
 // ASA-shaped documents from anyconnect.md §3.4/§3.7/§3.8.
 
 #include "client/auth_dialogue.h"

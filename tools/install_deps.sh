@@ -40,3 +40,9 @@ $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 # Debian starts ocserv as a service on install where an init system exists; the tests run their
 # own instances in namespaces, so a system instance is not wanted (and absent under no systemd).
+# So when this run installed ocserv on a machine that runs systemd, stop and disable the unit the
+# package just enabled: nothing of sekisho should listen on the host's own port 443.
+if printf '%s\n' "${missing[@]}" | grep -qx ocserv && [ -d /run/systemd/system ]; then
+  $SUDO systemctl disable --now ocserv.socket ocserv.service >/dev/null 2>&1 || true
+  echo "install_deps: disabled the ocserv system service the package started (tests run their own)"
+fi

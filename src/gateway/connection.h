@@ -1,42 +1,39 @@
 #pragma once
-// Connection: one client TCP connection through its whole life (ANYCONNECT.md §0.3):
+// Connection: one client TCP connection up to its tunnel (ANYCONNECT.md §0.3): the TLS handshake
+// and the HTTP phase (login requests answered by the session owner through SessionBackend, then
+// a CONNECT). A granted CONNECT is answered here ("200 CONNECTED", built by BuildConnectAnswer)
+// and the connection hands its socket, TLS engine and the session's TUN device to a
+// GatewayTunnel, which carries the tunnel phase; the Connection is done then.
 //
-//   kHandshake --TLS done--> kHttp --CONNECT accepted--> kTunnel --+--> kClosed
-//        |                     |  (requests answered by AuthFront) |
-//        +---------------------+-----------------------------------+  (error, timeout, close)
+//   kHandshake --TLS done--> kHttp --CONNECT granted, answered--> kHandedOver (GatewayTunnel)
+//        |                     |  (requests answered by the SessionBackend)
+//        +---------------------+--> kClosed (error, timeout, refused CONNECT, Connection: close)
 //
-// It is the thin I/O shell around the sans-I/O pieces: bytes move between the nonblocking
-// socket, tls::TlsEngine, proto::http::RequestReader / AuthFront, and in the tunnel phase
-// between the engines, the session's TUN device, the DtlsChannel and a
-// proto::session::TunnelCore, which decides everything about the tunnel (CSTP/DTLS control,
-// DPD and keepalive, the idle and session timeouts, which channel carries data, how it ends).
-// The data path is batched: one wake-up reads up to kTunBatch packets from the TUN, has the
-// core frame them in place, encrypts them as corked records (or DTLS datagrams), and sends the
-// result with one write; socket reads are 64 KiB and decrypt every record they hold.
+// At a CONNECT it creates the GatewayTunnel (pending) that the session owner will hold as the
+// session's TunnelHandle; a refused CONNECT drops it, and a grant the connection cannot use
+// (closed meanwhile, TUN unusable) is handed back with GatewayTunnel::Abandon.
 //
-// Thread affinity: everything runs on the gateway's io_context thread. Lifetime: shared_ptr;
-// pending handlers hold a reference.
+// It is a thin I/O shell: bytes move between the nonblocking socket, tls::TlsEngine and
+// proto::http::RequestReader; the login itself is decided by the session owner.
+//
+// Thread affinity: everything runs on the io_context's thread (the worker's, or main's with
+// --single-process). Lifetime: shared_ptr; pending handlers hold a reference. GatewayContext's
+// on_closed is called once if it closes before the handover; after it, the tunnel's.
 
 #include "base/log.h"
 #include "base/time.h"
 #include "gateway/auth_front.h"
-#include "gateway/dtls_channel.h"
 #include "gateway/dtls_plan.h"
+#include "gateway/gateway_tunnel.h"
 #include "gateway/session_backend.h"
-#include "gateway/session_registry.h"
-#include "net/tun_linux.h"
 #include "proto/http/message.h"
 #include "proto/http/request_reader.h"
 #include "proto/ipc/messages.h"
-#include "proto/session/tunnel_core.h"
 #include "proto/tunnel/connect_request.h"
-#include "proto/tunnel/connect_response.h"
-#include "proto/tunnel/dtls_negotiation.h"
 #include "proto/tunnel/mtu.h"
 #include "tls/engine.h"
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <array>
@@ -44,52 +41,33 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace sekisho::gateway {
 
 class GatewayContext;
 
-class Connection final : public std::enable_shared_from_this<Connection>,
-                         public TunnelHandle,
-                         public DtlsChannel::Sink {
+class Connection final : public std::enable_shared_from_this<Connection> {
  public:
   Connection(GatewayContext& gateway, boost::asio::ip::tcp::socket socket, std::uint64_t id);
-  ~Connection() override;
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
 
   void Start();
-  // Closes immediately (admin, takeover, shutdown). When a tunnel is up, the core's DISCONNECT
-  // (TLS, and DTLS when up) is flushed first. Sends no TunnelClosed: the owner already let go.
-  void Terminate(std::string_view reason) override;
-  // The channel carrying data: the core's data path ("tls" while a switch is pending).
-  std::string_view channel() const override;
-  // Single-process mode: opens the UDP socket itself, then as AdoptDtls.
-  void OnDtlsClientHello(const boost::asio::ip::udp::endpoint& remote, ByteSpan datagram) override;
-  // Starts a DTLS handshake on `socket` (bound to the DTLS port, connected to `remote`), which
-  // main created when the client's first ClientHello (`datagram`) reached the listener.
-  void AdoptDtls(const boost::asio::ip::udp::endpoint& remote, ByteSpan datagram,
-                 net::ScopedFd socket);
-  // Sends the traffic since the last report to the backend (called about once a second).
-  void ReportTraffic();
+  // Closes immediately (admin, shutdown, or a Terminate that reached the pending tunnel).
+  // No-op after the handover: the GatewayTunnel is terminated instead.
+  void Terminate(std::string_view reason);
   std::uint64_t id() const { return id_; }
-  // The session this connection carries a tunnel for; nullopt before CONNECT.
-  std::optional<SessionId> session_id() const { return session_id_; }
-
-  // DtlsChannel::Sink
-  void OnDtlsHandshakeDone() override;
-  void OnDtlsRecord(ByteSpan record) override;
-  void OnDtlsFailed(std::string_view reason) override;
-  void OnDtlsWake() override;
 
  private:
-  enum class Phase { kHandshake, kHttp, kTunnel, kClosed };
+  enum class Phase { kHandshake, kHttp, kHandedOver, kClosed };
 
+  bool finished() const { return phase_ == Phase::kHandedOver || phase_ == Phase::kClosed; }
   // socket
   void ArmRead();
   void OnReadable();
   void Flush();
-  void OnWritable();
-  // The TLS connection failed: in the tunnel phase a core input, before it a close.
-  void OnLinkError(std::string_view reason);
   void CloseAfterFlush();
   // phases
   void ProcessIncoming();
@@ -98,27 +76,13 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   void HandleRequest(proto::http::HttpRequest request);
   void OnLoginReply(proto::ipc::LoginReply reply);
   void HandleConnect(const proto::http::HttpRequest& request);
+  void OnConnectReply(Result<TunnelGrant> grant, unsigned status);
   void RefuseConnect(unsigned status, std::string why);
   void SendResponse(const proto::http::HttpResponse& response, bool is_connect);
-  // tunnel
-  void OnTunnelGranted(TunnelGrant grant);
   void SendConnectResponse(const proto::ipc::ConnectReply& grant);
-  void EndTunnel(proto::ipc::TunnelClosed::Kind kind, std::string_view reason);
-  proto::ipc::TrafficDelta TakeTraffic();
-  void ProcessTunnelRecords();
-  void WriteTun(ByteSpan ip_packet);
-  void ArmTun();
-  void OnTunReadable();
-  // After any input in the tunnel phase: the core's output, a flush, the TUN and the timer.
-  void Pump();
-  void ProcessCore();
-  void HandleEvent(const proto::session::TunnelEvent& event);
-  void HandleClose(const proto::session::TunnelEvent& event);
-  // Unsent engine bytes + SIOCOUTQ: what the client's TCP has not acknowledged yet.
-  std::size_t TlsBacklog();
-  // Closes the DTLS channel now and destroys it once the current handler has returned.
-  void RetireDtls();
-  // timers
+  // kHttp -> kHandedOver: `tunnel` takes the socket, the TLS engine and `tun`.
+  void HandOver(GatewayTunnel& tunnel, net::TunDevice tun, proto::ipc::ConnectReply grant);
+  // timer
   void ArmTimer();
   void OnTimer();
   void Close(std::string_view reason);
@@ -136,36 +100,25 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   int requests_served_ = 0;
   bool awaiting_backend_ = false;  // a login or CONNECT request is with the backend
   std::optional<ClientCertificate> client_cert_;
-  Instant phase_deadline_;  // handshake / request / auth deadline before the tunnel
+  Instant phase_deadline_;  // handshake / request / auth deadline
 
   bool read_armed_ = false;
-  bool write_blocked_ = false;  // socket send buffer full: wait for writable, pause the TUN
-  bool tun_armed_ = false;
+  bool write_blocked_ = false;  // socket send buffer full: wait for writable
   bool close_after_flush_ = false;
 
-  // tunnel state
-  std::optional<SessionId> session_id_;
-  proto::tunnel::ConnectRequest connect_;  // the client's CONNECT headers
+  // CONNECT (§5): the client's headers, the MTUs and DTLS offer computed for it, and the
+  // tunnel that the session owner holds while the request is with it.
+  proto::tunnel::ConnectRequest connect_;
   proto::tunnel::MtuPlan mtus_;
-  std::string user_;
-  std::string group_;
-  std::optional<net::TunDevice> tun_;
-  std::optional<boost::asio::posix::stream_descriptor> tun_stream_;
-  std::uint32_t tunnel_mtu_ = 0;
-  std::optional<proto::session::TunnelCore> core_;  // from CONNECT on
-  proto::session::TunnelCounters reported_;         // the core's counters at the last report
-
-  // DTLS (§8): what CONNECT announced, and the channel once a ClientHello arrived.
+  std::uint32_t tun_mtu_ = 0;
   std::optional<GatewayDtlsPlan> dtls_plan_;
-  std::unique_ptr<DtlsChannel> dtls_;
+  std::shared_ptr<GatewayTunnel> tunnel_;
 
   boost::asio::steady_timer timer_;
   Instant timer_deadline_ = Instant::Max();
 
   std::array<std::uint8_t, 65536> read_buffer_{};
   std::array<std::uint8_t, 16384 + 256> record_buffer_{};
-  std::array<std::uint8_t, 16384 + 256> frame_buffer_{};
-  std::array<std::uint8_t, 16384 + 256> control_buffer_{};  // the core's control frames
 };
 
 }  // namespace sekisho::gateway

@@ -9,16 +9,16 @@
 //
 // It moves datagrams and records and reports what happened; it decides nothing. What the
 // records mean (DATA, DPD, DISCONNECT), liveness, and which channel carries data belong to the
-// tunnel's proto::session::TunnelCore, which the Connection feeds from the Sink calls below.
+// tunnel's proto::session::TunnelCore, which the GatewayTunnel feeds from the Sink calls below.
 //
 // Sending is batched: QueueRecord encrypts into the engine's datagram ring and Flush sends the
 // ring with one sendmmsg(2); receiving uses recvmmsg(2). Nothing allocates per packet.
 //
 // Sink calls happen from inside the channel (its read and timer handlers, Start, Flush). The
 // Sink must not destroy the channel from them; it may Close() it and destroy it later (the
-// Connection posts the destruction). OnDtlsWake is the last thing a handler does.
+// GatewayTunnel posts the destruction). OnDtlsWake is the last thing a handler does.
 //
-// Thread affinity: the worker's io_context thread. Owned by the tunnel's Connection.
+// Thread affinity: the worker's io_context thread. Owned by the GatewayTunnel.
 
 #include "base/log.h"
 #include "base/result.h"

@@ -1,6 +1,7 @@
 #include "gateway/gateway.h"
 
 #include "gateway/connection.h"
+#include "gateway/gateway_tunnel.h"
 #include "gateway/password_credentials.h"
 
 #include <boost/asio/post.hpp>
@@ -58,7 +59,7 @@ class Gateway::LocalBackend final : public SessionBackend {
   }
   void Connect(proto::ipc::ConnectRequest request, TunnelHandle& tunnel,
                ConnectDone done) override {
-    // `done` keeps the connection (the tunnel) alive until it ran.
+    // `done` keeps the tunnel (and its connection) alive until it ran.
     asio::post(io_, [this, request = std::move(request), &tunnel, done = std::move(done)] {
       unsigned status = 503;
       Result<TunnelGrant> grant = service_.Connect(request, tunnel, status);
@@ -125,7 +126,14 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(GatewayConfig config, GatewayOp
     Gateway* self = gateway.get();
     g.context_ = std::make_unique<GatewayContext>(
         GatewayContext{g.io_, cfg, *g.local_backend_, g.credentials_, SteadyClock(), sink});
-    g.context_->on_closed = [self](std::uint64_t id) { self->connections_.erase(id); };
+    g.context_->on_closed = [self](std::uint64_t id) {
+      self->connections_.erase(id);
+      self->tunnels_.erase(id);
+    };
+    g.context_->on_tunnel_started = [self](std::uint64_t id, std::weak_ptr<GatewayTunnel> tunnel) {
+      self->connections_.erase(id);
+      self->tunnels_[id] = std::move(tunnel);
+    };
   } else {
     ProcessSupervisor::Options process_options;
     process_options.executable = g.options_.executable;
@@ -227,9 +235,9 @@ void Gateway::Housekeeping() {
   for (SessionId id : registry_->Expire(SteadyClock().Now())) {
     log_.Info("session {} ended (expired)", id);
   }
-  for (auto& [id, weak] : std::map(connections_)) {
-    if (auto connection = weak.lock()) {
-      connection->ReportTraffic();
+  for (auto& [id, weak] : std::map(tunnels_)) {
+    if (auto tunnel = weak.lock()) {
+      tunnel->ReportTraffic();
     }
   }
 }
@@ -270,6 +278,11 @@ void Gateway::Shutdown(std::string_view reason) {
   for (auto& [id, weak] : std::map(connections_)) {
     if (auto connection = weak.lock()) {
       connection->Terminate("gateway shutting down");
+    }
+  }
+  for (auto& [id, weak] : std::map(tunnels_)) {
+    if (auto tunnel = weak.lock()) {
+      tunnel->Terminate("gateway shutting down");
     }
   }
   if (processes_) {

@@ -34,6 +34,7 @@
 namespace sekisho::gateway {
 
 class Connection;
+class GatewayTunnel;
 
 struct GatewayOptions {
   bool single_process = false;
@@ -97,7 +98,9 @@ class Gateway final : public ControlHandler {
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer housekeeping_;
-  std::map<std::uint64_t, std::weak_ptr<Connection>> connections_;  // single_process only
+  // single_process only, by connection id: connections before their tunnel, then the tunnels.
+  std::map<std::uint64_t, std::weak_ptr<Connection>> connections_;
+  std::map<std::uint64_t, std::weak_ptr<GatewayTunnel>> tunnels_;
   std::uint64_t next_connection_id_ = 1;
   std::uint16_t bound_port_ = 0;
   Instant started_;

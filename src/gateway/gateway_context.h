@@ -1,7 +1,7 @@
 #pragma once
-// GatewayContext: what a Connection needs from the process that runs it (a worker, or the
-// whole gateway with --single-process). A plain aggregate of references so that connections
-// stay decoupled from the Worker/Gateway classes and from main.cc.
+// GatewayContext: what a Connection and its GatewayTunnel need from the process that runs them
+// (a worker, or the whole gateway with --single-process). A plain aggregate of references so
+// that connections stay decoupled from the Worker/Gateway classes and from main.cc.
 
 #include "base/log.h"
 #include "base/time.h"
@@ -17,6 +17,8 @@
 
 namespace sekisho::gateway {
 
+class GatewayTunnel;
+
 class GatewayContext {
  public:
   boost::asio::io_context& io;
@@ -28,8 +30,13 @@ class GatewayContext {
   LogSink& log_sink;
   // UDP port of the DTLS listener; 0 when DTLS is off.
   std::uint16_t dtls_port = 0;
-  // Called once when a connection has closed, so its owner can forget it.
+  // Called once when a connection has closed (its GatewayTunnel, if it got that far), so its
+  // owner can forget it.
   std::function<void(std::uint64_t connection_id)> on_closed = nullptr;
+  // Called once when connection `connection_id` handed over to its tunnel: from then on,
+  // Terminate, DtlsHello and traffic reports for that id go to `tunnel`.
+  std::function<void(std::uint64_t connection_id, std::weak_ptr<GatewayTunnel> tunnel)>
+      on_tunnel_started = nullptr;
 };
 
 }  // namespace sekisho::gateway

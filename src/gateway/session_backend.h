@@ -1,9 +1,9 @@
 #pragma once
 // SessionBackend: what a worker's connections ask of the session owner (sekishod's main
-// process, docs/ipc.md). A Connection parses the client's bytes itself and hands over only
-// parsed, bounded requests: a login-phase HTTP request, a CONNECT with its cookie, the end of
-// a tunnel, traffic counters. Answers come back asynchronously, so a slow login (a password
-// check in the security module) never stalls the worker's event loop.
+// process, docs/ipc.md). A Connection and its GatewayTunnel parse the client's bytes
+// themselves and hand over only parsed, bounded requests: a login-phase HTTP request, a CONNECT
+// with its cookie, the end of a tunnel, traffic counters. Answers come back asynchronously, so
+// a slow login (a password check in the security module) never stalls the worker's event loop.
 //
 // Implementations: MainLink (worker process: IPC to main) and LocalBackend (--single-process:
 // direct calls into SessionService). Thread affinity: the worker's event-loop thread; callbacks
@@ -35,8 +35,8 @@ class SessionBackend {
 
   // `done` gets a grant, or a refusal with reply.http_status (401: cookie refused, 503 other).
   using ConnectDone = std::function<void(Result<TunnelGrant> grant, unsigned http_status)>;
-  // Asks for the session named by `request.cookie`. `tunnel` is the connection that will carry
-  // it; the backend keeps a reference until TunnelClosed and may call Terminate /
+  // Asks for the session named by `request.cookie`. `tunnel` is the GatewayTunnel that will
+  // carry it; the backend keeps a reference until TunnelClosed and may call Terminate /
   // OnDtlsClientHello on it.
   virtual void Connect(proto::ipc::ConnectRequest request, TunnelHandle& tunnel,
                        ConnectDone done) = 0;

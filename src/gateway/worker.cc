@@ -3,6 +3,7 @@
 #include "base/time.h"
 #include "gateway/connection.h"
 #include "gateway/gateway_context.h"
+#include "gateway/gateway_tunnel.h"
 #include "gateway/ipc_link.h"
 #include "gateway/sandbox_linux.h"
 #include "gateway/session_backend.h"
@@ -89,7 +90,14 @@ class Worker final : public SessionBackend {
                  sink, options.dtls_port},
         signals_(io_, SIGINT, SIGTERM),
         report_timer_(io_) {
-    context_.on_closed = [this](std::uint64_t id) { connections_.erase(id); };
+    context_.on_closed = [this](std::uint64_t id) {
+      connections_.erase(id);
+      tunnels_.erase(id);
+    };
+    context_.on_tunnel_started = [this](std::uint64_t id, std::weak_ptr<GatewayTunnel> tunnel) {
+      connections_.erase(id);
+      tunnels_[id] = std::move(tunnel);
+    };
   }
 
   int Run() {
@@ -179,7 +187,9 @@ class Worker final : public SessionBackend {
       case ipc::MessageType::kConnectReply: return OnConnectReply(message, std::move(fd));
       case ipc::MessageType::kTerminate: {
         if (auto terminate = ipc::Terminate::FromMessage(message)) {
-          if (auto connection = Find(terminate->connection_id)) {
+          if (auto tunnel = FindTunnel(terminate->connection_id)) {
+            tunnel->Terminate(terminate->reason);
+          } else if (auto connection = Find(terminate->connection_id)) {
             connection->Terminate(terminate->reason);
           }
         }
@@ -187,12 +197,12 @@ class Worker final : public SessionBackend {
       }
       case ipc::MessageType::kDtlsHello: {
         auto hello = ipc::DtlsHello::FromMessage(message);
-        auto connection = hello ? Find(hello->connection_id) : nullptr;
+        auto tunnel = hello ? FindTunnel(hello->connection_id) : nullptr;
         boost::system::error_code ec;
         auto address = asio::ip::make_address(hello ? hello->remote_ip : "", ec);
-        if (connection && !ec && fd.valid()) {
-          connection->AdoptDtls(asio::ip::udp::endpoint(address, hello->remote_port),
-                                hello->datagram, std::move(fd));
+        if (tunnel && !ec && fd.valid()) {
+          tunnel->AdoptDtls(asio::ip::udp::endpoint(address, hello->remote_port), hello->datagram,
+                            std::move(fd));
         }
         return;
       }
@@ -255,15 +265,20 @@ class Worker final : public SessionBackend {
     return it == connections_.end() ? nullptr : it->second.lock();
   }
 
+  std::shared_ptr<GatewayTunnel> FindTunnel(std::uint64_t id) {
+    auto it = tunnels_.find(id);
+    return it == tunnels_.end() ? nullptr : it->second.lock();
+  }
+
   void ArmReport() {
     report_timer_.expires_after(kReportPeriod);
     report_timer_.async_wait([this](const boost::system::error_code& ec) {
       if (ec || stopping_) {
         return;
       }
-      for (auto& [id, weak] : std::map(connections_)) {
-        if (auto connection = weak.lock()) {
-          connection->ReportTraffic();
+      for (auto& [id, weak] : std::map(tunnels_)) {
+        if (auto tunnel = weak.lock()) {
+          tunnel->ReportTraffic();
         }
       }
       ArmReport();
@@ -279,6 +294,11 @@ class Worker final : public SessionBackend {
     for (auto& [id, weak] : std::map(connections_)) {
       if (auto connection = weak.lock()) {
         connection->Terminate(reason);
+      }
+    }
+    for (auto& [id, weak] : std::map(tunnels_)) {
+      if (auto tunnel = weak.lock()) {
+        tunnel->Terminate(reason);
       }
     }
     boost::system::error_code ec;
@@ -299,7 +319,9 @@ class Worker final : public SessionBackend {
   std::unique_ptr<IpcLink> main_;
   asio::signal_set signals_;
   asio::steady_timer report_timer_;
+  // By connection id: connections before their tunnel, then the tunnels they handed over to.
   std::map<std::uint64_t, std::weak_ptr<Connection>> connections_;
+  std::map<std::uint64_t, std::weak_ptr<GatewayTunnel>> tunnels_;
   std::map<std::uint32_t, LoginDone> logins_;
   std::map<std::uint32_t, ConnectDone> connects_;
   std::uint32_t next_request_ = 0;

@@ -1,0 +1,569 @@
+#include "gateway/gateway_tunnel.h"
+
+#include "gateway/gateway_context.h"
+#include "proto/cstp/wire.h"
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+#include <utility>
+
+namespace sekisho::gateway {
+namespace {
+
+namespace asio = boost::asio;
+namespace cstp = proto::cstp;
+namespace session = proto::session;
+using session::Channel;
+using session::CloseCause;
+using session::CloseOutcome;
+using session::kTunHeadroom;
+using session::TunnelEvent;
+
+// Received IP packets may exceed the tunnel MTU by this much before they are dropped.
+constexpr std::size_t kRxPacketSlack = 64;
+
+}  // namespace
+
+GatewayTunnel::GatewayTunnel(GatewayContext& gateway, std::uint64_t id, Logger log,
+                             std::function<void(std::string_view)> terminate_pending)
+    : gateway_(gateway),
+      id_(id),
+      log_(std::move(log)),
+      terminate_pending_(std::move(terminate_pending)),
+      socket_(gateway.io),
+      timer_(gateway.io) {}
+
+GatewayTunnel::~GatewayTunnel() = default;
+
+void GatewayTunnel::Start(Handover handover) {
+  if (phase_ != Phase::kPending) {
+    return;
+  }
+  phase_ = Phase::kRunning;
+  terminate_pending_ = nullptr;
+  socket_ = std::move(handover.socket);
+  tls_ = std::move(handover.tls);
+  tun_.emplace(std::move(handover.tun));
+  tun_stream_.emplace(gateway_.io, tun_->fd());
+  tun_mtu_ = handover.tun_mtu;
+  dtls_plan_ = std::move(handover.dtls_plan);
+  const proto::ipc::ConnectReply& grant = handover.grant;
+  session_id_ = grant.session_id;
+
+  const Instant now = gateway_.clock.Now();
+  const TunnelConfig& tunnel = gateway_.config.tunnel;
+  session::TunnelCore::Config config;
+  config.role = session::TunnelCore::Role::kGateway;
+  config.tls_dpd = seconds(tunnel.dpd_s);
+  config.tls_keepalive = seconds(tunnel.keepalive_s);
+  config.dtls = dtls_plan_.has_value();
+  config.dtls_dpd = config.tls_dpd;
+  config.dtls_keepalive = config.tls_keepalive;
+  config.cstp_mtu = handover.mtus.cstp_mtu;
+  config.dtls_mtu = handover.mtus.dtls_mtu;
+  if (tunnel.idle_timeout_s > 0) {
+    config.idle_timeout = seconds(tunnel.idle_timeout_s);
+  }
+  if (grant.session_remaining_s > 0) {
+    config.session_deadline = now + seconds(grant.session_remaining_s);
+  }
+  config.max_rx_packet = tun_mtu_ + kRxPacketSlack;
+  core_.emplace(config, now);
+  log_ = log_.WithPrefix(log_.prefix() + " sess " + std::to_string(*session_id_));
+  log_.Info("tunnel up: user {} group {} address {} on {} (MTU {}, {}); DTLS: {}", grant.user,
+            grant.group, FormatIpv4(grant.ipv4), tun_->name(), tun_mtu_, tls_->CipherDescription(),
+            dtls_plan_ ? std::string(dtls_plan_->suite.name) : std::string("not offered"));
+  if (gateway_.on_tunnel_started) {
+    gateway_.on_tunnel_started(id_, weak_from_this());
+  }
+  ProcessRecords();  // frames that arrived right behind the CONNECT
+  Pump();
+  ArmRead();
+}
+
+void GatewayTunnel::Abandon(const proto::ipc::ConnectReply& grant, std::string_view reason) {
+  if (phase_ != Phase::kPending) {
+    return;
+  }
+  phase_ = Phase::kClosed;
+  terminate_pending_ = nullptr;
+  proto::ipc::TunnelClosed closed{
+      id_, grant.session_id, proto::ipc::TunnelClosed::Kind::kLinkLost, {}, std::string(reason)};
+  gateway_.backend.TunnelClosed(closed, *this);
+}
+
+// ---------------------------------------------------------------- socket
+
+void GatewayTunnel::ArmRead() {
+  if (read_armed_ || phase_ != Phase::kRunning) {
+    return;
+  }
+  read_armed_ = true;
+  socket_.async_wait(asio::socket_base::wait_read,
+                     [self = shared_from_this()](const boost::system::error_code& ec) {
+                       self->read_armed_ = false;
+                       if (!ec) {
+                         self->OnReadable();
+                       }
+                     });
+}
+
+void GatewayTunnel::OnReadable() {
+  // Drain what the kernel holds, but bounded so one busy client cannot starve the others.
+  for (int round = 0; round < 8 && phase_ == Phase::kRunning; ++round) {
+    boost::system::error_code ec;
+    std::size_t n = socket_.read_some(asio::buffer(read_buffer_), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      break;
+    }
+    if (ec) {
+      OnLinkError(ec == asio::error::eof ? "peer closed the connection" : ec.message());
+      break;
+    }
+    tls_->FeedIncoming(ByteSpan(read_buffer_.data(), n));
+    ProcessRecords();
+    if (n < read_buffer_.size()) {
+      break;
+    }
+  }
+  Pump();
+  ArmRead();
+}
+
+void GatewayTunnel::ProcessRecords() {
+  while (phase_ == Phase::kRunning && !core_->closed()) {
+    Result<std::size_t> n = tls_->ReadRecord(MutableByteSpan(record_buffer_));
+    if (!n) {
+      OnLinkError(n.error().code == Errc::kClosed ? "peer closed TLS" : n.error().ToString());
+      return;
+    }
+    if (*n == 0) {
+      return;
+    }
+    WriteTun(core_->OnTlsRecord(ByteSpan(record_buffer_.data(), *n), gateway_.clock.Now()));
+  }
+}
+
+void GatewayTunnel::Flush() {
+  if (phase_ != Phase::kRunning || write_blocked_) {
+    return;
+  }
+  while (true) {
+    ByteSpan pending = tls_->PendingOutgoing();
+    if (pending.empty()) {
+      return;
+    }
+    boost::system::error_code ec;
+    std::size_t n = socket_.write_some(asio::buffer(pending.data(), pending.size()), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      write_blocked_ = true;
+      socket_.async_wait(asio::socket_base::wait_write,
+                         [self = shared_from_this()](const boost::system::error_code& wait_ec) {
+                           self->write_blocked_ = false;
+                           if (!wait_ec) {
+                             self->Pump();  // the TUN pauses while the socket is full
+                           }
+                         });
+      return;
+    }
+    if (ec) {
+      OnLinkError(ec.message());
+      return;
+    }
+    tls_->ConsumeOutgoing(n);
+  }
+}
+
+void GatewayTunnel::OnLinkError(std::string_view reason) {
+  if (phase_ == Phase::kRunning) {
+    core_->OnTlsClosed(reason, gateway_.clock.Now());  // Pump() acts on it
+  }
+}
+
+// ---------------------------------------------------------------- DTLS
+
+void GatewayTunnel::OnDtlsClientHello(const asio::ip::udp::endpoint& remote, ByteSpan datagram) {
+  if (phase_ != Phase::kRunning) {
+    return;
+  }
+  boost::system::error_code ec;
+  asio::ip::udp::endpoint local(socket_.local_endpoint(ec).address(), gateway_.dtls_port);
+  auto socket = OpenDtlsSocket(local, remote);
+  if (!socket) {
+    log_.Warn("cannot open the DTLS socket: {}", socket.error().ToString());
+    return;
+  }
+  AdoptDtls(remote, datagram, std::move(*socket));
+}
+
+void GatewayTunnel::AdoptDtls(const asio::ip::udp::endpoint& remote, ByteSpan datagram,
+                              net::ScopedFd socket) {
+  if (phase_ != Phase::kRunning || !dtls_plan_) {
+    return;
+  }
+  if (dtls_ && dtls_->remote() == remote && !dtls_->established()) {
+    return;  // a retransmitted ClientHello for the handshake already running
+  }
+  auto engine = CreateDtlsServerEngine(*dtls_plan_, log_.WithComponent("dtls"));
+  if (!engine) {
+    log_.Warn("cannot start DTLS: {}", engine.error().ToString());
+    return;
+  }
+  auto channel = DtlsChannel::Create(gateway_.io, gateway_.clock, remote, std::move(socket),
+                                     std::move(*engine), *this, log_.WithComponent("dtls"));
+  if (!channel) {
+    log_.Warn("cannot use the DTLS socket: {}", channel.error().ToString());
+    return;
+  }
+  // A new handshake replaces an old channel; DATA on TLS covers the gap until it completes.
+  if (dtls_) {
+    RetireDtls();
+  }
+  dtls_ = std::move(*channel);
+  core_->OnDtlsHandshakeStarted(gateway_.clock.Now());
+  log_.Debug("DTLS ClientHello from {}:{} ({})", remote.address().to_string(), remote.port(),
+             dtls_plan_->suite.name);
+  dtls_->Start(datagram);
+  Pump();
+}
+
+void GatewayTunnel::OnDtlsHandshakeDone() { core_->OnDtlsHandshakeDone(gateway_.clock.Now()); }
+
+void GatewayTunnel::OnDtlsRecord(ByteSpan record) {
+  WriteTun(core_->OnDtlsRecord(record, gateway_.clock.Now()));
+}
+
+void GatewayTunnel::OnDtlsFailed(std::string_view reason) {
+  core_->OnDtlsFailed(reason, gateway_.clock.Now());
+  RetireDtls();
+}
+
+void GatewayTunnel::OnDtlsWake() {
+  if (phase_ == Phase::kRunning) {
+    Pump();
+  }
+}
+
+void GatewayTunnel::RetireDtls() {
+  if (!dtls_) {
+    return;
+  }
+  dtls_->Close();
+  // Often called from inside the channel (a Sink call): it dies once that call has returned.
+  asio::post(gateway_.io, [retired = std::shared_ptr<DtlsChannel>(std::move(dtls_))] {});
+}
+
+// ---------------------------------------------------------------- TUN and the core
+
+void GatewayTunnel::WriteTun(ByteSpan ip_packet) {
+  if (ip_packet.empty()) {
+    return;
+  }
+  if (auto written = tun_->Write(ip_packet); !written) {
+    log_.Debug("TUN write failed: {}", written.error().ToString());
+  }
+}
+
+void GatewayTunnel::Pump() {
+  if (phase_ != Phase::kRunning) {
+    return;
+  }
+  ProcessCore();
+  Flush();
+  if (phase_ == Phase::kRunning) {
+    ProcessCore();  // a failed flush is a core input too
+    ArmTun();
+    ArmTimer();
+  }
+}
+
+void GatewayTunnel::ProcessCore() {
+  for (int round = 0; round < 8 && phase_ == Phase::kRunning; ++round) {
+    const Instant now = gateway_.clock.Now();
+    while (std::size_t n = core_->WriteTlsFrame(control_buffer_, now)) {
+      if (auto written = tls_->WriteRecord(ByteSpan(control_buffer_.data(), n)); !written) {
+        log_.Debug("cannot queue control frame: {}", written.error().ToString());
+      }
+    }
+    while (std::size_t n = core_->WriteDtlsRecord(control_buffer_, now)) {
+      if (dtls_) {
+        (void)dtls_->QueueRecord(ByteSpan(control_buffer_.data(), n));
+      }
+    }
+    while (auto event = core_->PollEvent()) {
+      HandleEvent(*event);
+      if (phase_ != Phase::kRunning) {
+        return;
+      }
+    }
+    if (core_->wants_tls_backlog()) {
+      core_->OnTlsBacklog(TlsBacklog(), now);
+    }
+    if (dtls_) {
+      dtls_->Flush();  // a send error comes back as OnDtlsFailed
+    }
+    if (!core_->has_output()) {
+      return;
+    }
+  }
+}
+
+void GatewayTunnel::HandleEvent(const TunnelEvent& event) {
+  switch (event.kind) {
+    case TunnelEvent::Kind::kDataPath:
+      if (event.channel == Channel::kDtls) {
+        log_.Info(
+            "data moves to DTLS ({}){}", dtls_ ? dtls_->Description() : std::string("?"),
+            event.path_reason == session::PathReason::kDrainLimit ? ", TLS not yet drained" : "");
+      } else if (event.path_reason == session::PathReason::kPeerUsesTls) {
+        log_.Info("client sends on TLS again; replying on TLS");
+      } else {
+        log_.Info("data falls back to TLS: {}",
+                  event.text.empty() ? session::PathReasonText(event.path_reason) : event.text);
+      }
+      return;
+    case TunnelEvent::Kind::kDtls:
+      if (event.dtls_action == session::DtlsAction::kAbandon) {
+        RetireDtls();
+      }
+      return;
+    case TunnelEvent::Kind::kDpdTimeout:
+      if (event.channel == Channel::kDtls) {
+        log_.Info("DTLS channel down: DTLS DPD timeout");
+      }
+      return;                              // TLS: the kClosed event follows
+    case TunnelEvent::Kind::kMtu: return;  // client only
+    case TunnelEvent::Kind::kClosed: HandleClose(event); return;
+  }
+}
+
+void GatewayTunnel::HandleClose(const TunnelEvent& event) {
+  std::string reason = event.text;
+  const bool end_session = event.close_outcome == CloseOutcome::kEndSession;
+  switch (event.close_cause) {
+    case CloseCause::kLocalDisconnect:
+      tls_->Close();  // Terminate(): close_notify right behind the DISCONNECT
+      break;
+    case CloseCause::kPeerDisconnect:
+      if (end_session) {
+        log_.Info("client logged off: {}", reason.empty() ? "no reason" : reason);
+      } else {
+        log_.Info("client disconnected temporarily; session kept for reconnect");
+      }
+      reason = end_session ? "client disconnect" : "client disconnect (temporary)";
+      break;
+    case CloseCause::kPeerTerminate:
+      log_.Info("client sent TERMINATE; closing");
+      reason = "client terminate";
+      break;
+    case CloseCause::kTlsDpdTimeout:
+      log_.Info("DPD timeout: the client stopped answering");
+      reason = "DPD timeout";
+      break;
+    case CloseCause::kTlsClosed: break;
+    case CloseCause::kProtocolError: log_.Warn("{}", reason); break;
+    case CloseCause::kIdleTimeout:
+      log_.Info("idle timeout: no data for {} s", gateway_.config.tunnel.idle_timeout_s);
+      break;
+    case CloseCause::kSessionTimeout: log_.Info("session timeout: the session ends"); break;
+  }
+  if (end_session) {
+    // The session owner ends the session (the cookie dies); else Close() reports kLinkLost.
+    EndTunnel(proto::ipc::TunnelClosed::Kind::kLogoff, event.text);
+  }
+  if (dtls_) {
+    dtls_->Flush();  // the core's DTLS DISCONNECT, if any
+  }
+  Flush();  // its TLS DISCONNECT, if any
+  Close(reason);
+}
+
+std::size_t GatewayTunnel::TlsBacklog() {
+  // Packets already handed to TLS must reach the client before the first DTLS one, or the
+  // switch would reorder them: unsent engine bytes, a blocked socket, and SIOCOUTQ (bytes in
+  // the TCP send queue not yet acknowledged by the client) all count.
+  std::size_t backlog = tls_->PendingOutgoing().size() + (write_blocked_ ? 1 : 0);
+  int unacked = 0;
+  if (::ioctl(socket_.native_handle(), SIOCOUTQ, &unacked) == 0 && unacked > 0) {
+    backlog += static_cast<std::size_t>(unacked);
+  }
+  return backlog;
+}
+
+void GatewayTunnel::ArmTun() {
+  if (tun_armed_ || phase_ != Phase::kRunning || write_blocked_ || core_->tun_paused()) {
+    return;
+  }
+  tun_armed_ = true;
+  tun_stream_->async_wait(asio::posix::stream_descriptor::wait_read,
+                          [self = shared_from_this()](const boost::system::error_code& ec) {
+                            self->tun_armed_ = false;
+                            if (!ec) {
+                              self->OnTunReadable();
+                            }
+                          });
+}
+
+void GatewayTunnel::OnTunReadable() {
+  if (phase_ != Phase::kRunning) {
+    return;
+  }
+  std::uint8_t* buffer = frame_buffer_.data();
+  const std::size_t max_packet = std::min<std::size_t>(cstp::kMaxPayload, tun_mtu_);
+  const Instant now = gateway_.clock.Now();
+  bool dtls_queued = false;
+  tls_->Cork();
+  for (int i = 0; i < kTunBatch && !core_->tun_paused(); ++i) {
+    // The packet lands after room for the CSTP header; the core frames it in place.
+    Result<std::size_t> n = tun_->Read(MutableByteSpan(buffer + kTunHeadroom, max_packet));
+    if (!n) {
+      if (n.error().code != Errc::kWouldBlock) {
+        log_.Warn("TUN read failed: {}", n.error().ToString());
+      }
+      break;
+    }
+    const MutableByteSpan framed(buffer, kTunHeadroom + *n);
+    session::TunnelCore::Outbound out = core_->FrameTunPacket(framed, *n, now);
+    if (out.channel == Channel::kDtls) {
+      if (dtls_ && dtls_->QueueRecord(out.record)) {
+        dtls_queued = true;
+        continue;
+      }
+      // Too big for a DTLS record (or refused by the engine): this one goes over TLS.
+      out = {Channel::kTls, core_->RerouteToTls(framed, *n, now)};
+    }
+    if (out.channel != Channel::kTls) {
+      continue;
+    }
+    if (auto written = tls_->WriteRecord(out.record); !written) {
+      log_.Warn("TLS write failed: {}", written.error().ToString());
+      break;
+    }
+  }
+  if (dtls_queued && dtls_) {
+    dtls_->Flush();  // one sendmmsg for the batch
+  }
+  if (auto flushed = tls_->Uncork(); !flushed) {
+    OnLinkError(flushed.error().ToString());
+  }
+  Pump();
+}
+
+// ---------------------------------------------------------------- timer and closing
+
+void GatewayTunnel::ArmTimer() {
+  if (phase_ != Phase::kRunning) {
+    return;
+  }
+  const Instant deadline = core_->NextDeadline();
+  if (deadline == timer_deadline_) {
+    return;
+  }
+  timer_deadline_ = deadline;
+  if (deadline == Instant::Max()) {
+    timer_.cancel();
+    return;
+  }
+  Duration wait = std::max(Duration(0), deadline - gateway_.clock.Now());
+  timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(wait));
+  timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (!ec) {
+      self->timer_deadline_ = Instant::Max();
+      self->OnTimer();
+    }
+  });
+}
+
+void GatewayTunnel::OnTimer() {
+  if (phase_ != Phase::kRunning) {
+    return;
+  }
+  const Instant now = gateway_.clock.Now();
+  if (core_->wants_tls_backlog()) {
+    Flush();
+    core_->OnTlsBacklog(TlsBacklog(), now);
+  }
+  core_->OnTimer(now);
+  Pump();
+}
+
+void GatewayTunnel::Terminate(std::string_view reason) {
+  if (phase_ == Phase::kPending) {
+    if (auto terminate = std::move(terminate_pending_)) {
+      terminate(reason);
+    }
+    return;
+  }
+  if (phase_ != Phase::kRunning) {
+    return;
+  }
+  log_.Info("terminating: {}", reason);
+  session_id_.reset();  // the registry already dropped (or is replacing) this tunnel
+  // A bare DISCONNECT makes openconnect exit without reconnecting (§7.3); the kClosed event
+  // flushes it and closes.
+  core_->Disconnect(reason, gateway_.clock.Now());
+  Pump();
+}
+
+std::string_view GatewayTunnel::channel() const {
+  return core_ && core_->data_path() == Channel::kDtls ? "dtls" : "tls";
+}
+
+proto::ipc::TrafficDelta GatewayTunnel::TakeTraffic() {
+  if (!core_) {
+    return {};
+  }
+  const session::TunnelCounters& now = core_->counters();
+  proto::ipc::TrafficDelta delta{
+      now.bytes_in - reported_.bytes_in, now.bytes_out - reported_.bytes_out,
+      now.packets_in - reported_.packets_in, now.packets_out - reported_.packets_out};
+  reported_ = now;
+  return delta;
+}
+
+void GatewayTunnel::ReportTraffic() {
+  if (!session_id_ || phase_ != Phase::kRunning) {
+    return;
+  }
+  proto::ipc::TunnelStats stats{id_, *session_id_, TakeTraffic(), std::string(channel())};
+  gateway_.backend.ReportTraffic(stats, *this);
+}
+
+void GatewayTunnel::EndTunnel(proto::ipc::TunnelClosed::Kind kind, std::string_view reason) {
+  if (!session_id_) {
+    return;
+  }
+  proto::ipc::TunnelClosed closed{id_, *session_id_, kind, TakeTraffic(), std::string(reason)};
+  session_id_.reset();  // told once: the session owner forgets this tunnel now
+  gateway_.backend.TunnelClosed(closed, *this);
+}
+
+void GatewayTunnel::Close(std::string_view reason) {
+  if (phase_ != Phase::kRunning) {
+    return;
+  }
+  phase_ = Phase::kClosed;
+  EndTunnel(proto::ipc::TunnelClosed::Kind::kLinkLost, reason);
+  log_.Info("tunnel closed: {}", reason);
+  RetireDtls();
+  boost::system::error_code ec;
+  timer_.cancel();
+  if (tun_stream_) {
+    tun_stream_->cancel(ec);
+    tun_stream_->release();  // the TunDevice owns the fd
+    tun_stream_.reset();
+  }
+  tun_.reset();  // closing the fd removes the device and its routes
+  socket_.cancel(ec);
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  if (gateway_.on_closed) {
+    gateway_.on_closed(id_);
+  }
+}
+
+}  // namespace sekisho::gateway

@@ -1,5 +1,5 @@
 #pragma once
-// Connection: one client TCP connection up to its tunnel (ANYCONNECT.md §0.3): the TLS handshake
+// Connection: one client TCP connection up to its tunnel (anyconnect.md §0.3): the TLS handshake
 // and the HTTP phase (login requests answered by the session owner through SessionBackend, then
 // a CONNECT). A granted CONNECT is answered here ("200 CONNECTED", built by BuildConnectAnswer)
 // and the connection hands its socket, TLS engine and the session's TUN device to a

@@ -1,5 +1,5 @@
 #pragma once
-// DtlsChannel: the UDP transport of one tunnel's DTLS (ANYCONNECT.md §8), the mirror of the
+// DtlsChannel: the UDP transport of one tunnel's DTLS (anyconnect.md §8), the mirror of the
 // client's DtlsLink. It owns a UDP socket bound to the gateway's DTLS address and connected to
 // the client's address, so the kernel delivers that client's datagrams here and nowhere else
 // (ocserv hands workers such a socket, §1.1), and a DTLS server TlsEngine (PSK-NEGOTIATE or

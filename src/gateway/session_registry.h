@@ -42,8 +42,9 @@ namespace sekisho::gateway {
 
 using SessionId = std::uint64_t;
 
-// Implemented by whatever carries a session's tunnel (the connection driver), so that the
-// registry can end it on admin disconnect or timeout without knowing about sockets.
+// Implemented by whatever carries a session's tunnel (GatewayTunnel with --single-process, else
+// main's proxy for a worker's tunnel), so that the registry can end it on admin disconnect or
+// timeout without knowing about sockets or processes.
 class TunnelHandle {
  public:
   virtual ~TunnelHandle() = default;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Enforces the dependency rule of STYLE.md by grepping include lines:
 #   base -> nothing of ours; proto -> base only (no Asio, GnuTLS, sockets, clocks);
-#   tls -> base + GnuTLS; net -> base + Asio.
+#   tls -> base + GnuTLS; net -> base + Asio; stream -> base + tls + Asio.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 fail=0
@@ -14,11 +14,12 @@ check() {  # dir, forbidden-regex, description
     fail=1
   fi
 }
-check base '#include "(proto|tls|net|gateway|client|ctl)/' "other sekisho modules"
-check proto '#include "(tls|net|gateway|client|ctl)/' "tls/net/apps"
+check base '#include "(proto|tls|net|stream|gateway|client|ctl)/' "other sekisho modules"
+check proto '#include "(tls|net|stream|gateway|client|ctl)/' "tls/net/stream/apps"
 check proto '#include <(boost/asio|gnutls/|sys/socket\.h|netinet/|arpa/)' "Asio, GnuTLS or sockets"
 check proto 'steady_clock|system_clock|high_resolution_clock' "clocks"
-check tls '#include "(proto|net|gateway|client|ctl)/' "proto/net/apps"
-check net '#include "(proto|tls|gateway|client|ctl)/' "proto/tls/apps"
+check tls '#include "(proto|net|stream|gateway|client|ctl)/' "proto/net/stream/apps"
+check net '#include "(proto|tls|stream|gateway|client|ctl)/' "proto/tls/stream/apps"
+check stream '#include "(proto|net|gateway|client|ctl)/' "proto/net/apps"
 [ $fail -eq 0 ] && echo "check_deps: dependency rule holds"
 exit $fail

@@ -8,8 +8,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <linux/sockios.h>
-#include <sys/ioctl.h>
 #include <utility>
 
 namespace sekisho::client {
@@ -31,6 +29,7 @@ Tunnel::Tunnel(asio::io_context& io, std::unique_ptr<TlsConnection> connection, 
                TunnelParams params, Bytes leftover, Logger log)
     : io_(io),
       conn_(std::move(connection)),
+      socket_io_(conn_->socket(), conn_->engine()),
       tun_(tun),
       params_(std::move(params)),
       leftover_(std::move(leftover)),
@@ -277,39 +276,26 @@ void Tunnel::HandleClose(const TunnelEvent& event) {
 // ---------------------------------------------------------------- socket
 
 void Tunnel::ArmRead() {
-  if (read_armed_ || outcome_) {
+  if (outcome_) {
     return;
   }
-  read_armed_ = true;
-  conn_->socket().async_wait(
-      asio::socket_base::wait_read,
-      [this, alive = std::weak_ptr<int>(alive_)](const boost::system::error_code& ec) {
-        if (alive.expired()) {
-          return;
-        }
-        read_armed_ = false;
-        if (!ec) {
-          OnReadable();
-        }
-      });
+  socket_io_.WaitReadable([this, alive = std::weak_ptr<int>(alive_)] {
+    if (!alive.expired()) {
+      OnReadable();
+    }
+  });
 }
 
 void Tunnel::OnReadable() {
-  for (int round = 0; round < 8 && !outcome_ && !core_->closed(); ++round) {
-    boost::system::error_code ec;
-    std::size_t n = conn_->socket().read_some(asio::buffer(read_buffer_), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
-      break;
-    }
-    if (ec) {
-      core_->OnTlsClosed(
-          ec == asio::error::eof ? "the gateway closed the connection" : ec.message(), ClientNow());
-      break;
-    }
-    conn_->engine().FeedIncoming(ByteSpan(read_buffer_.data(), n));
-    ProcessRecords();
-    if (n < read_buffer_.size()) {
-      break;
+  if (!outcome_ && !core_->closed()) {
+    Result<std::size_t> read = socket_io_.ReadAvailable([this] {
+      ProcessRecords();
+      return !outcome_ && !core_->closed();
+    });
+    if (!read) {
+      core_->OnTlsClosed(read.error().code == Errc::kClosed ? "the gateway closed the connection"
+                                                            : read.error().context,
+                         ClientNow());
     }
   }
   Pump();
@@ -334,48 +320,22 @@ void Tunnel::ProcessRecords() {
 }
 
 std::size_t Tunnel::TlsBacklog() {
-  std::size_t backlog = conn_->engine().PendingOutgoing().size() + (write_blocked_ ? 1 : 0);
-  // SIOCOUTQ: bytes in the TCP send queue not yet acknowledged by the gateway. Zero (and
-  // nothing left in the engine) means every packet sent over TLS so far has arrived there, so
-  // DTLS cannot overtake any of them.
-  int unacked = 0;
-  if (::ioctl(conn_->socket().native_handle(), SIOCOUTQ, &unacked) == 0 && unacked > 0) {
-    backlog += static_cast<std::size_t>(unacked);
-  }
-  return backlog;
+  // Zero (nothing unsent, nothing unacknowledged in the TCP send queue) means every packet sent
+  // over TLS so far has arrived at the gateway, so DTLS cannot overtake any of them.
+  return socket_io_.Backlog();
 }
 
 void Tunnel::Flush() {
-  if (write_blocked_ || !conn_ || outcome_) {
+  if (outcome_) {
     return;
   }
-  while (true) {
-    ByteSpan pending = conn_->engine().PendingOutgoing();
-    if (pending.empty()) {
-      return;
+  Result<bool> blocked = socket_io_.Flush([this, alive = std::weak_ptr<int>(alive_)] {
+    if (!alive.expired() && !outcome_) {
+      Pump();  // flushes, and the TUN resumes (it pauses while the socket is full)
     }
-    boost::system::error_code ec;
-    std::size_t n = conn_->socket().write_some(asio::buffer(pending.data(), pending.size()), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
-      write_blocked_ = true;
-      conn_->socket().async_wait(
-          asio::socket_base::wait_write,
-          [this, alive = std::weak_ptr<int>(alive_)](const boost::system::error_code& wait_ec) {
-            if (alive.expired()) {
-              return;
-            }
-            write_blocked_ = false;
-            if (!wait_ec && !outcome_) {
-              Pump();  // flushes, and the TUN resumes (it pauses while the socket is full)
-            }
-          });
-      return;
-    }
-    if (ec) {
-      core_->OnTlsClosed("send failed: " + ec.message(), ClientNow());
-      return;
-    }
-    conn_->engine().ConsumeOutgoing(n);
+  });
+  if (!blocked) {
+    core_->OnTlsClosed("send failed: " + blocked.error().context, ClientNow());
   }
 }
 
@@ -391,7 +351,7 @@ void Tunnel::WriteTun(ByteSpan packet) {
 }
 
 void Tunnel::ArmTun() {
-  if (tun_armed_ || outcome_ || write_blocked_ || core_->tun_paused()) {
+  if (tun_armed_ || outcome_ || socket_io_.blocked() || core_->tun_paused()) {
     return;
   }
   tun_armed_ = true;
@@ -547,7 +507,6 @@ void Tunnel::Stop(std::string_view reason) {
     (void)conn_->engine().WriteRecord(ByteSpan(control_buffer_.data(), n));
   }
   conn_->engine().Close();
-  write_blocked_ = false;
   (void)conn_->FlushAll(ClientNow() + seconds(2));
   ProcessCore();  // the close event: Run() returns kUserQuit
 }

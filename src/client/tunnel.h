@@ -36,6 +36,7 @@
 #include "client/https_session.h"
 #include "net/tun_linux.h"
 #include "proto/session/tunnel_core.h"
+#include "stream/tls_socket.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -127,6 +128,7 @@ class Tunnel : private DtlsLink::Sink {
 
   boost::asio::io_context& io_;
   std::unique_ptr<TlsConnection> conn_;
+  stream::TlsSocket socket_io_;  // over conn_'s socket and engine
   net::TunDevice& tun_;
   TunnelParams params_;
   Bytes leftover_;
@@ -140,13 +142,10 @@ class Tunnel : private DtlsLink::Sink {
   int dtls_attempts_ = 0;
   std::uint32_t read_limit_ = 0;  // largest packet read from the TUN
   std::optional<TunnelOutcome> outcome_;
-  bool read_armed_ = false;
   bool tun_armed_ = false;
-  bool write_blocked_ = false;
   // Handlers hold a weak reference: once the Tunnel is gone, late (cancelled) handlers return.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 
-  std::array<std::uint8_t, 65536> read_buffer_{};
   std::array<std::uint8_t, 16384 + 256> record_buffer_{};
   std::array<std::uint8_t, 16384 + 256> frame_buffer_{};    // TUN packets, with headroom
   std::array<std::uint8_t, 16384 + 256> control_buffer_{};  // the core's control packets

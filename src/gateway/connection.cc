@@ -55,6 +55,7 @@ void Connection::Start() {
     return;
   }
   tls_ = std::move(*engine);
+  socket_io_.emplace(socket_, *tls_);
   phase_deadline_ = gateway_.clock.Now() + seconds(gateway_.config.listen.handshake_timeout_s);
   ArmTimer();
   ArmRead();
@@ -63,35 +64,21 @@ void Connection::Start() {
 // ---------------------------------------------------------------- socket
 
 void Connection::ArmRead() {
-  if (read_armed_ || finished() || awaiting_backend_) {
+  if (finished() || awaiting_backend_) {
     return;
   }
-  read_armed_ = true;
-  socket_.async_wait(asio::socket_base::wait_read,
-                     [self = shared_from_this()](const boost::system::error_code& ec) {
-                       self->read_armed_ = false;
-                       if (!ec) {
-                         self->OnReadable();
-                       }
-                     });
+  socket_io_->WaitReadable([self = shared_from_this()] { self->OnReadable(); });
 }
 
 void Connection::OnReadable() {
-  // Drain what the kernel holds, but bounded so one busy client cannot starve the others.
-  for (int round = 0; round < 8 && !finished(); ++round) {
-    boost::system::error_code ec;
-    std::size_t n = socket_.read_some(asio::buffer(read_buffer_), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
-      break;
-    }
-    if (ec) {
-      Close(ec == asio::error::eof ? "peer closed the connection" : ec.message());
-      break;
-    }
-    tls_->FeedIncoming(ByteSpan(read_buffer_.data(), n));
-    ProcessIncoming();
-    if (n < read_buffer_.size() || awaiting_backend_) {
-      break;
+  if (!finished()) {
+    Result<std::size_t> read = socket_io_->ReadAvailable([this] {
+      ProcessIncoming();
+      return !finished() && !awaiting_backend_;
+    });
+    if (!read) {
+      Close(read.error().code == Errc::kClosed ? "peer closed the connection"
+                                               : read.error().context);
     }
   }
   Flush();
@@ -99,35 +86,16 @@ void Connection::OnReadable() {
 }
 
 void Connection::Flush() {
-  if (finished() || write_blocked_) {
+  if (finished()) {
     return;
   }
-  while (true) {
-    ByteSpan pending = tls_->PendingOutgoing();
-    if (pending.empty()) {
-      break;
-    }
-    boost::system::error_code ec;
-    std::size_t n = socket_.write_some(asio::buffer(pending.data(), pending.size()), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
-      write_blocked_ = true;
-      socket_.async_wait(asio::socket_base::wait_write,
-                         [self = shared_from_this()](const boost::system::error_code& wait_ec) {
-                           self->write_blocked_ = false;
-                           if (!wait_ec) {
-                             self->Flush();
-                           }
-                         });
-      return;
-    }
-    if (ec) {
-      close_after_flush_ = false;
-      Close(ec.message());
-      return;
-    }
-    tls_->ConsumeOutgoing(n);
+  Result<bool> blocked = socket_io_->Flush([self = shared_from_this()] { self->Flush(); });
+  if (!blocked) {
+    close_after_flush_ = false;
+    Close(blocked.error().context);
+    return;
   }
-  if (close_after_flush_) {
+  if (!*blocked && close_after_flush_) {
     Close("response sent");
   }
 }

@@ -31,6 +31,7 @@
 #include "proto/ipc/messages.h"
 #include "proto/tunnel/connect_request.h"
 #include "proto/tunnel/mtu.h"
+#include "stream/tls_socket.h"
 #include "tls/engine.h"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -102,8 +103,7 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   std::optional<ClientCertificate> client_cert_;
   Instant phase_deadline_;  // handshake / request / auth deadline
 
-  bool read_armed_ = false;
-  bool write_blocked_ = false;  // socket send buffer full: wait for writable
+  std::optional<stream::TlsSocket> socket_io_;  // over socket_ and *tls_, from Start() on
   bool close_after_flush_ = false;
 
   // CONNECT (§5): the client's headers, the MTUs and DTLS offer computed for it, and the
@@ -117,7 +117,6 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   boost::asio::steady_timer timer_;
   Instant timer_deadline_ = Instant::Max();
 
-  std::array<std::uint8_t, 65536> read_buffer_{};
   std::array<std::uint8_t, 16384 + 256> record_buffer_{};
 };
 

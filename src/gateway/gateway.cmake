@@ -9,7 +9,7 @@ sekisho_cc_library(
        dtls_plan.cc gateway.cc gateway_tunnel.cc ipc_link.cc password_credentials.cc process_supervisor.cc
        profile_store.cc sandbox_linux.cc secmod.cc session_registry.cc session_service.cc
        worker.cc
-  DEPS sekisho::gateway_support sekisho::tls sekisho::net sekisho::proto_auth
+  DEPS sekisho::gateway_support sekisho::tls sekisho::net sekisho::stream sekisho::proto_auth
        sekisho::proto_http sekisho::proto_cstp sekisho::proto_tunnel sekisho::proto_session
        sekisho::proto_ctl sekisho::proto_dtls sekisho::proto_ipc Boost::headers
        PkgConfig::GNUTLS PkgConfig::SECCOMP

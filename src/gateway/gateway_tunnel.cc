@@ -7,8 +7,6 @@
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
-#include <linux/sockios.h>
-#include <sys/ioctl.h>
 #include <utility>
 
 namespace sekisho::gateway {
@@ -47,6 +45,7 @@ void GatewayTunnel::Start(Handover handover) {
   terminate_pending_ = nullptr;
   socket_ = std::move(handover.socket);
   tls_ = std::move(handover.tls);
+  socket_io_.emplace(socket_, *tls_);
   tun_.emplace(std::move(handover.tun));
   tun_stream_.emplace(gateway_.io, tun_->fd());
   tun_mtu_ = handover.tun_mtu;
@@ -99,35 +98,21 @@ void GatewayTunnel::Abandon(const proto::ipc::ConnectReply& grant, std::string_v
 // ---------------------------------------------------------------- socket
 
 void GatewayTunnel::ArmRead() {
-  if (read_armed_ || phase_ != Phase::kRunning) {
+  if (phase_ != Phase::kRunning) {
     return;
   }
-  read_armed_ = true;
-  socket_.async_wait(asio::socket_base::wait_read,
-                     [self = shared_from_this()](const boost::system::error_code& ec) {
-                       self->read_armed_ = false;
-                       if (!ec) {
-                         self->OnReadable();
-                       }
-                     });
+  socket_io_->WaitReadable([self = shared_from_this()] { self->OnReadable(); });
 }
 
 void GatewayTunnel::OnReadable() {
-  // Drain what the kernel holds, but bounded so one busy client cannot starve the others.
-  for (int round = 0; round < 8 && phase_ == Phase::kRunning; ++round) {
-    boost::system::error_code ec;
-    std::size_t n = socket_.read_some(asio::buffer(read_buffer_), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
-      break;
-    }
-    if (ec) {
-      OnLinkError(ec == asio::error::eof ? "peer closed the connection" : ec.message());
-      break;
-    }
-    tls_->FeedIncoming(ByteSpan(read_buffer_.data(), n));
-    ProcessRecords();
-    if (n < read_buffer_.size()) {
-      break;
+  if (phase_ == Phase::kRunning) {
+    Result<std::size_t> read = socket_io_->ReadAvailable([this] {
+      ProcessRecords();
+      return phase_ == Phase::kRunning;
+    });
+    if (!read) {
+      OnLinkError(read.error().code == Errc::kClosed ? "peer closed the connection"
+                                                     : read.error().context);
     }
   }
   Pump();
@@ -149,32 +134,13 @@ void GatewayTunnel::ProcessRecords() {
 }
 
 void GatewayTunnel::Flush() {
-  if (phase_ != Phase::kRunning || write_blocked_) {
+  if (phase_ != Phase::kRunning) {
     return;
   }
-  while (true) {
-    ByteSpan pending = tls_->PendingOutgoing();
-    if (pending.empty()) {
-      return;
-    }
-    boost::system::error_code ec;
-    std::size_t n = socket_.write_some(asio::buffer(pending.data(), pending.size()), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
-      write_blocked_ = true;
-      socket_.async_wait(asio::socket_base::wait_write,
-                         [self = shared_from_this()](const boost::system::error_code& wait_ec) {
-                           self->write_blocked_ = false;
-                           if (!wait_ec) {
-                             self->Pump();  // the TUN pauses while the socket is full
-                           }
-                         });
-      return;
-    }
-    if (ec) {
-      OnLinkError(ec.message());
-      return;
-    }
-    tls_->ConsumeOutgoing(n);
+  // Blocked: the TUN pauses until the socket takes more; Pump() flushes and resumes it.
+  Result<bool> blocked = socket_io_->Flush([self = shared_from_this()] { self->Pump(); });
+  if (!blocked) {
+    OnLinkError(blocked.error().context);
   }
 }
 
@@ -386,16 +352,11 @@ std::size_t GatewayTunnel::TlsBacklog() {
   // Packets already handed to TLS must reach the client before the first DTLS one, or the
   // switch would reorder them: unsent engine bytes, a blocked socket, and SIOCOUTQ (bytes in
   // the TCP send queue not yet acknowledged by the client) all count.
-  std::size_t backlog = tls_->PendingOutgoing().size() + (write_blocked_ ? 1 : 0);
-  int unacked = 0;
-  if (::ioctl(socket_.native_handle(), SIOCOUTQ, &unacked) == 0 && unacked > 0) {
-    backlog += static_cast<std::size_t>(unacked);
-  }
-  return backlog;
+  return socket_io_->Backlog();
 }
 
 void GatewayTunnel::ArmTun() {
-  if (tun_armed_ || phase_ != Phase::kRunning || write_blocked_ || core_->tun_paused()) {
+  if (tun_armed_ || phase_ != Phase::kRunning || socket_io_->blocked() || core_->tun_paused()) {
     return;
   }
   tun_armed_ = true;

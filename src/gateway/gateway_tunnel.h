@@ -40,6 +40,7 @@
 #include "proto/ipc/messages.h"
 #include "proto/session/tunnel_core.h"
 #include "proto/tunnel/mtu.h"
+#include "stream/tls_socket.h"
 #include "tls/engine.h"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -156,8 +157,7 @@ class GatewayTunnel final : public std::enable_shared_from_this<GatewayTunnel>,
 
   boost::asio::ip::tcp::socket socket_;
   std::unique_ptr<tls::TlsEngine> tls_;
-  bool read_armed_ = false;
-  bool write_blocked_ = false;  // socket send buffer full: wait for writable, pause the TUN
+  std::optional<stream::TlsSocket> socket_io_;  // over socket_ and *tls_, from Start() on
   bool tun_armed_ = false;
 
   std::optional<SessionId> session_id_;  // reset once the owner was told (or let go)
@@ -174,7 +174,6 @@ class GatewayTunnel final : public std::enable_shared_from_this<GatewayTunnel>,
   boost::asio::steady_timer timer_;
   Instant timer_deadline_ = Instant::Max();
 
-  std::array<std::uint8_t, 65536> read_buffer_{};
   std::array<std::uint8_t, 16384 + 256> record_buffer_{};
   std::array<std::uint8_t, 16384 + 256> frame_buffer_{};    // TUN packets, with headroom
   std::array<std::uint8_t, 16384 + 256> control_buffer_{};  // the core's control frames

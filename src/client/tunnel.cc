@@ -1,6 +1,7 @@
 #include "client/tunnel.h"
 
 #include "proto/cstp/wire.h"
+#include "proto/session/tunnel_shell_loops.h"
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -149,17 +150,18 @@ void Tunnel::Pump() {
 void Tunnel::ProcessCore() {
   for (int round = 0; round < 8 && !outcome_; ++round) {
     const Instant now = ClientNow();
-    tls::TlsEngine& engine = conn_->engine();
-    while (std::size_t n = core_->WriteTlsFrame(control_buffer_, now)) {
-      if (auto written = engine.WriteRecord(ByteSpan(control_buffer_.data(), n)); !written) {
-        log_.Debug("cannot queue control frame: {}", written.error().ToString());
-      }
-    }
-    while (std::size_t n = core_->WriteDtlsRecord(control_buffer_, now)) {
-      if (dtls_) {
-        (void)dtls_->QueueRecord(ByteSpan(control_buffer_.data(), n));
-      }
-    }
+    session::DrainControlOutput(
+        *core_, control_buffer_, now,
+        [this](ByteSpan frame) {
+          if (auto written = conn_->engine().WriteRecord(frame); !written) {
+            log_.Debug("cannot queue control frame: {}", written.error().ToString());
+          }
+        },
+        [this](ByteSpan record) {
+          if (dtls_) {
+            (void)dtls_->QueueRecord(record);
+          }
+        });
     while (auto event = core_->PollEvent()) {
       HandleEvent(*event);
       if (outcome_) {
@@ -372,43 +374,28 @@ void Tunnel::OnTunReadable() {
   if (outcome_) {
     return;
   }
-  std::uint8_t* buffer = frame_buffer_.data();
   const std::size_t max_packet = std::min<std::size_t>(proto::cstp::kMaxPayload, read_limit_);
   const Instant now = ClientNow();
   tls::TlsEngine& engine = conn_->engine();
-  bool dtls_queued = false;
   engine.Cork();
-  for (int i = 0; i < kTunBatch && !core_->tun_paused(); ++i) {
-    // The packet lands after room for the CSTP header; the core frames it in place.
-    Result<std::size_t> n = tun_.Read(MutableByteSpan(buffer + kTunHeadroom, max_packet));
-    if (!n) {
-      if (n.error().code != Errc::kWouldBlock) {
-        (void)engine.Uncork();
-        Finish(TunnelEnd::kFatal, "TUN read failed: " + n.error().ToString());
-        return;
-      }
-      break;
-    }
-    const MutableByteSpan framed(buffer, kTunHeadroom + *n);
-    session::TunnelCore::Outbound out = core_->FrameTunPacket(framed, *n, now);
-    if (out.channel == Channel::kDtls) {
-      if (dtls_ && dtls_->QueueRecord(out.record)) {
-        dtls_queued = true;
-        continue;
-      }
-      // Beyond the DTLS record limit (or DTLS failing): this packet goes over TLS.
-      out = {Channel::kTls, core_->RerouteToTls(framed, *n, now)};
-    }
-    if (out.channel != Channel::kTls) {
-      continue;
-    }
-    if (auto written = engine.WriteRecord(out.record); !written) {
-      log_.Warn("TLS write failed: {}", written.error().ToString());
-      break;
-    }
+  session::TunBatch batch = session::FrameTunBatch(
+      *core_, frame_buffer_, max_packet, kTunBatch, now,
+      [this](MutableByteSpan packet) { return tun_.Read(packet); },
+      [this](ByteSpan record) { return dtls_ && dtls_->QueueRecord(record); },
+      [&engine](ByteSpan record) -> Result<void> {
+        SEKISHO_TRY(engine.WriteRecord(record));
+        return Ok();
+      });
+  if (batch.write_error) {
+    log_.Warn("TLS write failed: {}", batch.write_error->ToString());
   }
-  if (dtls_queued) {
+  if (batch.dtls_queued) {
     dtls_->Flush();  // one sendmmsg for the batch
+  }
+  if (batch.read_error) {
+    (void)engine.Uncork();
+    Finish(TunnelEnd::kFatal, "TUN read failed: " + batch.read_error->ToString());
+    return;
   }
   if (auto flushed = engine.Uncork(); !flushed) {
     core_->OnTlsClosed(flushed.error().ToString(), now);

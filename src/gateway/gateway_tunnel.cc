@@ -2,6 +2,7 @@
 
 #include "gateway/gateway_context.h"
 #include "proto/cstp/wire.h"
+#include "proto/session/tunnel_shell_loops.h"
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
@@ -250,16 +251,18 @@ void GatewayTunnel::Pump() {
 void GatewayTunnel::ProcessCore() {
   for (int round = 0; round < 8 && phase_ == Phase::kRunning; ++round) {
     const Instant now = gateway_.clock.Now();
-    while (std::size_t n = core_->WriteTlsFrame(control_buffer_, now)) {
-      if (auto written = tls_->WriteRecord(ByteSpan(control_buffer_.data(), n)); !written) {
-        log_.Debug("cannot queue control frame: {}", written.error().ToString());
-      }
-    }
-    while (std::size_t n = core_->WriteDtlsRecord(control_buffer_, now)) {
-      if (dtls_) {
-        (void)dtls_->QueueRecord(ByteSpan(control_buffer_.data(), n));
-      }
-    }
+    session::DrainControlOutput(
+        *core_, control_buffer_, now,
+        [this](ByteSpan frame) {
+          if (auto written = tls_->WriteRecord(frame); !written) {
+            log_.Debug("cannot queue control frame: {}", written.error().ToString());
+          }
+        },
+        [this](ByteSpan record) {
+          if (dtls_) {
+            (void)dtls_->QueueRecord(record);
+          }
+        });
     while (auto event = core_->PollEvent()) {
       HandleEvent(*event);
       if (phase_ != Phase::kRunning) {
@@ -373,39 +376,23 @@ void GatewayTunnel::OnTunReadable() {
   if (phase_ != Phase::kRunning) {
     return;
   }
-  std::uint8_t* buffer = frame_buffer_.data();
   const std::size_t max_packet = std::min<std::size_t>(cstp::kMaxPayload, tun_mtu_);
-  const Instant now = gateway_.clock.Now();
-  bool dtls_queued = false;
   tls_->Cork();
-  for (int i = 0; i < kTunBatch && !core_->tun_paused(); ++i) {
-    // The packet lands after room for the CSTP header; the core frames it in place.
-    Result<std::size_t> n = tun_->Read(MutableByteSpan(buffer + kTunHeadroom, max_packet));
-    if (!n) {
-      if (n.error().code != Errc::kWouldBlock) {
-        log_.Warn("TUN read failed: {}", n.error().ToString());
-      }
-      break;
-    }
-    const MutableByteSpan framed(buffer, kTunHeadroom + *n);
-    session::TunnelCore::Outbound out = core_->FrameTunPacket(framed, *n, now);
-    if (out.channel == Channel::kDtls) {
-      if (dtls_ && dtls_->QueueRecord(out.record)) {
-        dtls_queued = true;
-        continue;
-      }
-      // Too big for a DTLS record (or refused by the engine): this one goes over TLS.
-      out = {Channel::kTls, core_->RerouteToTls(framed, *n, now)};
-    }
-    if (out.channel != Channel::kTls) {
-      continue;
-    }
-    if (auto written = tls_->WriteRecord(out.record); !written) {
-      log_.Warn("TLS write failed: {}", written.error().ToString());
-      break;
-    }
+  session::TunBatch batch = session::FrameTunBatch(
+      *core_, frame_buffer_, max_packet, kTunBatch, gateway_.clock.Now(),
+      [this](MutableByteSpan packet) { return tun_->Read(packet); },
+      [this](ByteSpan record) { return dtls_ && dtls_->QueueRecord(record); },
+      [this](ByteSpan record) -> Result<void> {
+        SEKISHO_TRY(tls_->WriteRecord(record));
+        return Ok();
+      });
+  if (batch.read_error) {
+    log_.Warn("TUN read failed: {}", batch.read_error->ToString());
   }
-  if (dtls_queued && dtls_) {
+  if (batch.write_error) {
+    log_.Warn("TLS write failed: {}", batch.write_error->ToString());
+  }
+  if (batch.dtls_queued && dtls_) {
     dtls_->Flush();  // one sendmmsg for the batch
   }
   if (auto flushed = tls_->Uncork(); !flushed) {

@@ -148,36 +148,30 @@ void Tunnel::Pump() {
 }
 
 void Tunnel::ProcessCore() {
-  for (int round = 0; round < 8 && !outcome_; ++round) {
-    const Instant now = ClientNow();
-    session::DrainControlOutput(
-        *core_, control_buffer_, now,
-        [this](ByteSpan frame) {
-          if (auto written = conn_->engine().WriteRecord(frame); !written) {
-            log_.Debug("cannot queue control frame: {}", written.error().ToString());
-          }
-        },
-        [this](ByteSpan record) {
-          if (dtls_) {
-            (void)dtls_->QueueRecord(record);
-          }
-        });
-    while (auto event = core_->PollEvent()) {
-      HandleEvent(*event);
-      if (outcome_) {
-        return;
+  // The shell's side of one core turn (proto/session/tunnel_shell_loops.h).
+  struct Io {
+    Tunnel& self;
+    bool running() const { return !self.outcome_; }
+    Instant now() const { return ClientNow(); }
+    void write_tls(ByteSpan frame) {
+      if (auto written = self.conn_->engine().WriteRecord(frame); !written) {
+        self.log_.Debug("cannot queue control frame: {}", written.error().ToString());
       }
     }
-    if (core_->wants_tls_backlog()) {
-      core_->OnTlsBacklog(TlsBacklog(), now);
+    void queue_dtls(ByteSpan record) {
+      if (self.dtls_) {
+        (void)self.dtls_->QueueRecord(record);
+      }
     }
-    if (dtls_) {
-      dtls_->Flush();  // a send error comes back as OnDtlsFailed
+    void handle_event(const TunnelEvent& event) { self.HandleEvent(event); }
+    std::size_t tls_backlog() { return self.TlsBacklog(); }
+    void flush_dtls() {
+      if (self.dtls_) {
+        self.dtls_->Flush();
+      }
     }
-    if (!core_->has_output()) {
-      return;
-    }
-  }
+  } io{*this};
+  session::RunCoreTurn(*core_, control_buffer_, 8, io);
 }
 
 void Tunnel::HandleEvent(const TunnelEvent& event) {

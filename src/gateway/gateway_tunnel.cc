@@ -249,36 +249,30 @@ void GatewayTunnel::Pump() {
 }
 
 void GatewayTunnel::ProcessCore() {
-  for (int round = 0; round < 8 && phase_ == Phase::kRunning; ++round) {
-    const Instant now = gateway_.clock.Now();
-    session::DrainControlOutput(
-        *core_, control_buffer_, now,
-        [this](ByteSpan frame) {
-          if (auto written = tls_->WriteRecord(frame); !written) {
-            log_.Debug("cannot queue control frame: {}", written.error().ToString());
-          }
-        },
-        [this](ByteSpan record) {
-          if (dtls_) {
-            (void)dtls_->QueueRecord(record);
-          }
-        });
-    while (auto event = core_->PollEvent()) {
-      HandleEvent(*event);
-      if (phase_ != Phase::kRunning) {
-        return;
+  // The shell's side of one core turn (proto/session/tunnel_shell_loops.h).
+  struct Io {
+    GatewayTunnel& self;
+    bool running() const { return self.phase_ == Phase::kRunning; }
+    Instant now() const { return self.gateway_.clock.Now(); }
+    void write_tls(ByteSpan frame) {
+      if (auto written = self.tls_->WriteRecord(frame); !written) {
+        self.log_.Debug("cannot queue control frame: {}", written.error().ToString());
       }
     }
-    if (core_->wants_tls_backlog()) {
-      core_->OnTlsBacklog(TlsBacklog(), now);
+    void queue_dtls(ByteSpan record) {
+      if (self.dtls_) {
+        (void)self.dtls_->QueueRecord(record);
+      }
     }
-    if (dtls_) {
-      dtls_->Flush();  // a send error comes back as OnDtlsFailed
+    void handle_event(const TunnelEvent& event) { self.HandleEvent(event); }
+    std::size_t tls_backlog() { return self.TlsBacklog(); }
+    void flush_dtls() {
+      if (self.dtls_) {
+        self.dtls_->Flush();
+      }
     }
-    if (!core_->has_output()) {
-      return;
-    }
-  }
+  } io{*this};
+  session::RunCoreTurn(*core_, control_buffer_, 8, io);
 }
 
 void GatewayTunnel::HandleEvent(const TunnelEvent& event) {

@@ -4,6 +4,8 @@
 // callables read and write, these decide the order and the framing.
 //
 //   DrainControlOutput  the core's queued control packets -> TLS records / DTLS records
+//   RunCoreTurn         after any input: control output, events, the TLS backlog when the core
+//                       asks for it, one DTLS flush; again while the core has output
 //   FrameTunBatch       TUN packets, read into the headroom buffer and framed in place by the
 //                       core, -> DTLS (when the core routes there and the channel takes them)
 //                       or TLS (rerouted when DTLS refuses); stops while the core pauses the TUN
@@ -31,6 +33,37 @@ void DrainControlOutput(TunnelCore& core, MutableByteSpan scratch, Instant now,
   }
   while (std::size_t n = core.WriteDtlsRecord(scratch, now)) {
     queue_dtls(ByteSpan(scratch.data(), n));
+  }
+}
+
+// The shell's I/O for RunCoreTurn.
+//   running() -> bool                 false once the shell has closed
+//   now() -> Instant
+//   write_tls(ByteSpan), queue_dtls(ByteSpan)   as for DrainControlOutput
+//   handle_event(const TunnelEvent&)  the shell's reaction (logs, MTU, closing)
+//   tls_backlog() -> std::size_t      unsent engine bytes + SIOCOUTQ
+//   flush_dtls()                      one batched send of what was queued
+// At most `max_rounds` rounds, so that a core that keeps producing cannot hold the thread.
+template <class Io>
+void RunCoreTurn(TunnelCore& core, MutableByteSpan scratch, int max_rounds, Io& io) {
+  for (int round = 0; round < max_rounds && io.running(); ++round) {
+    const Instant now = io.now();
+    DrainControlOutput(
+        core, scratch, now, [&io](ByteSpan frame) { io.write_tls(frame); },
+        [&io](ByteSpan record) { io.queue_dtls(record); });
+    while (auto event = core.PollEvent()) {
+      io.handle_event(*event);
+      if (!io.running()) {
+        return;
+      }
+    }
+    if (core.wants_tls_backlog()) {
+      core.OnTlsBacklog(io.tls_backlog(), now);
+    }
+    io.flush_dtls();  // a send error comes back to the core as a DTLS failure
+    if (!core.has_output()) {
+      return;
+    }
   }
 }
 

@@ -10,3 +10,8 @@ if(SEKISHO_FUZZ)
   endif()
   add_compile_options(-fsanitize=fuzzer-no-link)
 endif()
+# Real processes started by interop and hostile tests: reports go to their logs, which the tests
+# scan (tests/interop/lib.sh). No leak check there: the gateway's workers are not dumpable,
+# and LeakSanitizer cannot suspend their threads.
+set(SEKISHO_DAEMON_SANITIZER_ENV
+    "ASAN_OPTIONS=detect_leaks=0:handle_abort=1;UBSAN_OPTIONS=print_stacktrace=1")

@@ -81,9 +81,7 @@ class Worker final : public SessionBackend {
   Worker(const GatewayConfig& config, const WorkerOptions& options, LogSink& sink,
          std::shared_ptr<const tls::ServerCredentials> credentials,
          std::shared_ptr<SecModSigner> signer)
-      : config_(config),
-        options_(options),
-        sink_(sink),
+      : options_(options),
         log_(sink, "worker"),
         signer_(std::move(signer)),
         context_{io_,  config,           *this, std::move(credentials), SteadyClock(),
@@ -309,9 +307,7 @@ class Worker final : public SessionBackend {
     report_timer_.async_wait([this](const boost::system::error_code&) { io_.stop(); });
   }
 
-  const GatewayConfig& config_;
   WorkerOptions options_;
-  LogSink& sink_;
   Logger log_;
   asio::io_context io_;
   std::shared_ptr<SecModSigner> signer_;

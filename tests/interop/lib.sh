@@ -158,10 +158,28 @@ interop_bg() {
   _SK_PIDS+=("$SK_LAST_PID:$(_sk_starttime "$SK_LAST_PID")")
 }
 
+# In a sanitizer build the processes a test started print ASan/UBSan reports to their logs
+# (a sandboxed worker cannot open a report file); any report fails the test, even when the
+# test's own checks passed (a worker that died of it may have been replaced in time).
+_sk_sanitizer_reports() {
+  local log found=1
+  for log in "${_SK_LOGS[@]}"; do
+    [ -f "$log" ] || continue
+    if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: |SUMMARY: UndefinedBehaviorSanitizer' \
+      "$log"; then
+      echo "FAIL: sanitizer report in $log:" >&2
+      grep -E -A30 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: ' "$log" | head -60 >&2
+      found=0
+    fi
+  done
+  return $found
+}
+
 # Kills the recorded processes (TERM, up to 5 s, then KILL), anything still running inside our
-# namespaces, deletes the namespaces and the temporary directories. Idempotent.
+# namespaces, deletes the namespaces and the temporary directories. Idempotent. Turns the exit
+# status into a failure when a process reported a sanitizer error.
 interop_cleanup() {
-  local entry ns pid i alive saved_opts
+  local status=$? entry ns pid i alive saved_opts sanitizer_failed=0
   # Runs from the EXIT trap of scripts using `set -e`: a failed kill or wait must not abort it.
   saved_opts=$(set +o)
   set +e
@@ -192,6 +210,8 @@ interop_cleanup() {
     ip netns del "$ns" 2>/dev/null
   done
   _SK_NAMESPACES=()
+  _sk_sanitizer_reports && sanitizer_failed=1
+  _SK_LOGS=()
   if [ -n "${SK_TMPROOT:-}" ] && [ -d "$SK_TMPROOT" ]; then
     if [ -n "${SEKISHO_INTEROP_KEEP:-}" ]; then
       echo "cleanup: keeping $SK_TMPROOT (SEKISHO_INTEROP_KEEP)" >&2
@@ -200,6 +220,9 @@ interop_cleanup() {
     fi
   fi
   eval "$saved_opts"
+  if [ "$sanitizer_failed" -eq 1 ] && { [ "$status" -eq 0 ] || [ "$status" -eq 77 ]; }; then
+    exit 1
+  fi
   return 0
 }
 

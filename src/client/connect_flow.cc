@@ -12,6 +12,7 @@
 #include "client/prompt.h"
 #include "client/reconnect_loop.h"
 #include "client/script_env.h"
+#include "client/terminal_text.h"
 #include "client/tun_configurator.h"
 #include "client/tunnel_connect.h"
 #include "client/xdg_paths.h"
@@ -105,7 +106,7 @@ Result<void> Flow::Login() {
     if (!response) {
       return Fail(response.error());
     }
-    log_.Debug("HTTP {} {}", response->status, response->reason);
+    log_.Debug("HTTP {} {}", response->status, TerminalSafe(response->reason));
     SEKISHO_ASSIGN_OR_RETURN(step, dialogue.OnResponse(*response));
     if (!groups_shown && !dialogue.groups_offered().empty()) {
       groups_shown = true;

@@ -9,8 +9,8 @@
 //   SEKISHO_KEY_PASSWORD       the environment (only /proc/PID/environ, readable by the same
 //                              user and root)
 //
-// At most one source may be given. ScrubKeyPasswordArgs overwrites a --key-password value in argv after
-// parsing, which is what ps shows from then on (there is a short window before it runs: hence
+// At most one source may be given. ScrubKeyPasswordArgs overwrites a --key-password value in argv
+// after parsing, which is what ps shows from then on (there is a short window before it runs: hence
 // the warning).
 //
 // ResolveKeyPassword is pure over the two readers it is given (main.cc passes the file system

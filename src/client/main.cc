@@ -30,9 +30,8 @@ bool LooksLikePkcs12(const std::string& path) {
 sekisho::client::KeyPasswordReaders SystemKeyPasswordReaders() {
   sekisho::client::KeyPasswordReaders readers;
   readers.read_file = [](const std::string& path) -> sekisho::Result<std::string> {
-    SEKISHO_ASSIGN_OR_RETURN(
-        auto text, sekisho::client::ReadFileIfExists(
-                       path, sekisho::client::kMaxKeyPasswordFileBytes + 1));
+    SEKISHO_ASSIGN_OR_RETURN(auto text, sekisho::client::ReadFileIfExists(
+                                            path, sekisho::client::kMaxKeyPasswordFileBytes + 1));
     if (!text) {
       return sekisho::Fail(sekisho::Errc::kNotFound, "no such file");
     }

@@ -3,11 +3,11 @@
 #include "base/strings.h"
 #include "client/terminal_text.h"
 
-#include <arpa/inet.h>
-#include <bit>
 #include <fmt/format.h>
 
+#include <arpa/inet.h>
 #include <array>
+#include <bit>
 #include <cstring>
 #include <utility>
 
@@ -117,9 +117,8 @@ bool IsDnsLabel(std::string_view label) {
 }
 
 Result<void> Refuse(std::string_view header, std::string_view value, std::string_view why) {
-  return Fail(Errc::kMalformed,
-              fmt::format("refusing {} '{}' from the gateway: {}", header,
-                          EscapeForMessage(value), why));
+  return Fail(Errc::kMalformed, fmt::format("refusing {} '{}' from the gateway: {}", header,
+                                            EscapeForMessage(value), why));
 }
 
 std::string FormatIpv4(std::uint32_t address) {
@@ -249,9 +248,9 @@ Result<void> Checker::CheckSplit(std::string_view name, std::string_view value, 
   // the full-tunnel default route may cover it: a host route to the gateway is kept for that
   // (TunSetup, vpnc-script).
   if (include && gateway_ && net->prefix != 0 && Contains(*net, *gateway_)) {
-    return Refuse(name, value,
-                  fmt::format("the route covers the gateway's own address {}",
-                              FormatIpv4(*gateway_)));
+    return Refuse(
+        name, value,
+        fmt::format("the route covers the gateway's own address {}", FormatIpv4(*gateway_)));
   }
   return Ok();
 }
@@ -282,8 +281,7 @@ Result<void> Checker::Finish() const {
   }
   const Ipv4Net subnet{address_->second, netmask_ ? netmask_->second : 32};
   if (Contains(subnet, *gateway_)) {
-    const std::string shown =
-        address_->first + (netmask_ ? "/" + netmask_->first : std::string());
+    const std::string shown = address_->first + (netmask_ ? "/" + netmask_->first : std::string());
     return Refuse("X-CSTP-Address/X-CSTP-Netmask", shown,
                   fmt::format("the tunnel's subnet contains the gateway's own address {}",
                               FormatIpv4(*gateway_)));

@@ -12,7 +12,9 @@ constexpr unsigned char kDel = 0x7f;
 constexpr char32_t kC1Csi = 0x9b;
 constexpr char32_t kC1St = 0x9c;
 
-unsigned char At(std::string_view text, std::size_t i) { return static_cast<unsigned char>(text[i]); }
+unsigned char At(std::string_view text, std::size_t i) {
+  return static_cast<unsigned char>(text[i]);
+}
 
 // ECMA-48: after CSI come parameter bytes (0x30-0x3F), intermediates (0x20-0x2F) and one final
 // byte (0x40-0x7E). Returns the index after the sequence.

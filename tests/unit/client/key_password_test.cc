@@ -102,9 +102,15 @@ TEST(KeyPasswordTest, FileErrorsNameTheFileNeverThePassword) {
 }
 
 TEST(KeyPasswordTest, ScrubsBothSpellingsFromArgv) {
-  std::vector<std::string> args = {"sekisho",        "connect",          "--key-password",
-                                   "hunter2",        "--key-password=p4ss", "--key-password-file",
-                                   "/keep/this/path", "--user",           "alice"};
+  std::vector<std::string> args = {"sekisho",
+                                   "connect",
+                                   "--key-password",
+                                   "hunter2",
+                                   "--key-password=p4ss",
+                                   "--key-password-file",
+                                   "/keep/this/path",
+                                   "--user",
+                                   "alice"};
   std::vector<char*> argv;
   for (auto& arg : args) {
     argv.push_back(arg.data());
@@ -117,8 +123,8 @@ TEST(KeyPasswordTest, ScrubsBothSpellingsFromArgv) {
 }
 
 TEST(KeyPasswordTest, ScrubLeavesOtherArgumentsAlone) {
-  std::vector<std::string> args = {"sekisho", "connect", "--user", "alice", "--",
-                                   "--key-password", "literal"};
+  std::vector<std::string> args = {"sekisho", "connect",        "--user", "alice",
+                                   "--",      "--key-password", "literal"};
   std::vector<char*> argv;
   for (auto& arg : args) {
     argv.push_back(arg.data());

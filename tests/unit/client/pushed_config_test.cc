@@ -59,7 +59,8 @@ TEST(PushedConfigTest, AcceptsTheDocumentedAnswers) {
   EXPECT_TRUE(CheckPushedConfig(With("X-CSTP-Split-Include", "0.0.0.0/0.0.0.0"), kGateway));
   EXPECT_TRUE(CheckPushedConfig(With("X-CSTP-Split-Include", "0.0.0.0/0"), kGateway));
   // Several search domains, space separated; a trailing dot; underscores.
-  EXPECT_TRUE(CheckPushedConfig(With("X-CSTP-Default-Domain", "a.example b_c.example. x"), kGateway));
+  EXPECT_TRUE(
+      CheckPushedConfig(With("X-CSTP-Default-Domain", "a.example b_c.example. x"), kGateway));
   EXPECT_TRUE(CheckPushedConfig(With("X-CSTP-Split-DNS", "a.example,b.example"), kGateway));
   // Legacy IPv6 form (§6.3): X-CSTP-Address holds an IPv6 address, the netmask "net/len".
   auto legacy = SaneHeaders();
@@ -141,12 +142,14 @@ INSTANTIATE_TEST_SUITE_P(
         Refusal{"X-CSTP-Split-DNS", "", "empty domain"},
         Refusal{"X-CSTP-MTU", "100000", "not an MTU in 576..16376"},
         Refusal{"X-CSTP-MTU", "68", "not an MTU in 576..16376"},
-        Refusal{"X-CSTP-MTU", "0", "not an MTU"},
-        Refusal{"X-CSTP-MTU", "1400abc", "not an MTU"},
+        Refusal{"X-CSTP-MTU", "0", "not an MTU"}, Refusal{"X-CSTP-MTU", "1400abc", "not an MTU"},
         Refusal{"X-DTLS-MTU", "16377", "not an MTU"},
         Refusal{"X-CSTP-Base-MTU", "65535", "not an MTU in 576..16384"},
         Refusal{"X-CSTP-Banner", "hello\x1b[2J", "control characters"},
-        Refusal{"X-CSTP-Hostname", "a\x01" "b", "control characters"}));
+        Refusal{"X-CSTP-Hostname",
+                "a\x01"
+                "b",
+                "control characters"}));
 
 TEST(PushedConfigTest, RefusalQuotesControlCharactersEscaped) {
   auto checked = CheckPushedConfig(With("X-CSTP-Banner", "hi\x1b[2J\x07"), kGateway);

@@ -188,8 +188,8 @@ TEST_F(ScriptEnvTest, NoControlCharactersReachTheScript) {
   EXPECT_THAT(env, Contains(std::string("CISCO_BANNER=Line 1\nLine 2")));
   EXPECT_THAT(env, Contains(std::string("CISCO_SPLIT_DNS=a.example")));
   for (const std::string& entry : env) {
-    const bool multi_line = entry.rfind("CISCO_BANNER=", 0) == 0 ||
-                            entry.rfind("CISCO_CSTP_OPTIONS=", 0) == 0;
+    const bool multi_line =
+        entry.rfind("CISCO_BANNER=", 0) == 0 || entry.rfind("CISCO_CSTP_OPTIONS=", 0) == 0;
     for (char c : entry) {
       const auto u = static_cast<unsigned char>(c);
       EXPECT_FALSE((u < 0x20 && !(multi_line && c == '\n')) || u == 0x7f) << entry;

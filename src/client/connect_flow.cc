@@ -96,7 +96,7 @@ Result<void> Flow::Login() {
         session = std::make_unique<HttpsSession>(std::move(conn));
         step.new_connection = false;
       }
-      log_.Debug("{} {}", request.method, request.target);
+      log_.Debug("{} {}", request.method, TerminalSafe(request.target));  // a form action
       response = session->Exchange(request, kHttpTimeout);
       if (response || response.error().code != Errc::kClosed) {
         break;
@@ -146,7 +146,7 @@ Result<void> Flow::Login() {
     if (!auth_.server_cert_hash.empty()) {
       switch (CompareServerCertHash(&prefs, auth_.server_cert_hash)) {
         case CertHashCheck::kFirstSeen:
-          log_.Info("gateway certificate hash {} recorded", auth_.server_cert_hash);
+          log_.Info("gateway certificate hash {} recorded", TerminalSafe(auth_.server_cert_hash));
           break;
         case CertHashCheck::kSame: break;
         case CertHashCheck::kChanged:

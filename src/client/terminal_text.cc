@@ -1,7 +1,6 @@
 #include "client/terminal_text.h"
 
 #include <cstddef>
-#include <cstdint>
 
 namespace sekisho::client {
 namespace {

@@ -1,6 +1,7 @@
 #include "client/auth_dialogue.h"
 
 #include "base/strings.h"
+#include "client/terminal_text.h"
 
 #include <algorithm>
 
@@ -408,6 +409,11 @@ Step AuthDialogue::OnComplete(const auth::ServerMessage& message) {
   }
   if (cookie.empty()) {
     return Stop(Errc::kProtocol, "the gateway reported success but sent no session cookie");
+  }
+  // The cookie goes into Cookie: headers and, with --cookieonly, onto stdout for a script: a
+  // control character in it could split a header or a terminal line.
+  if (HasControlCharacters(cookie.reveal())) {
+    return Stop(Errc::kProtocol, "the gateway's session cookie contains control characters");
   }
   // openconnect installs the token as the webvpn cookie for the downloader and CONNECT.
   jar_.Set("webvpn", cookie);

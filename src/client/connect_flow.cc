@@ -12,6 +12,7 @@
 #include "client/prompt.h"
 #include "client/reconnect_loop.h"
 #include "client/script_env.h"
+#include "client/terminal_text.h"
 #include "client/tun_configurator.h"
 #include "client/tunnel_connect.h"
 #include "client/xdg_paths.h"
@@ -95,7 +96,7 @@ Result<void> Flow::Login() {
         session = std::make_unique<HttpsSession>(std::move(conn));
         step.new_connection = false;
       }
-      log_.Debug("{} {}", request.method, request.target);
+      log_.Debug("{} {}", request.method, TerminalSafe(request.target));  // a form action
       response = session->Exchange(request, kHttpTimeout);
       if (response || response.error().code != Errc::kClosed) {
         break;
@@ -105,7 +106,7 @@ Result<void> Flow::Login() {
     if (!response) {
       return Fail(response.error());
     }
-    log_.Debug("HTTP {} {}", response->status, response->reason);
+    log_.Debug("HTTP {} {}", response->status, TerminalSafe(response->reason));
     SEKISHO_ASSIGN_OR_RETURN(step, dialogue.OnResponse(*response));
     if (!groups_shown && !dialogue.groups_offered().empty()) {
       groups_shown = true;
@@ -145,7 +146,7 @@ Result<void> Flow::Login() {
     if (!auth_.server_cert_hash.empty()) {
       switch (CompareServerCertHash(&prefs, auth_.server_cert_hash)) {
         case CertHashCheck::kFirstSeen:
-          log_.Info("gateway certificate hash {} recorded", auth_.server_cert_hash);
+          log_.Info("gateway certificate hash {} recorded", TerminalSafe(auth_.server_cert_hash));
           break;
         case CertHashCheck::kSame: break;
         case CertHashCheck::kChanged:

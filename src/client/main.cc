@@ -3,11 +3,16 @@
 
 #include "app/spdlog_sink.h"
 #include "client/connect_flow.h"
+#include "client/key_password.h"
 #include "client/pid_file.h"
+#include "client/prompt.h"
+#include "client/server_pin.h"
+#include "client/xdg_paths.h"
 
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +27,40 @@ bool LooksLikePkcs12(const std::string& path) {
   return ends(".p12") || ends(".pfx") || ends(".P12") || ends(".PFX");
 }
 
+sekisho::client::KeyPasswordReaders SystemKeyPasswordReaders() {
+  sekisho::client::KeyPasswordReaders readers;
+  readers.read_file = [](const std::string& path) -> sekisho::Result<std::string> {
+    SEKISHO_ASSIGN_OR_RETURN(auto text, sekisho::client::ReadFileIfExists(
+                                            path, sekisho::client::kMaxKeyPasswordFileBytes + 1));
+    if (!text) {
+      return sekisho::Fail(sekisho::Errc::kNotFound, "no such file");
+    }
+    return std::move(*text);
+  };
+  readers.read_stdin_line = &sekisho::client::Prompter::ReadStdinLine;
+  return readers;
+}
+
+// The PKCS#12 password from --key-password, --key-password-file or $SEKISHO_KEY_PASSWORD
+// (key_password.h); nullopt after printing the error.
+std::optional<sekisho::SecretString> KeyPassword(sekisho::client::KeyPasswordSources sources) {
+  if (const char* env = std::getenv(sekisho::client::kKeyPasswordEnv); env != nullptr) {
+    sources.env = env;
+  }
+  if (sources.value) {
+    std::fprintf(stderr,
+                 "sekisho: WARNING: --key-password is visible to other users of this machine "
+                 "(ps); use --key-password-file or %s\n",
+                 sekisho::client::kKeyPasswordEnv);
+  }
+  auto password = sekisho::client::ResolveKeyPassword(sources, SystemKeyPasswordReaders());
+  if (!password) {
+    std::fprintf(stderr, "sekisho: %s\n", password.error().context.c_str());
+    return std::nullopt;
+  }
+  return password->value_or(sekisho::SecretString());
+}
+
 int Main(int argc, char** argv) {
   CLI::App cli{"sekisho: AnyConnect-compatible SSL VPN client"};
   cli.require_subcommand(1);
@@ -31,7 +70,7 @@ int Main(int argc, char** argv) {
   std::string authgroup;
   std::vector<std::string> certificates;
   std::vector<std::string> keys;
-  std::string key_password;
+  sekisho::client::KeyPasswordSources key_password;
   bool no_system_trust = false;
   int verbosity = 0;
 
@@ -43,8 +82,8 @@ int Main(int argc, char** argv) {
                     "read passwords from stdin, one line per password field");
   connect->add_flag("--non-inter", options.non_interactive, "never prompt; fail instead");
   connect->add_option("--servercert", options.server_pins,
-                      "accept a server certificate by pin (pin-sha256:..., sha256:..., ...); "
-                      "repeatable");
+                      "accept a server certificate by pin: the full pin-sha256:<base64>, or "
+                      "sha256:/sha1:/bare SHA-1 hex with at least 32 hex digits; repeatable");
   connect->add_option("--cafile", options.ca_file, "extra trusted CA certificates (PEM)");
   connect->add_flag("--no-system-trust", no_system_trust, "do not trust the system CA store");
   connect->add_option("-c,--certificate", certificates,
@@ -53,7 +92,11 @@ int Main(int argc, char** argv) {
   connect->add_option("-k,--sslkey", keys,
                       "private key (PEM) for the certificate at the same "
                       "position");
-  connect->add_option("--key-password", key_password, "PKCS#12 password");
+  connect->add_option("--key-password", key_password.value,
+                      "PKCS#12 password (visible to other users in ps: prefer the next two)");
+  connect->add_option("--key-password-file", key_password.file,
+                      "read the PKCS#12 password from the first line of a file ('-' = stdin); "
+                      "or set SEKISHO_KEY_PASSWORD");
   connect->add_flag("--no-dtls", options.no_dtls, "do not offer DTLS: data always over TLS");
   connect->add_option("--dtls-ciphers", options.dtls_ciphers,
                       "X-DTLS-CipherSuite offer (colon-separated), e.g. AES128-SHA or "
@@ -82,8 +125,11 @@ int Main(int argc, char** argv) {
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    sekisho::client::ScrubKeyPasswordArgs(argc, argv);
     return cli.exit(e);
   }
+  // CLI11 holds its own copies now: what ps shows can lose the password.
+  sekisho::client::ScrubKeyPasswordArgs(argc, argv);
 
   if (disconnect->parsed()) {
     return sekisho::client::RunDisconnect(disconnect_interface);
@@ -95,6 +141,16 @@ int Main(int argc, char** argv) {
   if (!authgroup.empty()) {
     options.authgroup = authgroup;
   }
+  for (const std::string& pin : options.server_pins) {
+    if (auto strong = sekisho::client::CheckServerPin(pin); !strong) {
+      std::fprintf(stderr, "sekisho: %s\n", strong.error().context.c_str());
+      return 1;
+    }
+  }
+  std::optional<sekisho::SecretString> pkcs12_password = KeyPassword(key_password);
+  if (!pkcs12_password) {
+    return 1;
+  }
   options.use_system_trust = !no_system_trust;
   options.verbosity = verbosity;
   if (keys.size() > certificates.size()) {
@@ -105,7 +161,7 @@ int Main(int argc, char** argv) {
     sekisho::tls::ClientIdentity identity;
     if (LooksLikePkcs12(certificates[i])) {
       identity.pkcs12_file = certificates[i];
-      identity.pkcs12_password = sekisho::SecretString(key_password);
+      identity.pkcs12_password = *pkcs12_password;
     } else {
       identity.certificate_file = certificates[i];
       // Without a matching --sslkey the key is expected in the certificate file.

@@ -2,6 +2,12 @@
 // The connect flow's progress lines: what the user sees on stderr without -v, one line per
 // step and never a secret (connect_flow.h). Interop scripts grep these lines, so their wording
 // is an interface: change it only together with tests/interop.
+//
+// Lines often quote the gateway (banners, messages, group names, error texts, DISCONNECT
+// reasons), so every line goes through TerminalSafe (terminal_text.h) before it is written:
+// line breaks stay, escape sequences and other controls never reach the terminal.
+
+#include "client/terminal_text.h"
 
 #include <fmt/format.h>
 
@@ -13,10 +19,12 @@
 
 namespace sekisho::client {
 
-// Writes one progress line on stderr and flushes it, so that it shows before a blocking step.
+// Writes one progress line on stderr (made terminal-safe) and flushes it, so that it shows
+// before a blocking step.
 template <class... Args>
 void Say(fmt::format_string<Args...> format, Args&&... args) {
-  std::string line = fmt::format(format, std::forward<Args>(args)...);
+  std::string line =
+      TerminalSafe(fmt::format(format, std::forward<Args>(args)...), LineBreaks::kKeep);
   std::fprintf(stderr, "%s\n", line.c_str());
   std::fflush(stderr);
 }

@@ -1,6 +1,7 @@
 #include "client/prompt.h"
 
 #include "base/strings.h"
+#include "client/terminal_text.h"
 
 #include <termios.h>
 
@@ -44,8 +45,9 @@ Result<std::string> ReadLineFd(int fd) {
   return line;
 }
 
+// The label comes from the gateway's form: one terminal-safe line.
 std::string FieldLabel(const FormField& field) {
-  std::string label = field.label.empty() ? field.name : field.label;
+  std::string label = TerminalSafe(field.label.empty() ? field.name : field.label);
   label = std::string(TrimWhitespace(label));
   if (!label.empty() && label.back() != ':') {
     label += ":";
@@ -94,10 +96,10 @@ Result<SecretString> Prompter::Ask(std::string_view label, bool echo) {
 
 Result<FilledValues> Prompter::FillForm(const proto::auth::AuthForm& form, bool retry) {
   if (!form.banner.empty()) {
-    std::fprintf(stderr, "%s\n", form.banner.c_str());
+    std::fprintf(stderr, "%s\n", TerminalSafe(form.banner, LineBreaks::kKeep).c_str());
   }
   if (!form.message.empty()) {
-    std::fprintf(stderr, "%s\n", form.message.c_str());
+    std::fprintf(stderr, "%s\n", TerminalSafe(form.message, LineBreaks::kKeep).c_str());
   }
   FilledValues values;
   bool text_seen = false;

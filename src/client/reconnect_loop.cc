@@ -148,6 +148,10 @@ int ReconnectLoop::Run(ConnectedTunnel first) {
           Say("Reconnect: {}; the session is over", attempt.error().context);
           return 1;
         }
+        if (attempt.error().code == Errc::kMalformed) {
+          Say("Error: reconnect: {}", attempt.error().ToString());
+          return 1;
+        }
         Say("Reconnect: attempt failed: {}", attempt.error().ToString());
         continue;
       }

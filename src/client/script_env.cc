@@ -1,6 +1,7 @@
 #include "client/script_env.h"
 
 #include "base/strings.h"
+#include "client/terminal_text.h"
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -52,10 +53,33 @@ std::optional<std::uint32_t> ParseMask(std::string_view text) {
   return std::nullopt;
 }
 
+// Every value is checked by CheckPushedConfig before a script runs; this is the last guard for
+// what reaches the script anyway (the banner, CISCO_CSTP_OPTIONS, anything a future header
+// adds): escape sequences and controls removed, line breaks only where a value is text, length
+// bounded at a character boundary.
+std::string EnvValue(std::string_view value, LineBreaks breaks, std::size_t max_bytes) {
+  std::string clean = TerminalSafe(value, breaks);
+  if (clean.size() > max_bytes) {
+    std::size_t cut = max_bytes;
+    while (cut > 0 && (static_cast<unsigned char>(clean[cut]) & 0xc0) == 0x80) {
+      --cut;  // do not split a UTF-8 sequence
+    }
+    clean.resize(cut);
+  }
+  return clean;
+}
+
 class EnvBuilder {
  public:
+  // One-line values (addresses, domains, names).
   void Set(std::string_view name, std::string_view value) {
-    out_.push_back(std::string(name) + "=" + std::string(value));
+    out_.push_back(std::string(name) + "=" +
+                   EnvValue(value, LineBreaks::kToSpace, kMaxScriptValueBytes));
+  }
+  // Multi-line text (the banner, CISCO_CSTP_OPTIONS).
+  void SetText(std::string_view name, std::string_view value) {
+    out_.push_back(std::string(name) + "=" +
+                   EnvValue(value, LineBreaks::kKeep, kMaxScriptTextBytes));
   }
   void Set(std::string_view name, long long value) { Set(name, std::to_string(value)); }
   std::vector<std::string> Take() { return std::move(out_); }
@@ -132,7 +156,7 @@ std::string CstpOptions(const ScriptContext& context, const tunnel::ConnectRespo
   std::string out;
   for (const auto& header : headers) {
     if (StartsWithIgnoreCase(header.name, "X-CSTP-")) {
-      out += header.name + "=" + header.value + "\n";
+      out += TerminalSafe(header.name) + "=" + TerminalSafe(header.value) + "\n";
     }
   }
   return out;
@@ -208,7 +232,7 @@ std::vector<std::string> BuildScriptEnvironment(const ScriptContext& context,
     env.Set("CISCO_DEF_DOMAIN", r.default_domain);
   }
   if (!r.banner.empty()) {
-    env.Set("CISCO_BANNER", r.banner);
+    env.SetText("CISCO_BANNER", r.banner);
   }
   if (!r.split_dns.empty()) {
     std::string list;
@@ -219,7 +243,7 @@ std::vector<std::string> BuildScriptEnvironment(const ScriptContext& context,
   }
   SetSplits(env, "INC", r.split_include, r.split_include_ip6);
   SetSplits(env, "EXC", r.split_exclude, r.split_exclude_ip6);
-  env.Set("CISCO_CSTP_OPTIONS", CstpOptions(context, r));
+  env.SetText("CISCO_CSTP_OPTIONS", CstpOptions(context, r));
   return env.Take();
 }
 

@@ -17,6 +17,12 @@
 // The split counts are omitted when zero; malformed split entries are skipped (openconnect
 // discards them too). PROTOCOL/SPORT/DPORT are always 0 (AnyConnect has no port splits).
 //
+// The gateway's values are checked by CheckPushedConfig (pushed_config.h) before any script
+// runs. As a last guard every value goes through TerminalSafe (terminal_text.h): no escape
+// sequence or control character, line breaks only in CISCO_BANNER and CISCO_CSTP_OPTIONS
+// (one "Name=value" per line), at most kMaxScriptValueBytes per one-line value and
+// kMaxScriptTextBytes for those two.
+//
 // For reason pre-init (before CONNECT) there is no ConnectResponse: only reason, VPNGATEWAY,
 // VPNPID, TUNDEV and LOG_LEVEL are set. Disconnect gets the same full set as connect, so the
 // script can undo its routes.
@@ -35,6 +41,9 @@
 #include <vector>
 
 namespace sekisho::client {
+
+inline constexpr std::size_t kMaxScriptValueBytes = 4096;
+inline constexpr std::size_t kMaxScriptTextBytes = 32768;
 
 enum class ScriptReason { kPreInit, kConnect, kDisconnect, kReconnect, kAttemptReconnect };
 

@@ -1,6 +1,7 @@
 #include "client/tun_configurator.h"
 
 #include "client/progress.h"
+#include "client/terminal_text.h"
 #include "net/ipv4.h"
 #include "proto/tunnel/mtu.h"
 
@@ -41,7 +42,7 @@ Result<void> TunConfigurator::SetUp(const ConnectedTunnel& connected, ScriptReas
     if (auto network = net::ParseIpv4Network(route)) {
       addressing.routes.push_back(*network);
     } else {
-      log_.Warn("ignoring unusable split-include route {}", route);
+      log_.Warn("ignoring unusable split-include route {}", TerminalSafe(route));
     }
   }
   addressing.gateway_ip = net::ParseIpv4(gateway_ip);

@@ -1,5 +1,6 @@
 #include "client/tunnel.h"
 
+#include "client/terminal_text.h"
 #include "proto/cstp/wire.h"
 #include "proto/session/tunnel_shell_loops.h"
 
@@ -117,7 +118,7 @@ TunnelOutcome Tunnel::Run() {
 }
 
 void Tunnel::Say(const std::string& line) {
-  log_.Info("{}", line);
+  log_.Info("{}", TerminalSafe(line));
   if (params_.progress) {
     params_.progress(line);
   }

@@ -3,6 +3,8 @@
 #include "base/rng.h"
 #include "client/auth_dialogue.h"
 #include "client/progress.h"
+#include "client/pushed_config.h"
+#include "client/terminal_text.h"
 #include "net/ipv4.h"
 #include "proto/http/url.h"
 #include "proto/tunnel/connect_request.h"
@@ -63,11 +65,13 @@ Result<ConnectedTunnel> ConnectTunnel(GatewayConnector& connector, const Connect
     return Fail(Errc::kAuthFailed, "the gateway rejected the cookie (HTTP 401)");
   }
   if (response.status != 200) {
-    return Fail(Errc::kProtocol,
-                fmt::format("CONNECT refused: HTTP {} {}", response.status, response.reason));
+    return Fail(Errc::kProtocol, fmt::format("CONNECT refused: HTTP {} {}", response.status,
+                                             TerminalSafe(response.reason)));
   }
   SEKISHO_ASSIGN_OR_RETURN(tunnel::ConnectResponse parsed,
                            tunnel::ParseConnectResponse(response.headers));
+  // Before anything is configured: one impossible value ends the attempt (pushed_config.h).
+  SEKISHO_TRY(CheckPushedConfig(response.headers, ParseDottedQuad(connector.gateway_ip())));
   ConnectedTunnel connected;
   connected.conn = session.Release(&connected.leftover);
   connected.response = std::move(parsed);
@@ -91,7 +95,7 @@ Result<ConnectedTunnel> ConnectTunnel(GatewayConnector& connector, const Connect
         connected.response.netmask, connected.response.mtu, connected.response.dpd_s,
         connected.response.keepalive_s);
     if (!connected.response.banner.empty()) {
-      Say("Banner: {}", connected.response.banner);
+      Say("Banner: {}", TerminalSafe(connected.response.banner, LineBreaks::kKeep));
     }
   }
   Say("{}", dtls_note);

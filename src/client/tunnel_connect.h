@@ -32,7 +32,9 @@ struct ConnectedTunnel {
 
 // Sends CONNECT with `cookie`, asking again for `previous`'s address on a reconnect. `report`
 // prints the CONNECT and banner lines (the first time); the DTLS line is always printed.
-// Errors: kAuthFailed on 401 (cookie rejected: stop); any other error is retryable.
+// Errors: kAuthFailed on 401 (cookie rejected: stop); kMalformed when the answer pushes a value
+// the client refuses (CheckPushedConfig, pushed_config.h: stop, the gateway would push it
+// again); any other error is retryable.
 Result<ConnectedTunnel> ConnectTunnel(GatewayConnector& connector, const ConnectOptions& options,
                                       const SecretString& cookie,
                                       const std::optional<TunAddressing>& previous, bool report);

@@ -176,6 +176,35 @@ TEST(ScriptEnvReasonTest, Names) {
   EXPECT_EQ(ToString(ScriptReason::kAttemptReconnect), "attempt-reconnect");
 }
 
+// The last guard (CheckPushedConfig refuses these first): nothing with a control character
+// or an escape sequence reaches the script, whatever the response holds.
+TEST_F(ScriptEnvTest, NoControlCharactersReachTheScript) {
+  response_.default_domain = "example.com\nnameserver 6.6.6.6";
+  response_.banner = "Line 1\r\n\x1b[2JLine 2\x1b]0;title\x07";
+  response_.split_dns = {"a.example\x1b[1m"};
+  context_.connect_headers.push_back({"X-CSTP-Evil", "x\x1b[2Jy\x07"});
+  const auto env = BuildScriptEnvironment(context_, &response_);
+  EXPECT_THAT(env, Contains(std::string("CISCO_DEF_DOMAIN=example.com nameserver 6.6.6.6")));
+  EXPECT_THAT(env, Contains(std::string("CISCO_BANNER=Line 1\nLine 2")));
+  EXPECT_THAT(env, Contains(std::string("CISCO_SPLIT_DNS=a.example")));
+  for (const std::string& entry : env) {
+    const bool multi_line =
+        entry.rfind("CISCO_BANNER=", 0) == 0 || entry.rfind("CISCO_CSTP_OPTIONS=", 0) == 0;
+    for (char c : entry) {
+      const auto u = static_cast<unsigned char>(c);
+      EXPECT_FALSE((u < 0x20 && !(multi_line && c == '\n')) || u == 0x7f) << entry;
+    }
+  }
+}
+
+TEST_F(ScriptEnvTest, ValuesAreLengthBounded) {
+  response_.default_domain = std::string(kMaxScriptValueBytes + 100, 'a');
+  response_.banner = std::string(kMaxScriptTextBytes + 100, 'b');
+  const auto env = BuildScriptEnvironment(context_, &response_);
+  EXPECT_THAT(env, Contains("CISCO_DEF_DOMAIN=" + std::string(kMaxScriptValueBytes, 'a')));
+  EXPECT_THAT(env, Contains("CISCO_BANNER=" + std::string(kMaxScriptTextBytes, 'b')));
+}
+
 TEST(RunScriptTest, ExactEnvironmentAndExitStatus) {
   testing::TempDir dir;
   const std::string out = dir.path() + "/env.txt";

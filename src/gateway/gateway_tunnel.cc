@@ -53,6 +53,7 @@ void GatewayTunnel::Start(Handover handover) {
   dtls_plan_ = std::move(handover.dtls_plan);
   const proto::ipc::ConnectReply& grant = handover.grant;
   session_id_ = grant.session_id;
+  leased_ipv4_ = grant.ipv4;
 
   const Instant now = gateway_.clock.Now();
   const TunnelConfig& tunnel = gateway_.config.tunnel;
@@ -72,6 +73,8 @@ void GatewayTunnel::Start(Handover handover) {
     config.session_deadline = now + seconds(grant.session_remaining_s);
   }
   config.max_rx_packet = tun_mtu_ + kRxPacketSlack;
+  // Only the leased address may appear as a source; the gateway leases no IPv6 yet.
+  config.source_filter.emplace(grant.ipv4, std::nullopt);
   core_.emplace(config, now);
   log_ = log_.WithPrefix(log_.prefix() + " sess " + std::to_string(*session_id_));
   log_.Info("tunnel up: user {} group {} address {} on {} (MTU {}, {}); DTLS: {}", grant.user,
@@ -301,6 +304,13 @@ void GatewayTunnel::HandleEvent(const TunnelEvent& event) {
       return;                              // TLS: the kClosed event follows
     case TunnelEvent::Kind::kMtu: return;  // client only
     case TunnelEvent::Kind::kClosed: HandleClose(event); return;
+    case TunnelEvent::Kind::kSourceRefused:
+      log_.Warn(
+          "dropped {} packet(s) from the client that failed source validation, the last "
+          "with {} (leased {}); next report in {} s at the earliest",
+          event.dropped, event.text, FormatIpv4(leased_ipv4_),
+          std::chrono::duration_cast<seconds>(session::kSourceRefusalReport).count());
+      return;
   }
 }
 
@@ -462,7 +472,8 @@ proto::ipc::TrafficDelta GatewayTunnel::TakeTraffic() {
   const session::TunnelCounters& now = core_->counters();
   proto::ipc::TrafficDelta delta{
       now.bytes_in - reported_.bytes_in, now.bytes_out - reported_.bytes_out,
-      now.packets_in - reported_.packets_in, now.packets_out - reported_.packets_out};
+      now.packets_in - reported_.packets_in, now.packets_out - reported_.packets_out,
+      now.dropped_spoofed - reported_.dropped_spoofed};
   reported_ = now;
   return delta;
 }

@@ -161,6 +161,7 @@ class GatewayTunnel final : public std::enable_shared_from_this<GatewayTunnel>,
   bool tun_armed_ = false;
 
   std::optional<SessionId> session_id_;  // reset once the owner was told (or let go)
+  std::uint32_t leased_ipv4_ = 0;        // the client's address (host order), for logs
   std::optional<net::TunDevice> tun_;
   std::optional<boost::asio::posix::stream_descriptor> tun_stream_;
   std::uint32_t tun_mtu_ = 0;

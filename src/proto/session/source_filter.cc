@@ -55,8 +55,11 @@ SourceFilter::Verdict SourceFilter::Check(ByteSpan packet) const {
       if (packet.size() < kIpv6SourceOffset + kIpv6AddressSize) {
         return Verdict::kRunt;
       }
-      return ipv6_ && InPrefix(packet.data() + kIpv6SourceOffset, *ipv6_) ? Verdict::kPass
-                                                                          : Verdict::kSpoofedIpv6;
+      if (!ipv6_) {
+        return Verdict::kNoIpv6Lease;
+      }
+      return InPrefix(packet.data() + kIpv6SourceOffset, *ipv6_) ? Verdict::kPass
+                                                                 : Verdict::kSpoofedIpv6;
     }
     default: return packet.empty() ? Verdict::kRunt : Verdict::kBadVersion;
   }
@@ -77,6 +80,7 @@ std::string SourceFilter::Describe(ByteSpan packet, Verdict verdict) {
       std::snprintf(text, sizeof text, "IPv4 source %u.%u.%u.%u", s[0], s[1], s[2], s[3]);
       return text;
     }
+    case Verdict::kNoIpv6Lease:
     case Verdict::kSpoofedIpv6: {
       std::string out = "IPv6 source ";
       const std::uint8_t* s = packet.data() + kIpv6SourceOffset;

@@ -8,8 +8,11 @@
 // allocates nothing, so it runs on every packet of the hot path.
 //
 //   IPv4  passes when the source equals the leased IPv4 address;
-//   IPv6  passes when the source lies inside the leased IPv6 prefix (none is leased yet, so
-//         today every IPv6 packet is refused);
+//   IPv6  passes when the source lies inside the leased IPv6 prefix. Without an IPv6 lease
+//         (the gateway leases none yet) every IPv6 packet is refused as kNoIpv6Lease: an
+//         operating system sends router solicitations and MLD reports from its link-local
+//         address on every new interface, so that is noise, not an attack, and is kept apart
+//         from the spoofing verdicts;
 //   else  refused: too short for the header's source field, version neither 4 nor 6, or a
 //         source the client was not given.
 //
@@ -38,11 +41,12 @@ class SourceFilter {
     kRunt,         // shorter than the fixed header up to the source address
     kBadVersion,   // IP version neither 4 nor 6
     kSpoofedIpv4,  // IPv4 source other than the leased address (or no IPv4 lease)
-    kSpoofedIpv6,  // IPv6 source outside the leased prefix (or no IPv6 lease)
+    kSpoofedIpv6,  // IPv6 source outside the leased prefix
+    kNoIpv6Lease,  // an IPv6 packet, and the client has no IPv6 lease
   };
 
   // `ipv4`: the leased address in host byte order (198.18.0.1 is 0xC6120001); nullopt refuses
-  // all IPv4. `ipv6`: the leased prefix; nullopt refuses all IPv6.
+  // all IPv4. `ipv6`: the leased prefix; nullopt refuses all IPv6 (kNoIpv6Lease).
   SourceFilter(std::optional<std::uint32_t> ipv4, std::optional<Ipv6Prefix> ipv6);
 
   Verdict Check(ByteSpan packet) const;

@@ -281,6 +281,10 @@ ByteSpan TunnelCore::Deliver(ByteSpan packet, bool dtls, Instant now) {
 }
 
 void TunnelCore::RefuseSource(ByteSpan packet, SourceFilter::Verdict verdict, Instant now) {
+  if (verdict == SourceFilter::Verdict::kNoIpv6Lease) {
+    ++counters_.dropped_unleased_ipv6;
+    return;
+  }
   ++counters_.dropped_spoofed;
   if (next_refusal_report_ && now < *next_refusal_report_) {
     return;

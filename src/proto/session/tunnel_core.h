@@ -163,6 +163,9 @@ struct TunnelCounters {
   // Gateway: packets from the client refused by the SourceFilter (spoofed source, no IP header,
   // unknown IP version), on either channel.
   std::uint64_t dropped_spoofed = 0;
+  // Gateway: IPv6 packets from a client without an IPv6 lease (link-local noise of its OS:
+  // dropped, counted here only, not reported).
+  std::uint64_t dropped_unleased_ipv6 = 0;
 };
 
 // How often a tunnel reports refused source addresses (kSourceRefused) after the first one: a

@@ -261,13 +261,34 @@ TEST(TunnelCoreTest, GatewayRefusesIpv6WithoutAnIpv6Lease) {
   TunnelCore core(FilteringGateway(), kT0);
   Bytes ipv6(40, 0);
   ipv6[0] = 0x60;
-  ipv6[8] = 0x20;
-  ipv6[9] = 0x01;
+  ipv6[8] = 0xfe;  // fe80::1, a router solicitation's source
+  ipv6[9] = 0x80;
+  ipv6[23] = 0x01;
   EXPECT_TRUE(core.OnTlsRecord(Frame(PacketType::kData, ipv6), kT0).empty());
-  EXPECT_EQ(core.counters().dropped_spoofed, 1u);
+  EXPECT_EQ(core.counters().packets_in, 0u);
+  // Refused, but counted apart from spoofing and not reported: every OS sends these.
+  EXPECT_EQ(core.counters().dropped_unleased_ipv6, 1u);
+  EXPECT_EQ(core.counters().dropped_spoofed, 0u);
+  EXPECT_TRUE(Drain(core).empty());
+  // ... so the first real spoofing is still reported at once.
+  EXPECT_TRUE(core.OnTlsRecord(Frame(PacketType::kData, Ipv4From({10, 0, 0, 9})), kT0).empty());
   std::vector<TunnelEvent> events = Drain(core);
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].text, "IPv6 source 2001:0:0:0:0:0:0:0");
+  EXPECT_EQ(events[0].text, "IPv4 source 10.0.0.9");
+}
+
+TEST(SourceFilterTest, Ipv6OutsideTheLeasedPrefixIsSpoofed) {
+  Ipv6Prefix prefix;
+  prefix.address = {0x20, 0x01, 0x0d, 0xb8};
+  prefix.length = 64;
+  SourceFilter filter(0x0A000002, prefix);
+  Bytes packet(40, 0);
+  packet[0] = 0x60;
+  packet[8] = 0x20;
+  packet[9] = 0x01;
+  EXPECT_EQ(filter.Check(packet), SourceFilter::Verdict::kSpoofedIpv6);
+  EXPECT_EQ(SourceFilter::Describe(packet, SourceFilter::Verdict::kSpoofedIpv6),
+            "IPv6 source 2001:0:0:0:0:0:0:0");
 }
 
 TEST(TunnelCoreTest, GatewayDropsRuntsAndUnknownIpVersions) {
@@ -276,7 +297,7 @@ TEST(TunnelCoreTest, GatewayDropsRuntsAndUnknownIpVersions) {
   EXPECT_TRUE(core.OnTlsRecord(Frame(PacketType::kData, {0x45, 0, 0}), kT0).empty());
   Bytes short_v4 = Ipv4From({198, 18, 1, 2}, 15);
   EXPECT_TRUE(core.OnTlsRecord(Frame(PacketType::kData, short_v4), kT0).empty());
-  EXPECT_TRUE(core.OnTlsRecord(Frame(PacketType::kData, Bytes(39, 0x60)), kT0).empty());
+  EXPECT_TRUE(core.OnTlsRecord(Frame(PacketType::kData, Bytes(23, 0x60)), kT0).empty());
   Bytes v5 = Ipv4From({198, 18, 1, 2});
   v5[0] = 0x55;
   EXPECT_TRUE(core.OnTlsRecord(Frame(PacketType::kData, v5), kT0).empty());

@@ -8,7 +8,8 @@ Every mode is bounded in time and is run by the scripts inside the test's own na
                                           written raw (IP_HDRINCL) out of IFACE (a TUN)
   listen ADDR PORT SECONDS OUT            logs "source tag" per UDP datagram received
   capture IFACE SECONDS OUT               saves the UDP payload of the first DTLS ClientHello
-                                          (to port 443) seen on IFACE
+                                          (to port 443) sent out of IFACE; says "capturing"
+                                          on stderr once it listens
   replay SRC DST PORT HELLO SECONDS GAP   sends HELLO from SRC:40777 every GAP seconds for
                                           SECONDS, then listens 1 s more; prints what came back
 """
@@ -58,6 +59,7 @@ def listen(addr, port, seconds, out):
 def capture(iface, seconds, out):
     sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
     sock.bind((iface, 0))
+    print("capturing", file=sys.stderr, flush=True)  # the script waits for this line
     end = time.monotonic() + float(seconds)
     while time.monotonic() < end:
         sock.settimeout(max(0.05, end - time.monotonic()))

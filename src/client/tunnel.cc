@@ -208,6 +208,7 @@ void Tunnel::HandleEvent(const TunnelEvent& event) {
       log_.Debug("DPD timeout on {}", event.channel == Channel::kTls ? "TLS" : "DTLS");
       return;
     case TunnelEvent::Kind::kClosed: HandleClose(event); return;
+    case TunnelEvent::Kind::kSourceRefused: return;  // gateway only: the client has no filter
   }
 }
 

@@ -100,15 +100,18 @@ std::string FormatSessionsText(const std::vector<proto::ctl::SessionInfo>& sessi
   if (sessions.empty()) {
     return "no sessions\n";
   }
-  using Row = std::array<std::string, 9>;
+  using Row = std::array<std::string, 10>;
   std::vector<Row> rows;
-  rows.push_back({"ID", "USER", "GROUP", "PEER", "VPN IP", "SINCE", "IN", "OUT", "STATE"});
+  // SPOOFED: packets from the client dropped by source-address validation.
+  rows.push_back(
+      {"ID", "USER", "GROUP", "PEER", "VPN IP", "SINCE", "IN", "OUT", "SPOOFED", "STATE"});
   for (const auto& s : sessions) {
     rows.push_back({std::to_string(s.id), s.user, s.group, s.peer, s.vpn_ipv4,
                     HumanDuration(s.connected_for_s), HumanBytes(s.bytes_in),
-                    HumanBytes(s.bytes_out), s.state + (s.channel.empty() ? "" : "/" + s.channel)});
+                    HumanBytes(s.bytes_out), std::to_string(s.dropped_spoofed),
+                    s.state + (s.channel.empty() ? "" : "/" + s.channel)});
   }
-  std::array<std::size_t, 9> width{};
+  std::array<std::size_t, 10> width{};
   for (const Row& r : rows) {
     for (std::size_t i = 0; i < r.size(); ++i) {
       width[i] = std::max(width[i], r[i].size());
@@ -139,6 +142,7 @@ std::string FormatSessionsJson(const std::vector<proto::ctl::SessionInfo>& sessi
            ",\"connected_for_s\":" + std::to_string(s.connected_for_s) +
            ",\"bytes_in\":" + std::to_string(s.bytes_in) +
            ",\"bytes_out\":" + std::to_string(s.bytes_out) +
+           ",\"dropped_spoofed\":" + std::to_string(s.dropped_spoofed) +
            ",\"channel\":" + JsonString(s.channel) + ",\"state\":" + JsonString(s.state) + "}";
   }
   out += "]}\n";

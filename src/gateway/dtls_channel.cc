@@ -2,6 +2,7 @@
 
 #include "net/datagram_batch_linux.h"
 #include "net/socket_buffers.h"
+#include "proto/dtls/client_hello.h"
 
 #include <algorithm>
 #include <chrono>
@@ -78,6 +79,8 @@ DtlsChannel::~DtlsChannel() {
   socket_.close(ec);
 }
 
+void DtlsChannel::SetProbation(Instant deadline) { probation_deadline_ = deadline; }
+
 void DtlsChannel::Start(ByteSpan first_datagram) {
   OnDatagram(first_datagram);
   Flush();
@@ -134,6 +137,15 @@ void DtlsChannel::OnReadable() {
 }
 
 void DtlsChannel::OnDatagram(ByteSpan datagram) {
+  if (state_ == State::kHandshake && proto::dtls::ExtractClientHelloSessionId(datagram)) {
+    if (hello_seen_ && on_probation()) {
+      // A retransmitted or replayed ClientHello: GnuTLS would resend its whole flight to an
+      // address that has proven nothing. A real client gets its answer from the first flight,
+      // or starts over once this channel is gone.
+      return;
+    }
+    hello_seen_ = true;
+  }
   engine_->FeedIncoming(datagram);
   if (state_ == State::kHandshake) {
     Result<bool> done = engine_->Handshake();
@@ -145,10 +157,11 @@ void DtlsChannel::OnDatagram(ByteSpan datagram) {
       return;
     }
     state_ = State::kEstablished;
+    probation_deadline_.reset();
     timer_.cancel();
     log_.Info("DTLS established with {}: {}", remote_.address().to_string(),
               engine_->CipherDescription());
-    sink_.OnDtlsHandshakeDone();
+    sink_.OnDtlsHandshakeDone(*this);
   }
   while (state_ == State::kEstablished) {
     Result<std::size_t> n = engine_->ReadRecord(MutableByteSpan(record_buffer_));
@@ -164,7 +177,7 @@ void DtlsChannel::OnDatagram(ByteSpan datagram) {
     if (*n == 0) {
       return;
     }
-    sink_.OnDtlsRecord(ByteSpan(record_buffer_.data(), *n));
+    sink_.OnDtlsRecord(*this, ByteSpan(record_buffer_.data(), *n));
   }
 }
 
@@ -207,7 +220,9 @@ void DtlsChannel::ArmTimer() {
     return;
   }
   Instant now = clock_.Now();
-  std::optional<Instant> deadline = engine_->NextDeadline(now);
+  // On probation only the deadline counts: no retransmission to an unproven address.
+  std::optional<Instant> deadline =
+      on_probation() ? probation_deadline_ : engine_->NextDeadline(now);
   if (!deadline) {
     return;
   }
@@ -222,6 +237,15 @@ void DtlsChannel::ArmTimer() {
 
 void DtlsChannel::OnTimer() {
   if (state_ != State::kHandshake) {
+    return;
+  }
+  if (on_probation()) {
+    if (clock_.Now() >= *probation_deadline_) {
+      Fail("the handshake from a new address did not complete in time");
+    } else {
+      ArmTimer();
+    }
+    sink_.OnDtlsWake();
     return;
   }
   if (auto result = engine_->OnTimer(clock_.Now()); !result) {
@@ -239,9 +263,15 @@ void DtlsChannel::Fail(const std::string& reason) {
   if (state_ == State::kDead) {
     return;
   }
-  log_.Info("DTLS channel down: {}", reason);
+  if (on_probation()) {
+    // Nothing was established: the tunnel's channel (if any) is untouched.
+    log_.Info("DTLS handshake on probation with {} given up: {}", remote_.address().to_string(),
+              reason);
+  } else {
+    log_.Info("DTLS channel down: {}", reason);
+  }
   Close();
-  sink_.OnDtlsFailed(reason);
+  sink_.OnDtlsFailed(*this, reason);
 }
 
 void DtlsChannel::Close() {

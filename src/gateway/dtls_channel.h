@@ -7,6 +7,12 @@
 //
 //   kHandshake --Finished--> kEstablished --error / close alert / Close()--> kDead
 //
+// A channel on probation (SetProbation: a ClientHello for an established session from a new
+// address, proto::dtls::DtlsPeerGate) has not proven anything yet, so until its handshake
+// completes it only answers what its peer sends: it never retransmits on its timer, ignores
+// further ClientHellos (a replay would otherwise draw a flight each), and fails at its
+// deadline. Once established it is an ordinary channel.
+//
 // It moves datagrams and records and reports what happened; it decides nothing. What the
 // records mean (DATA, DPD, DISCONNECT), liveness, and which channel carries data belong to the
 // tunnel's proto::session::TunnelCore, which the GatewayTunnel feeds from the Sink calls below.
@@ -33,6 +39,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -43,13 +50,14 @@ class DtlsChannel {
   class Sink {
    public:
     virtual ~Sink() = default;
+    // `channel` names the caller (a tunnel may run a probation channel beside its channel).
     // The handshake completed.
-    virtual void OnDtlsHandshakeDone() = 0;
+    virtual void OnDtlsHandshakeDone(DtlsChannel& channel) = 0;
     // One decrypted record (AnyConnect 1-byte header + payload), valid during the call.
-    virtual void OnDtlsRecord(ByteSpan record) = 0;
+    virtual void OnDtlsRecord(DtlsChannel& channel, ByteSpan record) = 0;
     // The handshake or the channel failed (handshake error or timeout, socket error, ICMP,
     // close alert). The channel is dead: no further Sink calls except a final OnDtlsWake.
-    virtual void OnDtlsFailed(std::string_view reason) = 0;
+    virtual void OnDtlsFailed(DtlsChannel& channel, std::string_view reason) = 0;
     // A read or timer handler finished its batch: act on what the calls above changed.
     virtual void OnDtlsWake() = 0;
   };
@@ -62,6 +70,11 @@ class DtlsChannel {
   ~DtlsChannel();
   DtlsChannel(const DtlsChannel&) = delete;
   DtlsChannel& operator=(const DtlsChannel&) = delete;
+
+  // REQUIRES: before Start(). Puts the channel on probation until its handshake completes;
+  // it fails (OnDtlsFailed) at `deadline` if the handshake has not completed by then.
+  void SetProbation(Instant deadline);
+  bool on_probation() const { return probation_deadline_.has_value(); }
 
   // Feeds the ClientHello the listener received before this socket existed and starts reading.
   // A failure is reported as OnDtlsFailed (without OnDtlsWake: the caller acts afterwards).
@@ -104,6 +117,8 @@ class DtlsChannel {
   boost::asio::ip::udp::socket socket_;
   boost::asio::steady_timer timer_;
   State state_ = State::kHandshake;
+  std::optional<Instant> probation_deadline_;  // set while on probation
+  bool hello_seen_ = false;                    // the first ClientHello was fed to the engine
   bool read_armed_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 

@@ -328,6 +328,7 @@ std::vector<proto::ctl::SessionInfo> Gateway::Sessions() {
         static_cast<std::uint64_t>(std::chrono::duration_cast<seconds>(now - since).count());
     info.bytes_in = session->counters.bytes_in;
     info.bytes_out = session->counters.bytes_out;
+    info.dropped_spoofed = session->counters.dropped_spoofed;
     info.channel = session->tunnel ? std::string(session->tunnel->channel()) : "";
     info.state = session->tunnel ? "connected" : "disconnected";
     out.push_back(std::move(info));

@@ -25,6 +25,18 @@ using session::TunnelEvent;
 // Received IP packets may exceed the tunnel MTU by this much before they are dropped.
 constexpr std::size_t kRxPacketSlack = 64;
 
+proto::dtls::UdpPeer ToPeer(const asio::ip::udp::endpoint& endpoint) {
+  const asio::ip::address& address = endpoint.address();
+  const asio::ip::address_v6 v6 =
+      address.is_v4() ? asio::ip::make_address_v6(asio::ip::v4_mapped, address.to_v4())
+                      : address.to_v6();
+  return {v6.to_bytes(), endpoint.port()};
+}
+
+std::string Describe(const asio::ip::udp::endpoint& endpoint) {
+  return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+}
+
 }  // namespace
 
 GatewayTunnel::GatewayTunnel(GatewayContext& gateway, std::uint64_t id, Logger log,
@@ -53,6 +65,7 @@ void GatewayTunnel::Start(Handover handover) {
   dtls_plan_ = std::move(handover.dtls_plan);
   const proto::ipc::ConnectReply& grant = handover.grant;
   session_id_ = grant.session_id;
+  leased_ipv4_ = grant.ipv4;
 
   const Instant now = gateway_.clock.Now();
   const TunnelConfig& tunnel = gateway_.config.tunnel;
@@ -72,6 +85,8 @@ void GatewayTunnel::Start(Handover handover) {
     config.session_deadline = now + seconds(grant.session_remaining_s);
   }
   config.max_rx_packet = tun_mtu_ + kRxPacketSlack;
+  // Only the leased address may appear as a source; the gateway leases no IPv6 yet.
+  config.source_filter.emplace(grant.ipv4, std::nullopt);
   core_.emplace(config, now);
   log_ = log_.WithPrefix(log_.prefix() + " sess " + std::to_string(*session_id_));
   log_.Info("tunnel up: user {} group {} address {} on {} (MTU {}, {}); DTLS: {}", grant.user,
@@ -172,9 +187,22 @@ void GatewayTunnel::AdoptDtls(const asio::ip::udp::endpoint& remote, ByteSpan da
   if (phase_ != Phase::kRunning || !dtls_plan_) {
     return;
   }
-  if (dtls_ && dtls_->remote() == remote && !dtls_->established()) {
+  if ((dtls_ && dtls_->remote() == remote && !dtls_->established()) ||
+      (dtls_probation_ && dtls_probation_->remote() == remote)) {
     return;  // a retransmitted ClientHello for the handshake already running
   }
+  const bool established = dtls_ && dtls_->established();
+  const std::optional<proto::dtls::UdpPeer> established_peer =
+      established ? std::optional(ToPeer(dtls_->remote())) : std::nullopt;
+  const auto verdict =
+      dtls_gate_.OnClientHello(gateway_.clock.Now(), established_peer, ToPeer(remote));
+  if (verdict == proto::dtls::DtlsPeerGate::Verdict::kRefuse) {
+    log_.Debug("DTLS ClientHello from {} dropped: a new address was answered less than {} s ago",
+               Describe(remote),
+               std::chrono::duration_cast<seconds>(proto::dtls::kNewPeerInterval).count());
+    return;
+  }
+  const bool probation = established && verdict == proto::dtls::DtlsPeerGate::Verdict::kNewPeer;
   auto engine = CreateDtlsServerEngine(*dtls_plan_, log_.WithComponent("dtls"));
   if (!engine) {
     log_.Warn("cannot start DTLS: {}", engine.error().ToString());
@@ -184,6 +212,18 @@ void GatewayTunnel::AdoptDtls(const asio::ip::udp::endpoint& remote, ByteSpan da
                                      std::move(*engine), *this, log_.WithComponent("dtls"));
   if (!channel) {
     log_.Warn("cannot use the DTLS socket: {}", channel.error().ToString());
+    return;
+  }
+  if (probation) {
+    // The established channel keeps carrying data; the new address must prove it knows the
+    // session's keys by completing the handshake before it replaces the old one.
+    log_.Info("DTLS ClientHello from a new address {} (channel with {}): handshake on probation",
+              Describe(remote), Describe(dtls_->remote()));
+    RetireProbation();
+    dtls_probation_ = std::move(*channel);
+    dtls_probation_->SetProbation(gateway_.clock.Now() + proto::dtls::kProbationLimit);
+    dtls_probation_->Start(datagram);
+    Pump();
     return;
   }
   // A new handshake replaces an old channel; DATA on TLS covers the gap until it completes.
@@ -198,13 +238,42 @@ void GatewayTunnel::AdoptDtls(const asio::ip::udp::endpoint& remote, ByteSpan da
   Pump();
 }
 
-void GatewayTunnel::OnDtlsHandshakeDone() { core_->OnDtlsHandshakeDone(gateway_.clock.Now()); }
+void GatewayTunnel::OnDtlsHandshakeDone(DtlsChannel& channel) {
+  if (&channel == dtls_probation_.get()) {
+    PromoteProbation();
+    return;
+  }
+  core_->OnDtlsHandshakeDone(gateway_.clock.Now());
+}
 
-void GatewayTunnel::OnDtlsRecord(ByteSpan record) {
+void GatewayTunnel::PromoteProbation() {
+  log_.Info("DTLS peer moves from {} to {}: its handshake completed",
+            dtls_ ? Describe(dtls_->remote()) : std::string("none"),
+            Describe(dtls_probation_->remote()));
+  RetireDtls();
+  dtls_ = std::move(dtls_probation_);
+  // To the core this is a new handshake that completed at once: data returns to TLS and
+  // switches to the new channel once TLS has drained, without reordering.
+  const Instant now = gateway_.clock.Now();
+  core_->OnDtlsHandshakeStarted(now);
+  core_->OnDtlsHandshakeDone(now);
+}
+
+void GatewayTunnel::OnDtlsRecord(DtlsChannel& channel, ByteSpan record) {
+  if (&channel != dtls_.get()) {
+    return;  // not the tunnel's channel (a probation channel is promoted before its records)
+  }
   WriteTun(core_->OnDtlsRecord(record, gateway_.clock.Now()));
 }
 
-void GatewayTunnel::OnDtlsFailed(std::string_view reason) {
+void GatewayTunnel::OnDtlsFailed(DtlsChannel& channel, std::string_view reason) {
+  if (&channel == dtls_probation_.get()) {
+    RetireProbation();  // the established channel, if any, is untouched
+    return;
+  }
+  if (&channel != dtls_.get()) {
+    return;
+  }
   core_->OnDtlsFailed(reason, gateway_.clock.Now());
   RetireDtls();
 }
@@ -222,6 +291,14 @@ void GatewayTunnel::RetireDtls() {
   dtls_->Close();
   // Often called from inside the channel (a Sink call): it dies once that call has returned.
   asio::post(gateway_.io, [retired = std::shared_ptr<DtlsChannel>(std::move(dtls_))] {});
+}
+
+void GatewayTunnel::RetireProbation() {
+  if (!dtls_probation_) {
+    return;
+  }
+  dtls_probation_->Close();
+  asio::post(gateway_.io, [retired = std::shared_ptr<DtlsChannel>(std::move(dtls_probation_))] {});
 }
 
 // ---------------------------------------------------------------- TUN and the core
@@ -301,6 +378,13 @@ void GatewayTunnel::HandleEvent(const TunnelEvent& event) {
       return;                              // TLS: the kClosed event follows
     case TunnelEvent::Kind::kMtu: return;  // client only
     case TunnelEvent::Kind::kClosed: HandleClose(event); return;
+    case TunnelEvent::Kind::kSourceRefused:
+      log_.Warn(
+          "dropped {} packet(s) from the client that failed source validation, the last "
+          "with {} (leased {}); next report in {} s at the earliest",
+          event.dropped, event.text, FormatIpv4(leased_ipv4_),
+          std::chrono::duration_cast<seconds>(session::kSourceRefusalReport).count());
+      return;
   }
 }
 
@@ -462,7 +546,8 @@ proto::ipc::TrafficDelta GatewayTunnel::TakeTraffic() {
   const session::TunnelCounters& now = core_->counters();
   proto::ipc::TrafficDelta delta{
       now.bytes_in - reported_.bytes_in, now.bytes_out - reported_.bytes_out,
-      now.packets_in - reported_.packets_in, now.packets_out - reported_.packets_out};
+      now.packets_in - reported_.packets_in, now.packets_out - reported_.packets_out,
+      now.dropped_spoofed - reported_.dropped_spoofed};
   reported_ = now;
   return delta;
 }
@@ -492,6 +577,7 @@ void GatewayTunnel::Close(std::string_view reason) {
   EndTunnel(proto::ipc::TunnelClosed::Kind::kLinkLost, reason);
   log_.Info("tunnel closed: {}", reason);
   RetireDtls();
+  RetireProbation();
   boost::system::error_code ec;
   timer_.cancel();
   if (tun_stream_) {

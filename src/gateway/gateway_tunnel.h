@@ -37,6 +37,7 @@
 #include "gateway/session_backend.h"
 #include "gateway/session_registry.h"
 #include "net/tun_linux.h"
+#include "proto/dtls/peer_gate.h"
 #include "proto/ipc/messages.h"
 #include "proto/session/tunnel_core.h"
 #include "proto/tunnel/mtu.h"
@@ -104,8 +105,11 @@ class GatewayTunnel final : public std::enable_shared_from_this<GatewayTunnel>,
   void OnDtlsClientHello(const boost::asio::ip::udp::endpoint& remote, ByteSpan datagram) override;
 
   // Starts a DTLS handshake on `socket` (bound to the DTLS port, connected to `remote`), which
-  // main created when the client's first ClientHello (`datagram`) reached the listener.
-  // Ignored unless kRunning with DTLS offered.
+  // main created when a ClientHello (`datagram`) reached the listener. Ignored unless kRunning
+  // with DTLS offered. The DtlsPeerGate decides: from the established channel's peer, the new
+  // handshake replaces the channel; from another address while a channel is established, it
+  // runs on a probation channel beside it and replaces it only once it completes; at most one
+  // handshake per kNewPeerInterval is answered at a new address, the rest are dropped.
   void AdoptDtls(const boost::asio::ip::udp::endpoint& remote, ByteSpan datagram,
                  net::ScopedFd socket);
   // Sends the traffic since the last report to the backend (called about once a second).
@@ -117,10 +121,13 @@ class GatewayTunnel final : public std::enable_shared_from_this<GatewayTunnel>,
   enum class Phase { kPending, kRunning, kClosed };
 
   // DtlsChannel::Sink
-  void OnDtlsHandshakeDone() override;
-  void OnDtlsRecord(ByteSpan record) override;
-  void OnDtlsFailed(std::string_view reason) override;
+  void OnDtlsHandshakeDone(DtlsChannel& channel) override;
+  void OnDtlsRecord(DtlsChannel& channel, ByteSpan record) override;
+  void OnDtlsFailed(DtlsChannel& channel, std::string_view reason) override;
   void OnDtlsWake() override;
+
+  // A probation channel's handshake completed: it replaces the channel (the client roamed).
+  void PromoteProbation();
 
   // socket
   void ArmRead();
@@ -140,8 +147,10 @@ class GatewayTunnel final : public std::enable_shared_from_this<GatewayTunnel>,
   void HandleClose(const proto::session::TunnelEvent& event);
   // Unsent engine bytes + SIOCOUTQ: what the client's TCP has not acknowledged yet.
   std::size_t TlsBacklog();
-  // Closes the DTLS channel now and destroys it once the current handler has returned.
+  // Closes the DTLS channel (or the probation channel) now and destroys it once the current
+  // handler has returned.
   void RetireDtls();
+  void RetireProbation();
   void ArmTimer();
   void OnTimer();
   // The session owner: traffic since the last report; the tunnel's end (told once).
@@ -161,6 +170,7 @@ class GatewayTunnel final : public std::enable_shared_from_this<GatewayTunnel>,
   bool tun_armed_ = false;
 
   std::optional<SessionId> session_id_;  // reset once the owner was told (or let go)
+  std::uint32_t leased_ipv4_ = 0;        // the client's address (host order), for logs
   std::optional<net::TunDevice> tun_;
   std::optional<boost::asio::posix::stream_descriptor> tun_stream_;
   std::uint32_t tun_mtu_ = 0;
@@ -170,6 +180,9 @@ class GatewayTunnel final : public std::enable_shared_from_this<GatewayTunnel>,
   // DTLS (§8): what CONNECT announced, and the channel once a ClientHello arrived.
   std::optional<GatewayDtlsPlan> dtls_plan_;
   std::unique_ptr<DtlsChannel> dtls_;
+  // A handshake from a new address while dtls_ is established (DtlsPeerGate::kNewPeer).
+  std::unique_ptr<DtlsChannel> dtls_probation_;
+  proto::dtls::DtlsPeerGate dtls_gate_;
 
   boost::asio::steady_timer timer_;
   Instant timer_deadline_ = Instant::Max();

@@ -61,6 +61,7 @@ struct SessionCounters {
   std::uint64_t bytes_out = 0;  // to the client
   std::uint64_t packets_in = 0;
   std::uint64_t packets_out = 0;
+  std::uint64_t dropped_spoofed = 0;  // refused by source-address validation
 };
 
 struct Session {

@@ -144,6 +144,7 @@ void SessionService::AddTraffic(Session& session, const ipc::TrafficDelta& delta
   session.counters.bytes_out += delta.bytes_out;
   session.counters.packets_in += delta.packets_in;
   session.counters.packets_out += delta.packets_out;
+  session.counters.dropped_spoofed += delta.dropped_spoofed;
   total_bytes_in_ += delta.bytes_in;
   total_bytes_out_ += delta.bytes_out;
 }

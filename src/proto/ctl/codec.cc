@@ -181,6 +181,7 @@ Result<SessionInfo> DecodeSession(ByteSpan data) {
       case wire::kTagBytesOut: return ReadU64(f.value, s.bytes_out);
       case wire::kTagChannel: s.channel = ReadString(f.value); return true;
       case wire::kTagState: s.state = ReadString(f.value); return true;
+      case wire::kTagDroppedSpoofed: return ReadU64(f.value, s.dropped_spoofed);
       default: return true;
     }
   }));
@@ -258,6 +259,7 @@ Result<Bytes> EncodeResponse(const Response& response) {
               w.U64(wire::kTagBytesOut, s.bytes_out);
               w.String(wire::kTagChannel, s.channel);
               w.String(wire::kTagState, s.state);
+              w.U64(wire::kTagDroppedSpoofed, s.dropped_spoofed);
               w.EndRecord(rec);
             }
           });

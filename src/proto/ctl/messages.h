@@ -57,6 +57,9 @@ struct SessionInfo {
   std::uint64_t bytes_out = 0;
   std::string channel;  // "tls" or "dtls": where data currently flows
   std::string state;    // free text from the gateway, e.g. "connected", "disconnected"
+  // Packets from the client dropped by source-address validation (a source other than its
+  // leased address, or no IP header).
+  std::uint64_t dropped_spoofed = 0;
   friend bool operator==(const SessionInfo&, const SessionInfo&) = default;
 };
 

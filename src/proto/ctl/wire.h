@@ -53,6 +53,7 @@ inline constexpr std::uint8_t kTagVpnIpv4 = 0x34;         // string, "10.0.0.2"
 inline constexpr std::uint8_t kTagConnectedFor = 0x35;    // u64 seconds
 inline constexpr std::uint8_t kTagChannel = 0x36;         // string, "tls" | "dtls"
 inline constexpr std::uint8_t kTagState = 0x37;           // string
+inline constexpr std::uint8_t kTagDroppedSpoofed = 0x3F;  // u64, source validation drops
 inline constexpr std::uint8_t kTagErrorMessage = 0x40;    // string
 
 }  // namespace sekisho::proto::ctl::wire

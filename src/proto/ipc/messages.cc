@@ -61,6 +61,7 @@ enum Tag : std::uint8_t {
   kTagChannel = 0x41,
   kTagKind = 0x42,
   kTagConnectionId = 0x43,
+  kTagDroppedSpoofed = 0x4F,
   // security module
   kTagInput = 0x50,
   kTagAlgorithm = 0x51,
@@ -125,11 +126,13 @@ void AddTraffic(Message& out, const TrafficDelta& delta) {
   out.AddU64(kTagBytesOut, delta.bytes_out);
   out.AddU64(kTagPacketsIn, delta.packets_in);
   out.AddU64(kTagPacketsOut, delta.packets_out);
+  out.AddU64(kTagDroppedSpoofed, delta.dropped_spoofed);
 }
 
 TrafficDelta ReadTraffic(const Message& message) {
   return TrafficDelta{U64Or(message, kTagBytesIn, 0), U64Or(message, kTagBytesOut, 0),
-                      U64Or(message, kTagPacketsIn, 0), U64Or(message, kTagPacketsOut, 0)};
+                      U64Or(message, kTagPacketsIn, 0), U64Or(message, kTagPacketsOut, 0),
+                      U64Or(message, kTagDroppedSpoofed, 0)};
 }
 
 void AddClientMessage(Message& out, const auth::ClientMessage& message) {

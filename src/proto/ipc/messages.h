@@ -114,6 +114,9 @@ struct TrafficDelta {
   std::uint64_t bytes_out = 0;
   std::uint64_t packets_in = 0;
   std::uint64_t packets_out = 0;
+  // Packets from the client dropped by source-address validation (spoofed source, no IP
+  // header): proto::session::TunnelCounters::dropped_spoofed.
+  std::uint64_t dropped_spoofed = 0;
 };
 
 struct TunnelStats {

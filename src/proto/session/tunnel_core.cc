@@ -264,6 +264,13 @@ ByteSpan TunnelCore::Deliver(ByteSpan packet, bool dtls, Instant now) {
   if (packet.empty() || (config_.max_rx_packet != 0 && packet.size() > config_.max_rx_packet)) {
     return {};
   }
+  if (config_.source_filter) {
+    const SourceFilter::Verdict verdict = config_.source_filter->Check(packet);
+    if (verdict != SourceFilter::Verdict::kPass) {
+      RefuseSource(packet, verdict, now);
+      return {};
+    }
+  }
   idle_.OnData(now);
   counters_.bytes_in += packet.size();
   ++counters_.packets_in;
@@ -271,6 +278,22 @@ ByteSpan TunnelCore::Deliver(ByteSpan packet, bool dtls, Instant now) {
     ++counters_.dtls_packets_in;
   }
   return packet;
+}
+
+void TunnelCore::RefuseSource(ByteSpan packet, SourceFilter::Verdict verdict, Instant now) {
+  if (verdict == SourceFilter::Verdict::kNoIpv6Lease) {
+    ++counters_.dropped_unleased_ipv6;
+    return;
+  }
+  ++counters_.dropped_spoofed;
+  if (next_refusal_report_ && now < *next_refusal_report_) {
+    return;
+  }
+  next_refusal_report_ = now + kSourceRefusalReport;
+  PushEvent({.kind = TunnelEvent::Kind::kSourceRefused,
+             .dropped = counters_.dropped_spoofed - refusals_reported_,
+             .text = SourceFilter::Describe(packet, verdict)});
+  refusals_reported_ = counters_.dropped_spoofed;
 }
 
 TunnelCore::Outbound TunnelCore::FrameTunPacket(MutableByteSpan buffer, std::size_t packet_size,

@@ -75,6 +75,7 @@
 #include "proto/session/dtls_retry.h"
 #include "proto/session/dtls_supervisor.h"
 #include "proto/session/liveness.h"
+#include "proto/session/source_filter.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -133,6 +134,10 @@ struct TunnelEvent {
     kDtls,        // dtls_action; kRetransmitted/kGiveUp also retry, backoff, since_start
     kDpdTimeout,  // channel = the channel whose peer stopped answering
     kClosed,      // close_cause, close_outcome, text (DISCONNECT reason, if any)
+    // Gateway: packets from the client failed source validation. `dropped` = how many since
+    // the last such event, text = what the latest one carried (SourceFilter::Describe). The
+    // first refusal is reported at once, later ones at most once per kSourceRefusalReport.
+    kSourceRefused,
   };
   Kind kind = Kind::kDataPath;
   Channel channel = Channel::kNone;
@@ -144,6 +149,7 @@ struct TunnelEvent {
   Duration since_start{0};
   CloseCause close_cause = CloseCause::kTlsClosed;
   CloseOutcome close_outcome = CloseOutcome::kReconnect;
+  std::uint64_t dropped = 0;
   std::string text{};
 };
 
@@ -154,7 +160,17 @@ struct TunnelCounters {
   std::uint64_t packets_out = 0;
   std::uint64_t dtls_packets_in = 0;
   std::uint64_t dtls_packets_out = 0;
+  // Gateway: packets from the client refused by the SourceFilter (spoofed source, no IP header,
+  // unknown IP version), on either channel.
+  std::uint64_t dropped_spoofed = 0;
+  // Gateway: IPv6 packets from a client without an IPv6 lease (link-local noise of its OS:
+  // dropped, counted here only, not reported).
+  std::uint64_t dropped_unleased_ipv6 = 0;
 };
+
+// How often a tunnel reports refused source addresses (kSourceRefused) after the first one: a
+// client spoofing at line rate must not flood the log.
+inline constexpr Duration kSourceRefusalReport = seconds(60);
 
 // Room the shell leaves before each IP packet read from the TUN (the CSTP header; the 1-byte
 // DTLS header goes in its last byte).
@@ -184,6 +200,10 @@ class TunnelCore {
     Instant session_deadline = Instant::Max();
     // Received IP packets longer than this are dropped (0 = no limit).
     std::size_t max_rx_packet = 0;
+    // Gateway: the source addresses the client was leased. Every packet from the client (TLS
+    // and DTLS) is checked before it is returned for the TUN; refused ones are dropped,
+    // counted (dropped_spoofed) and reported (kSourceRefused). nullopt: no check (the client).
+    std::optional<SourceFilter> source_filter;
   };
 
   // Starts both channels' timers at `now`. Client with DTLS: queues kDtls/kStartAttempt.
@@ -282,6 +302,7 @@ class TunnelCore {
   void QueueDtls(cstp::PacketType type, ByteSpan payload = {});
   void Close(CloseCause cause, std::string text = {}, bool temporary_disconnect = true);
   ByteSpan Deliver(ByteSpan packet, bool dtls, Instant now);
+  void RefuseSource(ByteSpan packet, SourceFilter::Verdict verdict, Instant now);
   ByteSpan FrameForTls(MutableByteSpan buffer, std::size_t packet_size, Instant now);
 
   Config config_;
@@ -301,6 +322,8 @@ class TunnelCore {
   std::vector<TunnelEvent> events_;
   std::size_t event_head_ = 0;
   TunnelCounters counters_;
+  std::uint64_t refusals_reported_ = 0;         // dropped_spoofed at the last kSourceRefused
+  std::optional<Instant> next_refusal_report_;  // nullopt: none reported yet
 };
 
 // "the peer stopped answering on DTLS"... for logs; kDtlsFailed has its text in the event.

@@ -238,15 +238,17 @@ TEST(CtlFormatTest, Helpers) {
 TEST(CtlFormatTest, SessionsTableAndJson) {
   FakeHandler h;
   std::string table = ctl::FormatSessionsText(h.sessions_);
-  EXPECT_EQ(table.substr(0, table.find('\n')),
-            "ID  USER     GROUP  PEER                VPN IP    SINCE  IN      OUT      STATE");
+  EXPECT_EQ(
+      table.substr(0, table.find('\n')),
+      "ID  USER     GROUP  PEER                VPN IP    SINCE  IN      OUT      SPOOFED  STATE");
   EXPECT_EQ(ctl::FormatSessionsText({}), "no sessions\n");
   EXPECT_EQ(ctl::FormatSessionsJson({}), "{\"sessions\":[]}\n");
   std::string json = ctl::FormatSessionsJson({h.sessions_[0]});
   EXPECT_EQ(json,
             "{\"sessions\":[{\"id\":7,\"user\":\"alice\",\"group\":\"staff\",\"peer\":"
             "\"198.51.100.7:50123\",\"vpn_ipv4\":\"10.0.0.2\",\"connected_for_s\":65,"
-            "\"bytes_in\":1000,\"bytes_out\":2000,\"channel\":\"dtls\",\"state\":\"connected\"}]}"
+            "\"bytes_in\":1000,\"bytes_out\":2000,\"dropped_spoofed\":0,\"channel\":\"dtls\","
+            "\"state\":\"connected\"}]}"
             "\n");
 }
 

@@ -28,6 +28,7 @@ SessionInfo SampleSession(std::uint64_t id) {
   s.bytes_out = 1ULL << 40;
   s.channel = "dtls";
   s.state = "connected";
+  s.dropped_spoofed = 42;
   return s;
 }
 

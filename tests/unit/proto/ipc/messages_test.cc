@@ -101,16 +101,19 @@ TEST(IpcMessages, ConnectReplyGrantAndRefusal) {
 }
 
 TEST(IpcMessages, TunnelMessagesNameTheirConnectionAndSession) {
-  TunnelClosed closed{12, 34, TunnelClosed::Kind::kLogoff, {1, 2, 3, 4}, "bye"};
+  TunnelClosed closed{12, 34, TunnelClosed::Kind::kLogoff, {1, 2, 3, 4, 5}, "bye"};
   TunnelClosed got = RoundTrip(closed);
   EXPECT_EQ(got.connection_id, 12u);
   EXPECT_EQ(got.session_id, 34u);
   EXPECT_EQ(got.kind, TunnelClosed::Kind::kLogoff);
   EXPECT_EQ(got.delta.packets_out, 4u);
+  EXPECT_EQ(got.delta.dropped_spoofed, 5u);
   EXPECT_EQ(got.reason, "bye");
 
-  TunnelStats stats{12, 34, {10, 20, 1, 2}, "dtls"};
+  TunnelStats stats{12, 34, {10, 20, 1, 2, 7}, "dtls"};
   EXPECT_EQ(RoundTrip(stats).channel, "dtls");
+  EXPECT_EQ(RoundTrip(stats).delta.dropped_spoofed, 7u);
+  EXPECT_EQ(RoundTrip(stats).delta.packets_out, 2u);
   stats.channel = "anything else";
   EXPECT_EQ(RoundTrip(stats).channel, "tls");
 

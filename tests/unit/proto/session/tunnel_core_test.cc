@@ -227,5 +227,112 @@ TEST(TunnelCoreTest, GatewayDropsOversizedPackets) {
   EXPECT_EQ(core.counters().packets_in, 1u);
 }
 
+// ---- source-address validation (SourceFilter in the core)
+
+Bytes Ipv4From(std::array<std::uint8_t, 4> source, std::size_t size = 20) {
+  Bytes p(size, 0);
+  p[0] = 0x45;
+  std::copy(source.begin(), source.end(), p.begin() + 12);
+  return p;
+}
+
+TunnelCore::Config FilteringGateway() {
+  TunnelCore::Config config = Config(Role::kGateway);
+  config.source_filter.emplace(0xC6120102, std::nullopt);  // 198.18.1.2
+  return config;
+}
+
+TEST(TunnelCoreTest, GatewayPassesOnlyTheLeasedIpv4Source) {
+  TunnelCore core(FilteringGateway(), kT0);
+  Bytes genuine = Ipv4From({198, 18, 1, 2});
+  EXPECT_EQ(core.OnTlsRecord(Frame(PacketType::kData, genuine), kT0).size(), 20u);
+  EXPECT_TRUE(core.OnTlsRecord(Frame(PacketType::kData, Ipv4From({198, 18, 1, 3})), kT0).empty());
+  EXPECT_TRUE(core.OnTlsRecord(Frame(PacketType::kData, Ipv4From({10, 0, 0, 1})), kT0).empty());
+  EXPECT_EQ(core.counters().packets_in, 1u);
+  EXPECT_EQ(core.counters().dropped_spoofed, 2u);
+  std::vector<TunnelEvent> events = Drain(core);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, Kind::kSourceRefused);
+  EXPECT_EQ(events[0].text, "IPv4 source 198.18.1.3");
+  EXPECT_FALSE(core.closed());  // a spoofed packet is dropped, not a reason to close
+}
+
+TEST(TunnelCoreTest, GatewayRefusesIpv6WithoutAnIpv6Lease) {
+  TunnelCore core(FilteringGateway(), kT0);
+  Bytes ipv6(40, 0);
+  ipv6[0] = 0x60;
+  ipv6[8] = 0xfe;  // fe80::1, a router solicitation's source
+  ipv6[9] = 0x80;
+  ipv6[23] = 0x01;
+  EXPECT_TRUE(core.OnTlsRecord(Frame(PacketType::kData, ipv6), kT0).empty());
+  EXPECT_EQ(core.counters().packets_in, 0u);
+  // Refused, but counted apart from spoofing and not reported: every OS sends these.
+  EXPECT_EQ(core.counters().dropped_unleased_ipv6, 1u);
+  EXPECT_EQ(core.counters().dropped_spoofed, 0u);
+  EXPECT_TRUE(Drain(core).empty());
+  // ... so the first real spoofing is still reported at once.
+  EXPECT_TRUE(core.OnTlsRecord(Frame(PacketType::kData, Ipv4From({10, 0, 0, 9})), kT0).empty());
+  std::vector<TunnelEvent> events = Drain(core);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].text, "IPv4 source 10.0.0.9");
+}
+
+TEST(SourceFilterTest, Ipv6OutsideTheLeasedPrefixIsSpoofed) {
+  Ipv6Prefix prefix;
+  prefix.address = {0x20, 0x01, 0x0d, 0xb8};
+  prefix.length = 64;
+  SourceFilter filter(0x0A000002, prefix);
+  Bytes packet(40, 0);
+  packet[0] = 0x60;
+  packet[8] = 0x20;
+  packet[9] = 0x01;
+  EXPECT_EQ(filter.Check(packet), SourceFilter::Verdict::kSpoofedIpv6);
+  EXPECT_EQ(SourceFilter::Describe(packet, SourceFilter::Verdict::kSpoofedIpv6),
+            "IPv6 source 2001:0:0:0:0:0:0:0");
+}
+
+TEST(TunnelCoreTest, GatewayDropsRuntsAndUnknownIpVersions) {
+  TunnelCore core(FilteringGateway(), kT0);
+  // Too short to hold the source address, for IPv4 and IPv6; versions 0 and 5.
+  EXPECT_TRUE(core.OnTlsRecord(Frame(PacketType::kData, {0x45, 0, 0}), kT0).empty());
+  Bytes short_v4 = Ipv4From({198, 18, 1, 2}, 15);
+  EXPECT_TRUE(core.OnTlsRecord(Frame(PacketType::kData, short_v4), kT0).empty());
+  EXPECT_TRUE(core.OnTlsRecord(Frame(PacketType::kData, Bytes(23, 0x60)), kT0).empty());
+  Bytes v5 = Ipv4From({198, 18, 1, 2});
+  v5[0] = 0x55;
+  EXPECT_TRUE(core.OnTlsRecord(Frame(PacketType::kData, v5), kT0).empty());
+  v5[0] = 0x05;
+  EXPECT_TRUE(core.OnTlsRecord(Frame(PacketType::kData, v5), kT0).empty());
+  EXPECT_EQ(core.counters().dropped_spoofed, 5u);
+  EXPECT_EQ(core.counters().packets_in, 0u);
+  std::vector<TunnelEvent> events = Drain(core);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].text, "a 3-byte packet (no IP header)");
+}
+
+TEST(TunnelCoreTest, ClientCoreChecksNoSources) {
+  TunnelCore core(Config(Role::kClient), kT0);
+  EXPECT_EQ(core.OnTlsRecord(Frame(PacketType::kData, Ipv4From({1, 2, 3, 4})), kT0).size(), 20u);
+  EXPECT_EQ(core.counters().dropped_spoofed, 0u);
+}
+
+TEST(SourceFilterTest, Ipv6PrefixesSlotIn) {
+  Ipv6Prefix prefix;
+  prefix.address = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0x10};
+  prefix.length = 61;  // 2001:db8:0:10::/61 -> ...:0010 to ...:0017 in the fourth group
+  SourceFilter filter(std::nullopt, prefix);
+  Bytes packet(40, 0);
+  packet[0] = 0x60;
+  std::copy(prefix.address.begin(), prefix.address.end(), packet.begin() + 8);
+  packet[8 + 15] = 0x99;
+  EXPECT_EQ(filter.Check(packet), SourceFilter::Verdict::kPass);
+  packet[8 + 7] = 0x17;
+  EXPECT_EQ(filter.Check(packet), SourceFilter::Verdict::kPass);
+  packet[8 + 7] = 0x18;
+  EXPECT_EQ(filter.Check(packet), SourceFilter::Verdict::kSpoofedIpv6);
+  // No IPv4 lease: every IPv4 packet is refused.
+  EXPECT_EQ(filter.Check(Ipv4From({10, 0, 0, 2})), SourceFilter::Verdict::kSpoofedIpv4);
+}
+
 }  // namespace
 }  // namespace sekisho::proto::session

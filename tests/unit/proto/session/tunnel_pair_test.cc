@@ -386,5 +386,88 @@ TEST(TunnelPairTest, GatewayIdleTimeoutCountsOnlyData) {
   EXPECT_EQ(c[0].at, idle_at + milliseconds(20));
 }
 
+// ---- source-address validation (issue #11): the gateway writes only packets from the leased
+// address to its TUN, whichever channel carries them.
+
+constexpr std::uint32_t kLeased = 0x0A000002;  // 10.0.0.2
+
+TunnelCore::Config FilteringGatewayConfig(bool dtls) {
+  TunnelCore::Config c = GatewayConfig(dtls);
+  c.source_filter.emplace(kLeased, std::nullopt);
+  return c;
+}
+
+Bytes From(std::uint32_t source, std::uint32_t seq) {
+  Bytes p = Packet('c', seq);
+  p[12] = static_cast<std::uint8_t>(source >> 24);
+  p[13] = static_cast<std::uint8_t>(source >> 16);
+  p[14] = static_cast<std::uint8_t>(source >> 8);
+  p[15] = static_cast<std::uint8_t>(source);
+  return p;
+}
+
+// Sends genuine (even seq) and spoofed (odd seq, from 10.0.0.77) packets alternately.
+void SendMixed(TunnelPair& pair, std::uint32_t first, std::uint32_t count) {
+  for (std::uint32_t i = first; i < first + count; ++i) {
+    pair.client.tun_tx.push_back(From(i % 2 == 0 ? kLeased : 0x0A00004D, i));
+    pair.RunFor(milliseconds(1));
+  }
+  pair.RunFor(milliseconds(100));
+}
+
+std::vector<std::uint32_t> Evens(std::uint32_t first, std::uint32_t count) {
+  std::vector<std::uint32_t> out;
+  for (std::uint32_t i = first; i < first + count; ++i) {
+    if (i % 2 == 0) {
+      out.push_back(i);
+    }
+  }
+  return out;
+}
+
+TEST(TunnelPairTest, GatewayDropsSpoofedSourcesOverTls) {
+  TunnelPair pair(ClientConfig(false), FilteringGatewayConfig(false));
+  SendMixed(pair, 0, 20);
+
+  EXPECT_EQ(Seqs(pair.gateway.tun_rx), Evens(0, 20));
+  EXPECT_EQ(pair.gateway.core.counters().dropped_spoofed, 10u);
+  EXPECT_EQ(pair.gateway.core.counters().packets_in, 10u);
+  // One report for the first refusal; the other nine wait for the next report.
+  auto refused = pair.gateway.EventsOf(Kind::kSourceRefused);
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].dropped, 1u);
+  EXPECT_EQ(refused[0].text, "IPv4 source 10.0.0.77");
+  EXPECT_FALSE(pair.gateway.core.closed());
+}
+
+TEST(TunnelPairTest, GatewayDropsSpoofedSourcesOverDtls) {
+  TunnelPair pair(ClientConfig(true), FilteringGatewayConfig(true));
+  pair.RunFor(milliseconds(500));
+  ASSERT_EQ(pair.client.core.data_path(), Channel::kDtls);
+  SendMixed(pair, 0, 20);
+
+  EXPECT_EQ(Seqs(pair.gateway.tun_rx), Evens(0, 20));
+  for (const auto& d : pair.gateway.tun_rx) {
+    EXPECT_EQ(d.via, Channel::kDtls);
+  }
+  EXPECT_EQ(pair.gateway.core.counters().dropped_spoofed, 10u);
+  EXPECT_EQ(pair.gateway.EventsOf(Kind::kSourceRefused).size(), 1u);
+  EXPECT_TRUE(pair.gateway.core.dtls_up());
+}
+
+TEST(TunnelPairTest, SourceRefusalsAreReportedAtMostOncePerInterval) {
+  TunnelPair pair(ClientConfig(false), FilteringGatewayConfig(false));
+  SendMixed(pair, 0, 20);  // 10 refused at ~t0: reported 1
+  pair.RunUntil(pair.At(30));
+  SendMixed(pair, 20, 20);  // 10 more within the minute: not reported yet
+  EXPECT_EQ(pair.gateway.EventsOf(Kind::kSourceRefused).size(), 1u);
+  pair.RunUntil(pair.At(61));
+  SendMixed(pair, 40, 2);  // one more after the minute: reported with the 19 before it
+  auto refused = pair.gateway.EventsOf(Kind::kSourceRefused);
+  ASSERT_EQ(refused.size(), 2u);
+  EXPECT_EQ(refused[1].dropped, 20u);
+  EXPECT_EQ(pair.gateway.core.counters().dropped_spoofed, 21u);
+}
+
 }  // namespace
 }  // namespace sekisho::proto::session

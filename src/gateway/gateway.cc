@@ -37,6 +37,7 @@ unsigned WorkerCount(const GatewayConfig& config) {
 AuthThrottleOptions ThrottleOptions(const ThrottleConfig& config) {
   AuthThrottleOptions options;
   options.max_failures = config.max_failures;
+  options.user_max_failures = config.user_max_failures;
   options.window = seconds(config.window_s);
   options.backoff = seconds(config.backoff_s);
   options.max_backoff = seconds(config.max_backoff_s);

@@ -4,6 +4,8 @@
 #include "gateway/gateway_tunnel.h"
 #include "gateway/password_credentials.h"
 
+#include "base/strings.h"
+
 #include <boost/asio/post.hpp>
 
 #include <unistd.h>
@@ -334,6 +336,25 @@ std::vector<proto::ctl::SessionInfo> Gateway::Sessions() {
     out.push_back(std::move(info));
   }
   return out;
+}
+
+std::vector<proto::ctl::BanInfo> Gateway::Bans() {
+  std::vector<proto::ctl::BanInfo> out;
+  for (const ThrottleRecord& record : throttle_.Blocked(SteadyClock().Now())) {
+    out.push_back({record.scope == ThrottleScope::kUser ? proto::ctl::BanScope::kUser
+                                                        : proto::ctl::BanScope::kAddress,
+                   record.key, record.failures,
+                   static_cast<std::uint64_t>(std::chrono::ceil<seconds>(record.blocked_for).count())});
+  }
+  return out;
+}
+
+bool Gateway::LiftBan(proto::ctl::BanScope scope, std::string_view key) {
+  const bool user = scope == proto::ctl::BanScope::kUser;
+  const bool found = throttle_.Lift(user ? ThrottleScope::kUser : ThrottleScope::kAddress, key);
+  log_.Info("administrator lifts the login block on {} {}{}", user ? "user" : "address",
+            EscapeForLog(key), found ? "" : " (no record)");
+  return found;
 }
 
 bool Gateway::Disconnect(std::uint64_t session_id) {

@@ -62,9 +62,7 @@ std::string_view PathOf(std::string_view target) {
 // A user name in a log line before it is verified: long enough for any real name.
 constexpr std::size_t kLoggedUserMax = 64;
 
-std::int64_t SecondsRoundedUp(Duration d) {
-  return std::chrono::ceil<seconds>(d).count();
-}
+std::int64_t SecondsRoundedUp(Duration d) { return std::chrono::ceil<seconds>(d).count(); }
 
 std::string DisplayName(const GroupConfig& group) {
   return group.aliases.empty() ? group.name : group.aliases.front();
@@ -229,8 +227,8 @@ std::optional<FrontReply> AuthFront::TryCertificateLogin(LoginState& state,
     return std::nullopt;
   }
   if (credentials_.IsLocked(*user) || !credentials_.MayUseGroup(*user, state.group->name)) {
-    log_.Warn("{}: certificate user {} may not use group {}", context.peer_ip,
-              EscapeForLog(*user), state.group->name);
+    log_.Warn("{}: certificate user {} may not use group {}", context.peer_ip, EscapeForLog(*user),
+              state.group->name);
     return std::nullopt;
   }
   Session& session = registry_.CreateSession(*user, state.group->name, context.peer_ip,
@@ -310,8 +308,8 @@ void AuthFront::LogBlocks(const AuthThrottle::FailureOutcome& outcome, std::stri
               SecondsRoundedUp(*outcome.address_blocked));
   }
   if (outcome.user_blocked) {
-    log_.Warn("{}: too many failed logins for user {}; user blocked for {} s", peer_ip,
-              logged_user, SecondsRoundedUp(*outcome.user_blocked));
+    log_.Warn("{}: too many failed logins for user {}; user blocked for {} s", peer_ip, logged_user,
+              SecondsRoundedUp(*outcome.user_blocked));
   }
 }
 

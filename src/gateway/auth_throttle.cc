@@ -1,8 +1,7 @@
 #include "gateway/auth_throttle.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
+#include <arpa/inet.h>
 #include <array>
 #include <cstring>
 #include <netinet/in.h>

@@ -52,9 +52,9 @@ enum class ThrottleScope { kAddress, kUser };
 // One record as the ban list shows it (sekishoctl bans).
 struct ThrottleRecord {
   ThrottleScope scope = ThrottleScope::kAddress;
-  std::string key;              // "198.51.100.7", "2001:db8:1:2::/64" or the user name
-  std::uint32_t failures = 0;   // failures counted since the record was created
-  Duration blocked_for{0};      // time left in the current block; 0 when not blocked
+  std::string key;             // "198.51.100.7", "2001:db8:1:2::/64" or the user name
+  std::uint32_t failures = 0;  // failures counted since the record was created
+  Duration blocked_for{0};     // time left in the current block; 0 when not blocked
 };
 
 // One table of failure records with its LRU bound; AuthThrottle holds one per scope.

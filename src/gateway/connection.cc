@@ -1,6 +1,6 @@
 #include "gateway/connection.h"
-#include "base/strings.h"
 
+#include "base/strings.h"
 #include "gateway/connect_answer.h"
 #include "gateway/gateway_context.h"
 #include "proto/cstp/wire.h"
@@ -191,7 +191,9 @@ void Connection::ProcessHttp() {
 void Connection::HandleRequest(http::HttpRequest request) {
   ++requests_served_;
   phase_deadline_ = gateway_.clock.Now() + seconds(gateway_.config.listen.request_timeout_s);
-  log_.Debug("{} {}", EscapeForLog(request.method, 16), EscapeForLog(request.target));
+  // The query is left out: a legacy client may carry form fields (a password) in it.
+  log_.Debug("{} {}", EscapeForLog(request.method, 16),
+             EscapeForLog(std::string_view(request.target).substr(0, request.target.find('?'))));
   if (request.method == "CONNECT") {
     HandleConnect(request);
     return;

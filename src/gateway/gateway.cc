@@ -1,10 +1,9 @@
 #include "gateway/gateway.h"
 
+#include "base/strings.h"
 #include "gateway/connection.h"
 #include "gateway/gateway_tunnel.h"
 #include "gateway/password_credentials.h"
-
-#include "base/strings.h"
 
 #include <boost/asio/post.hpp>
 
@@ -341,10 +340,11 @@ std::vector<proto::ctl::SessionInfo> Gateway::Sessions() {
 std::vector<proto::ctl::BanInfo> Gateway::Bans() {
   std::vector<proto::ctl::BanInfo> out;
   for (const ThrottleRecord& record : throttle_.Blocked(SteadyClock().Now())) {
-    out.push_back({record.scope == ThrottleScope::kUser ? proto::ctl::BanScope::kUser
-                                                        : proto::ctl::BanScope::kAddress,
-                   record.key, record.failures,
-                   static_cast<std::uint64_t>(std::chrono::ceil<seconds>(record.blocked_for).count())});
+    out.push_back(
+        {record.scope == ThrottleScope::kUser ? proto::ctl::BanScope::kUser
+                                              : proto::ctl::BanScope::kAddress,
+         record.key, record.failures,
+         static_cast<std::uint64_t>(std::chrono::ceil<seconds>(record.blocked_for).count())});
   }
   return out;
 }

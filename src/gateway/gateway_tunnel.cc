@@ -1,6 +1,6 @@
 #include "gateway/gateway_tunnel.h"
-#include "base/strings.h"
 
+#include "base/strings.h"
 #include "gateway/gateway_context.h"
 #include "proto/cstp/wire.h"
 #include "proto/session/tunnel_shell_loops.h"
@@ -76,7 +76,8 @@ void GatewayTunnel::Start(Handover handover) {
   core_.emplace(config, now);
   log_ = log_.WithPrefix(log_.prefix() + " sess " + std::to_string(*session_id_));
   log_.Info("tunnel up: user {} group {} address {} on {} (MTU {}, {}); DTLS: {}",
-            EscapeForLog(grant.user), EscapeForLog(grant.group), FormatIpv4(grant.ipv4), tun_->name(), tun_mtu_, tls_->CipherDescription(),
+            EscapeForLog(grant.user), EscapeForLog(grant.group), FormatIpv4(grant.ipv4),
+            tun_->name(), tun_mtu_, tls_->CipherDescription(),
             dtls_plan_ ? std::string(dtls_plan_->suite.name) : std::string("not offered"));
   if (gateway_.on_tunnel_started) {
     gateway_.on_tunnel_started(id_, weak_from_this());

@@ -24,10 +24,9 @@ Result<void> CheckSecretFileMode(std::string_view path, std::string_view what, F
     return Fail(Errc::kInvalidArgument, name + " is not a regular file");
   }
   if ((access.mode & (S_IRWXG | S_IRWXO)) != 0) {
-    return Fail(Errc::kPermission, name + " is accessible by group or others (mode " +
-                                       OctalMode(access.mode) +
-                                       "); it must be readable by its owner only: chmod 600 " +
-                                       std::string(path));
+    return Fail(Errc::kPermission,
+                name + " is accessible by group or others (mode " + OctalMode(access.mode) +
+                    "); it must be readable by its owner only: chmod 600 " + std::string(path));
   }
   if (access.owner != 0 && access.owner != process_uid) {
     return Fail(Errc::kPermission, name + " is owned by uid " + std::to_string(access.owner) +

@@ -1,6 +1,6 @@
 #include "gateway/session_service.h"
-#include "base/strings.h"
 
+#include "base/strings.h"
 #include "net/tun_config.h"
 #include "proto/session/liveness.h"
 

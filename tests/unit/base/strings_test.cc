@@ -43,10 +43,10 @@ TEST(StringsTest, EscapeForLogEscapesControlsSoNoLineCanBeForged) {
 
 TEST(StringsTest, EscapeForLogEscapesMalformedUtf8AndC1Controls) {
   EXPECT_EQ(EscapeForLog("\xff\xfe"), "\\xff\\xfe");
-  EXPECT_EQ(EscapeForLog("\xc0\xaf"), "\\xc0\\xaf");                   // overlong '/'
-  EXPECT_EQ(EscapeForLog("\xed\xa0\x80"), "\\xed\\xa0\\x80");        // surrogate
+  EXPECT_EQ(EscapeForLog("\xc0\xaf"), "\\xc0\\xaf");                    // overlong '/'
+  EXPECT_EQ(EscapeForLog("\xed\xa0\x80"), "\\xed\\xa0\\x80");           // surrogate
   EXPECT_EQ(EscapeForLog("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80");  // > U+10FFFF
-  EXPECT_EQ(EscapeForLog("x\xc3"), "x\\xc3");                            // truncated sequence
+  EXPECT_EQ(EscapeForLog("x\xc3"), "x\\xc3");                           // truncated sequence
   EXPECT_EQ(EscapeForLog("\xc2\x9b"), "\\xc2\\x9b");                    // C1 CSI
 }
 

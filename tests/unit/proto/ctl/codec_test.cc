@@ -70,8 +70,8 @@ TEST(CtlCodecTest, ResponsesRoundTrip) {
       DisconnectResponse{Status::kNotFound},
       ErrorResponse{Status::kUnsupportedVersion, "version 9"},
       BansResponse{},
-      BansResponse{{{BanScope::kAddress, "2001:db8:1:2::/64", 12, 60},
-                    {BanScope::kUser, "alice", 10, 899}}},
+      BansResponse{
+          {{BanScope::kAddress, "2001:db8:1:2::/64", 12, 60}, {BanScope::kUser, "alice", 10, 899}}},
       UnbanResponse{Status::kOk},
       UnbanResponse{Status::kNotFound},
   };
@@ -87,20 +87,19 @@ TEST(CtlCodecTest, ResponsesRoundTrip) {
 TEST(CtlCodecTest, UnbanRequestHasDocumentedBytes) {
   auto frame = EncodeRequest(UnbanRequest{BanScope::kUser, "al"});
   ASSERT_TRUE(frame.has_value());
-  const Bytes expected = {0x00, 0x00, 0x00, 0x13,  // length 19
-                          0x01, 0x05, 0x00,        // version, Unban, status
-                          0x51, 0x00, 0x08,        // tag ban scope, length 8
-                          0,    0,    0,    0,    0, 0, 0, 1,  // user
-                          0x52, 0x00, 0x02, 'a', 'l'};         // tag ban key "al"
+  const Bytes expected = {0x00, 0x00, 0x00, 0x13,               // length 19
+                          0x01, 0x05, 0x00,                     // version, Unban, status
+                          0x51, 0x00, 0x08,                     // tag ban scope, length 8
+                          0,    0,    0,    0,    0,  0, 0, 1,  // user
+                          0x52, 0x00, 0x02, 'a',  'l'};         // tag ban key "al"
   EXPECT_EQ(*frame, expected);
 }
 
 TEST(CtlCodecTest, UnbanNeedsAKnownScopeAndAKey) {
   // No key.
-  EXPECT_EQ(DecodeRequest(Bytes{0x01, 0x05, 0x00, 0x51, 0x00, 0x08, 0, 0, 0, 0, 0, 0, 0, 1})
-                .error()
-                .code,
-            Errc::kMalformed);
+  EXPECT_EQ(
+      DecodeRequest(Bytes{0x01, 0x05, 0x00, 0x51, 0x00, 0x08, 0, 0, 0, 0, 0, 0, 0, 1}).error().code,
+      Errc::kMalformed);
   // Scope 2 does not exist.
   EXPECT_EQ(DecodeRequest(Bytes{0x01, 0x05, 0x00, 0x51, 0x00, 0x08, 0, 0, 0, 0, 0, 0, 0, 2, 0x52,
                                 0x00, 0x01, 'x'})

@@ -362,7 +362,8 @@ bool Gateway::Disconnect(std::uint64_t session_id) {
   if (session == nullptr) {
     return false;
   }
-  log_.Info("session {} (user {}) disconnected by the administrator", session_id, session->user);
+  log_.Info("session {} (user {}) disconnected by the administrator", session_id,
+            EscapeForLog(session->user));
   registry_->EndSession(session_id, "disconnected by the administrator");
   return true;
 }

@@ -1,5 +1,6 @@
 #include "gateway/secmod.h"
 
+#include "base/strings.h"
 #include "gateway/password_credentials.h"
 #include "gateway/sandbox_linux.h"
 #include "gateway/secret_file.h"
@@ -102,7 +103,8 @@ class SecMod {
     Result<ipc::Message> message = ipc::Decode(packet->payload);
     if (!message || message->type() != ipc::MessageType::kSignRequest) {
       log_.Warn("dropping a worker link: it sent {}",
-                message ? std::string(ipc::ToString(message->type())) : message.error().ToString());
+                message ? std::string(ipc::ToString(message->type()))
+                        : EscapeForLog(message.error().ToString()));
       return false;
     }
     Sign(link, *message);

@@ -13,7 +13,6 @@ set -euo pipefail
 . "$(dirname "$0")/gateway_common.sh"
 interop_require_root
 command -v openconnect >/dev/null || interop_skip "openconnect missing"
-command -v curl >/dev/null || interop_skip "curl missing"
 command -v python3 >/dev/null || interop_skip "python3 missing"
 
 interop_setup_two_hosts
@@ -78,10 +77,17 @@ oc_auth alice alicepw || interop_fail "alice cannot log in after unban: $(cat "$
 # --- 5. a forged log line in the user name is logged escaped -----------------------------------
 forged='mallory
 2026-12-02 12:00:00.000 [info] [auth] 198.18.0.9: user root logged in to group engineering'
-body="<?xml version=\"1.0\" encoding=\"UTF-8\"?>
-<config-auth client=\"vpn\" type=\"auth-reply\" aggregate-auth-version=\"2\"><version who=\"vpn\">curl</version><auth><username>$forged</username><password>p</password></auth></config-auth>"
-ip netns exec "$SK_NS_CL" curl -sk --max-time 10 -o /dev/null -H 'X-Aggregate-Auth: 1' \
-  -H 'X-Transcend-Version: 1' --data-binary "$body" "${GW_URL}eng" || true
+# One auth-reply POST, as openconnect would send it, but with a user name no client would type.
+ip netns exec "$SK_NS_CL" timeout 10 python3 - "$SK_GW_IP" "$forged" <<'PY' || true
+import http.client, ssl, sys
+body = ('<?xml version="1.0" encoding="UTF-8"?>\n<config-auth client="vpn" type="auth-reply" '
+        'aggregate-auth-version="2"><version who="vpn">test</version><auth><username>%s'
+        '</username><password>p</password></auth></config-auth>' % sys.argv[2])
+conn = http.client.HTTPSConnection(sys.argv[1], 443, timeout=5,
+                                   context=ssl._create_unverified_context())
+conn.request("POST", "/eng", body.encode(), {"X-Aggregate-Auth": "1", "X-Transcend-Version": "1"})
+conn.getresponse().read()
+PY
 interop_wait_for_log "$GW_LOG" 'login failed for user mallory\\x0a2026-12-02' 5 ||
   interop_fail "the forged name was not logged escaped"
 grep -F 'user mallory\x0a2026-12-02 12:00:00.000 [info] [auth] 198.18.0.9: user' "$GW_LOG" |

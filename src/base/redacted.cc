@@ -1,18 +1,25 @@
 #include "base/redacted.h"
 
+#include "base/rng.h"
+
 namespace sekisho {
+namespace {
+
+SipHashKey DrawProcessKey() {
+  SipHashKey key{};
+  SystemRng().Fill(MutableByteSpan(key));
+  return key;
+}
+
+}  // namespace
 
 std::uint32_t SecretFingerprint(ByteSpan data) {
-  std::uint32_t hash = 2166136261U;
-  for (std::uint8_t b : data) {
-    hash ^= b;
-    hash *= 16777619U;
-  }
-  // Fold once more so that short secrets do not map to guessable small values.
-  hash ^= hash >> 15;
-  hash *= 0x2c1b3c6dU;
-  hash ^= hash >> 12;
-  return hash;
+  static const SipHashKey key = DrawProcessKey();
+  return KeyedFingerprint(key, data);
+}
+
+std::uint32_t KeyedFingerprint(const SipHashKey& key, ByteSpan data) {
+  return static_cast<std::uint32_t>(SipHash24(key, data));
 }
 
 }  // namespace sekisho

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <ctime>
 #include <string>
 #include <type_traits>
 #include <variant>
@@ -15,62 +16,106 @@ namespace {
 
 namespace pc = proto::ctl;
 
-enum class Command { kNone, kStatus, kSessions, kDisconnect };
+enum class Command { kNone, kStatus, kSessions, kDisconnect, kBans, kUnban };
 
-int Execute(Command command, const std::string& socket, double timeout_s, bool json,
-            std::uint64_t id, std::ostream& out, std::ostream& err) {
+// What the command line asked for, once parsed.
+struct Invocation {
+  Command command = Command::kNone;
+  bool json = false;
+  std::uint64_t id = 0;      // disconnect
+  std::string unban_target;  // unban: an address, or a user name with --user
+  bool unban_user = false;
+};
+
+pc::Request RequestFor(const Invocation& inv) {
+  switch (inv.command) {
+    case Command::kSessions: return pc::ShowSessionsRequest{};
+    case Command::kDisconnect: return pc::DisconnectRequest{inv.id};
+    case Command::kBans: return pc::ShowBansRequest{};
+    case Command::kUnban:
+      return pc::UnbanRequest{inv.unban_user ? pc::BanScope::kUser : pc::BanScope::kAddress,
+                              inv.unban_target};
+    case Command::kStatus:
+    case Command::kNone: break;
+  }
+  return pc::ShowStatusRequest{};
+}
+
+// The response type each command expects; anything else is a protocol error.
+template <class T>
+bool Expected(Command command) {
+  if constexpr (std::is_same_v<T, pc::StatusResponse>) {
+    return command == Command::kStatus;
+  } else if constexpr (std::is_same_v<T, pc::SessionsResponse>) {
+    return command == Command::kSessions;
+  } else if constexpr (std::is_same_v<T, pc::DisconnectResponse>) {
+    return command == Command::kDisconnect;
+  } else if constexpr (std::is_same_v<T, pc::BansResponse>) {
+    return command == Command::kBans;
+  } else if constexpr (std::is_same_v<T, pc::UnbanResponse>) {
+    return command == Command::kUnban;
+  } else {
+    return true;  // ErrorResponse answers anything
+  }
+}
+
+int Report(const Invocation& inv, const pc::Response& response, std::ostream& out,
+           std::ostream& err) {
+  return std::visit(
+      [&](const auto& r) -> int {
+        using T = std::decay_t<decltype(r)>;
+        if (!Expected<T>(inv.command)) {
+          err << "sekishoctl: unexpected answer\n";
+          return kExitError;
+        }
+        if constexpr (std::is_same_v<T, pc::ErrorResponse>) {
+          err << "sekishoctl: gateway answered " << pc::StatusName(r.status)
+              << (r.message.empty() ? "" : ": " + r.message) << "\n";
+          return kExitError;
+        } else if constexpr (std::is_same_v<T, pc::StatusResponse>) {
+          out << (inv.json ? FormatStatusJson(r.info) : FormatStatusText(r.info));
+          return kExitOk;
+        } else if constexpr (std::is_same_v<T, pc::SessionsResponse>) {
+          out << (inv.json ? FormatSessionsJson(r.sessions) : FormatSessionsText(r.sessions));
+          return kExitOk;
+        } else if constexpr (std::is_same_v<T, pc::BansResponse>) {
+          out << (inv.json ? FormatBansJson(r.bans) : FormatBansText(r.bans, std::time(nullptr)));
+          return kExitOk;
+        } else if constexpr (std::is_same_v<T, pc::UnbanResponse>) {
+          const char* what = inv.unban_user ? "user " : "address ";
+          if (r.status == pc::Status::kOk) {
+            out << what << TerminalSafe(inv.unban_target) << " unbanned\n";
+            return kExitOk;
+          }
+          err << "sekishoctl: no ban or failure record for " << what
+              << TerminalSafe(inv.unban_target) << "\n";
+          return kExitError;
+        } else {
+          if (r.status == pc::Status::kOk) {
+            out << "session " << inv.id << " disconnected\n";
+            return kExitOk;
+          }
+          err << "sekishoctl: no session " << inv.id << "\n";
+          return kExitError;
+        }
+      },
+      response);
+}
+
+int Execute(const Invocation& inv, const std::string& socket, double timeout_s, std::ostream& out,
+            std::ostream& err) {
   auto timeout = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(timeout_s));
   auto client = CtlClient::Connect(socket, timeout);
   if (!client) {
     err << "sekishoctl: " << client.error().context << " (is sekishod running?)\n";
     return kExitNoConnect;
   }
-  pc::Request request = pc::ShowStatusRequest{};
-  if (command == Command::kSessions) {
-    request = pc::ShowSessionsRequest{};
-  } else if (command == Command::kDisconnect) {
-    request = pc::DisconnectRequest{id};
-  }
-  auto response = client->Call(request);
+  auto response = client->Call(RequestFor(inv));
   if (!response) {
     err << "sekishoctl: " << response.error().ToString() << "\n";
     return kExitError;
   }
-  return std::visit(
-      [&](const auto& r) -> int {
-        using T = std::decay_t<decltype(r)>;
-        if constexpr (std::is_same_v<T, pc::ErrorResponse>) {
-          err << "sekishoctl: gateway answered " << pc::StatusName(r.status)
-              << (r.message.empty() ? "" : ": " + r.message) << "\n";
-          return kExitError;
-        } else if constexpr (std::is_same_v<T, pc::StatusResponse>) {
-          if (command != Command::kStatus) {
-            err << "sekishoctl: unexpected answer\n";
-            return kExitError;
-          }
-          out << (json ? FormatStatusJson(r.info) : FormatStatusText(r.info));
-          return kExitOk;
-        } else if constexpr (std::is_same_v<T, pc::SessionsResponse>) {
-          if (command != Command::kSessions) {
-            err << "sekishoctl: unexpected answer\n";
-            return kExitError;
-          }
-          out << (json ? FormatSessionsJson(r.sessions) : FormatSessionsText(r.sessions));
-          return kExitOk;
-        } else {
-          if (command != Command::kDisconnect) {
-            err << "sekishoctl: unexpected answer\n";
-            return kExitError;
-          }
-          if (r.status == pc::Status::kOk) {
-            out << "session " << id << " disconnected\n";
-            return kExitOk;
-          }
-          err << "sekishoctl: no session " << id << "\n";
-          return kExitError;
-        }
-      },
-      *response);
+  return Report(inv, *response, out, err);
 }
 
 }  // namespace
@@ -79,9 +124,7 @@ int RunSekishoCtl(int argc, const char* const* argv, std::ostream& out, std::ost
   CLI::App app{"sekishoctl: inspect and control a running sekishod", "sekishoctl"};
   std::string socket = kDefaultSocket;
   double timeout_s = 10;
-  bool json = false;
-  std::uint64_t id = 0;
-  Command command = Command::kNone;
+  Invocation inv;
 
   app.add_option("-s,--socket", socket, "control socket of sekishod")->capture_default_str();
   app.add_option("--timeout", timeout_s, "seconds to wait for the gateway")
@@ -91,14 +134,25 @@ int RunSekishoCtl(int argc, const char* const* argv, std::ostream& out, std::ost
   CLI::App* show = app.add_subcommand("show", "show gateway state");
   show->require_subcommand(1);
   CLI::App* status = show->add_subcommand("status", "uptime, session count, pool usage");
-  status->add_flag("--json", json, "JSON output");
-  status->callback([&] { command = Command::kStatus; });
+  status->add_flag("--json", inv.json, "JSON output");
+  status->callback([&] { inv.command = Command::kStatus; });
   CLI::App* sessions = show->add_subcommand("sessions", "list sessions");
-  sessions->add_flag("--json", json, "JSON output");
-  sessions->callback([&] { command = Command::kSessions; });
+  sessions->add_flag("--json", inv.json, "JSON output");
+  sessions->callback([&] { inv.command = Command::kSessions; });
   CLI::App* disconnect = app.add_subcommand("disconnect", "end a session (no reconnect)");
-  disconnect->add_option("id", id, "session id from `show sessions`")->required();
-  disconnect->callback([&] { command = Command::kDisconnect; });
+  disconnect->add_option("id", inv.id, "session id from `show sessions`")->required();
+  disconnect->callback([&] { inv.command = Command::kDisconnect; });
+  CLI::App* bans = app.add_subcommand("bans", "addresses and users the login throttle blocks");
+  bans->add_flag("--json", inv.json, "JSON output");
+  bans->callback([&] { inv.command = Command::kBans; });
+  CLI::App* unban = app.add_subcommand("unban", "lift a login block: unban ADDRESS | --user NAME");
+  CLI::Option* target = unban->add_option("address", inv.unban_target, "blocked address");
+  CLI::Option* user = unban->add_option("--user", inv.unban_target, "blocked user name");
+  target->excludes(user);
+  unban->callback([&] {
+    inv.command = Command::kUnban;
+    inv.unban_user = user->count() > 0;
+  });
 
   // CLI11 reports usage errors and --help by exception; this is their boundary.
   try {
@@ -110,11 +164,15 @@ int RunSekishoCtl(int argc, const char* const* argv, std::ostream& out, std::ost
     err << "sekishoctl: " << e.what() << "\n";
     return kExitError;
   }
-  if (command == Command::kNone) {
+  if (inv.command == Command::kNone) {
     err << app.help();
     return kExitError;
   }
-  return Execute(command, socket, timeout_s, json, id, out, err);
+  if (inv.command == Command::kUnban && inv.unban_target.empty()) {
+    err << "sekishoctl: unban needs an ADDRESS or --user NAME\n";
+    return kExitError;
+  }
+  return Execute(inv, socket, timeout_s, out, err);
 }
 
 }  // namespace sekisho::ctl

@@ -4,6 +4,8 @@
 //   sekishoctl [--socket PATH] [--timeout SECONDS] show status [--json]
 //   sekishoctl [--socket PATH] show sessions [--json]
 //   sekishoctl [--socket PATH] disconnect ID
+//   sekishoctl [--socket PATH] bans [--json]
+//   sekishoctl [--socket PATH] unban ADDRESS | --user NAME
 
 #include <ostream>
 

@@ -1,8 +1,11 @@
 #include "ctl/format.h"
 
+#include "base/strings.h"
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <ctime>
 
 namespace sekisho::ctl {
 
@@ -29,6 +32,43 @@ std::string JsonString(std::string_view s) {
   out += '"';
   return out;
 }
+
+std::string TerminalSafe(std::string_view s) { return EscapeForLog(s, 256); }
+
+namespace {
+
+// Columns padded to their widest cell, two spaces apart; the last column is not padded.
+std::string AlignedTable(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> width;
+  for (const auto& row : rows) {
+    width.resize(std::max(width.size(), row.size()));
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      width[i] = std::max(width[i], row[i].size());
+    }
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      out += row[i];
+      if (i + 1 < row.size()) {
+        out.append(width[i] - row[i].size() + 2, ' ');
+      }
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+// "14:05:09" in local time.
+std::string ClockTime(std::time_t t) {
+  std::tm local{};
+  ::localtime_r(&t, &local);
+  std::array<char, 16> buf{};
+  std::strftime(buf.data(), buf.size(), "%H:%M:%S", &local);
+  return buf.data();
+}
+
+}  // namespace
 
 std::string HumanBytes(std::uint64_t bytes) {
   static constexpr std::array<const char*, 6> kUnits = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
@@ -100,35 +140,17 @@ std::string FormatSessionsText(const std::vector<proto::ctl::SessionInfo>& sessi
   if (sessions.empty()) {
     return "no sessions\n";
   }
-  using Row = std::array<std::string, 10>;
-  std::vector<Row> rows;
+  std::vector<std::vector<std::string>> rows;
   // SPOOFED: packets from the client dropped by source-address validation.
   rows.push_back(
       {"ID", "USER", "GROUP", "PEER", "VPN IP", "SINCE", "IN", "OUT", "SPOOFED", "STATE"});
   for (const auto& s : sessions) {
-    rows.push_back({std::to_string(s.id), s.user, s.group, s.peer, s.vpn_ipv4,
-                    HumanDuration(s.connected_for_s), HumanBytes(s.bytes_in),
+    rows.push_back({std::to_string(s.id), TerminalSafe(s.user), TerminalSafe(s.group), s.peer,
+                    s.vpn_ipv4, HumanDuration(s.connected_for_s), HumanBytes(s.bytes_in),
                     HumanBytes(s.bytes_out), std::to_string(s.dropped_spoofed),
                     s.state + (s.channel.empty() ? "" : "/" + s.channel)});
   }
-  std::array<std::size_t, 10> width{};
-  for (const Row& r : rows) {
-    for (std::size_t i = 0; i < r.size(); ++i) {
-      width[i] = std::max(width[i], r[i].size());
-    }
-  }
-  std::string out;
-  for (const Row& r : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < r.size(); ++i) {
-      line += r[i];
-      if (i + 1 < r.size()) {
-        line.append(width[i] - r[i].size() + 2, ' ');
-      }
-    }
-    out += line + "\n";
-  }
-  return out;
+  return AlignedTable(rows);
 }
 
 std::string FormatSessionsJson(const std::vector<proto::ctl::SessionInfo>& sessions) {
@@ -144,6 +166,33 @@ std::string FormatSessionsJson(const std::vector<proto::ctl::SessionInfo>& sessi
            ",\"bytes_out\":" + std::to_string(s.bytes_out) +
            ",\"dropped_spoofed\":" + std::to_string(s.dropped_spoofed) +
            ",\"channel\":" + JsonString(s.channel) + ",\"state\":" + JsonString(s.state) + "}";
+  }
+  out += "]}\n";
+  return out;
+}
+
+std::string FormatBansText(const std::vector<proto::ctl::BanInfo>& bans, std::time_t now) {
+  if (bans.empty()) {
+    return "no bans\n";
+  }
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back({"SCOPE", "ADDRESS/USER", "FAILURES", "LEFT", "UNTIL"});
+  for (const auto& b : bans) {
+    rows.push_back({std::string(proto::ctl::BanScopeName(b.scope)), TerminalSafe(b.key),
+                    std::to_string(b.failures), HumanDuration(b.seconds_left),
+                    ClockTime(now + static_cast<std::time_t>(b.seconds_left))});
+  }
+  return AlignedTable(rows);
+}
+
+std::string FormatBansJson(const std::vector<proto::ctl::BanInfo>& bans) {
+  std::string out = "{\"bans\":[";
+  for (std::size_t i = 0; i < bans.size(); ++i) {
+    const auto& b = bans[i];
+    out += (i ? "," : "");
+    out += "{\"scope\":" + JsonString(proto::ctl::BanScopeName(b.scope)) +
+           ",\"key\":" + JsonString(b.key) + ",\"failures\":" + std::to_string(b.failures) +
+           ",\"seconds_left\":" + std::to_string(b.seconds_left) + "}";
   }
   out += "]}\n";
   return out;

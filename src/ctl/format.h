@@ -6,6 +6,7 @@
 #include "proto/ctl/messages.h"
 
 #include <cstdint>
+#include <ctime>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,5 +26,12 @@ std::string FormatStatusJson(const proto::ctl::StatusInfo& status);
 // An aligned table with a header line; "no sessions" when empty.
 std::string FormatSessionsText(const std::vector<proto::ctl::SessionInfo>& sessions);
 std::string FormatSessionsJson(const std::vector<proto::ctl::SessionInfo>& sessions);
+// User names and other gateway-reported strings come from peers: control characters and
+// malformed UTF-8 become \\xNN, so printing them cannot drive the admin's terminal.
+std::string TerminalSafe(std::string_view s);
+// An aligned table (SCOPE, ADDRESS/USER, FAILURES, LEFT, UNTIL); "no bans" when empty. `now` is
+// the wall-clock time the "until" column counts from (local time).
+std::string FormatBansText(const std::vector<proto::ctl::BanInfo>& bans, std::time_t now);
+std::string FormatBansJson(const std::vector<proto::ctl::BanInfo>& bans);
 
 }  // namespace sekisho::ctl

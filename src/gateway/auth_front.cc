@@ -59,6 +59,11 @@ std::string_view PathOf(std::string_view target) {
   return target;
 }
 
+// A user name in a log line before it is verified: long enough for any real name.
+constexpr std::size_t kLoggedUserMax = 64;
+
+std::int64_t SecondsRoundedUp(Duration d) { return std::chrono::ceil<seconds>(d).count(); }
+
 std::string DisplayName(const GroupConfig& group) {
   return group.aliases.empty() ? group.name : group.aliases.front();
 }
@@ -111,7 +116,7 @@ FrontReply AuthFront::HandleParsed(const proto::ipc::LoginRequest& parsed,
     }
     return reply;
   }
-  log_.Info("{}: method {} not allowed", context.peer_ip, request.method);
+  log_.Info("{}: method {} not allowed", context.peer_ip, EscapeForLog(request.method, 16));
   FrontReply reply{PlainResponse(405, "Method Not Allowed", "text/plain", "method not allowed\n"),
                    true};
   reply.response.headers.push_back({"Allow", "GET, POST, CONNECT"});
@@ -158,7 +163,8 @@ FrontReply AuthFront::HandlePost(const proto::ipc::LoginRequest& parsed,
   const bool xml = parsed.xml_body;
   const std::optional<auth::ClientMessage>& message = parsed.message;
   if (!message) {
-    log_.Info("{}: unreadable login request: {}", context.peer_ip, parsed.parse_error);
+    log_.Info("{}: unreadable login request: {}", context.peer_ip,
+              EscapeForLog(parsed.parse_error));
     return {PlainResponse(400, "Bad Request", "text/plain", "malformed request\n"), true};
   }
   if (message->type == auth::ClientMessageType::kLogout) {
@@ -193,7 +199,7 @@ FrontReply AuthFront::HandleInit(const auth::ClientMessage& message, LoginState 
     state.context_cookie.clear();
   }
   log_.Debug("{}: login dialogue for group {} (client {})", context.peer_ip, state.group->name,
-             message.client_version);
+             EscapeForLog(message.client_version, 64));
   if (auto reply = TryCertificateLogin(state, context)) {
     return std::move(*reply);
   }
@@ -217,18 +223,19 @@ std::optional<FrontReply> AuthFront::TryCertificateLogin(LoginState& state,
   std::optional<std::string> user = CertificateUser(*context.client_cert);
   if (!user) {
     log_.Warn("{}: client certificate '{}' has no usable user name", context.peer_ip,
-              context.client_cert->subject_dn);
+              EscapeForLog(context.client_cert->subject_dn, 256));
     return std::nullopt;
   }
   if (credentials_.IsLocked(*user) || !credentials_.MayUseGroup(*user, state.group->name)) {
-    log_.Warn("{}: certificate user {} may not use group {}", context.peer_ip, *user,
+    log_.Warn("{}: certificate user {} may not use group {}", context.peer_ip, EscapeForLog(*user),
               state.group->name);
     return std::nullopt;
   }
   Session& session = registry_.CreateSession(*user, state.group->name, context.peer_ip,
                                              "certificate", context.now);
   log_.Info("{}: user {} logged in to group {} by certificate '{}' (session {})", context.peer_ip,
-            *user, state.group->name, context.client_cert->subject_dn, session.id);
+            EscapeForLog(*user), state.group->name,
+            EscapeForLog(context.client_cert->subject_dn, 256), session.id);
   return LoginSuccess(session, state);
 }
 
@@ -260,23 +267,24 @@ FrontReply AuthFront::HandleCredentials(const auth::ClientMessage& message, Logi
         context.now);
   }
 
-  if (!throttle_.IsAllowed(context.peer_ip, context.now)) {
+  // The name is the only form value that may reach the log before it is checked: escaped and
+  // cut short, since a user may type a password (or a forged log line) into it.
+  const std::string logged_user = EscapeForLog(user, kLoggedUserMax);
+  if (auto wait = throttle_.RetryAfter(context.peer_ip, user, context.now)) {
     // The password is not even checked, so guessing gains nothing while blocked.
-    log_.Warn("{}: login for {} refused: too many failures from this address", context.peer_ip,
-              user);
+    log_.Warn("{}: login for {} refused: too many failures (retry in {} s)", context.peer_ip,
+              logged_user, SecondsRoundedUp(*wait));
     return LoginForm(state, "Too many failed logins. Please wait and try again.", context.now);
   }
 
   bool ok = credentials_.Verify(user, *password).has_value() &&
             credentials_.MayUseGroup(user, state.group->name);
   if (!ok) {
-    if (auto blocked = throttle_.RecordFailure(context.peer_ip, context.now)) {
-      log_.Warn("{}: too many failed logins; address blocked for {} s", context.peer_ip,
-                std::chrono::duration_cast<seconds>(*blocked).count());
-    }
+    LogBlocks(throttle_.RecordFailure(context.peer_ip, user, context.now), context.peer_ip,
+              logged_user);
     ++login->failures;
-    log_.Info("{}: login failed for user {} in group {} (attempt {} of {})", context.peer_ip, user,
-              state.group->name, login->failures, config_.auth.max_login_attempts);
+    log_.Info("{}: login failed for user {} in group {} (attempt {} of {})", context.peer_ip,
+              logged_user, state.group->name, login->failures, config_.auth.max_login_attempts);
     if (login->failures >= static_cast<int>(config_.auth.max_login_attempts)) {
       registry_.DropLoginContext(state.context_cookie);
       return Refuse("Authentication failed", context);
@@ -284,13 +292,25 @@ FrontReply AuthFront::HandleCredentials(const auth::ClientMessage& message, Logi
     return LoginForm(state, "Login failed.", context.now);
   }
 
-  throttle_.RecordSuccess(context.peer_ip);
+  throttle_.RecordSuccess(user);
   registry_.DropLoginContext(state.context_cookie);
   Session& session =
       registry_.CreateSession(user, state.group->name, context.peer_ip, "password", context.now);
-  log_.Info("{}: user {} logged in to group {} (session {})", context.peer_ip, user,
+  log_.Info("{}: user {} logged in to group {} (session {})", context.peer_ip, logged_user,
             state.group->name, session.id);
   return LoginSuccess(session, state);
+}
+
+void AuthFront::LogBlocks(const AuthThrottle::FailureOutcome& outcome, std::string_view peer_ip,
+                          std::string_view logged_user) {
+  if (outcome.address_blocked) {
+    log_.Warn("{}: too many failed logins; address blocked for {} s", peer_ip,
+              SecondsRoundedUp(*outcome.address_blocked));
+  }
+  if (outcome.user_blocked) {
+    log_.Warn("{}: too many failed logins for user {}; user blocked for {} s", peer_ip, logged_user,
+              SecondsRoundedUp(*outcome.user_blocked));
+  }
 }
 
 FrontReply AuthFront::LoginForm(const LoginState& state, std::string_view error, Instant now) {
@@ -377,7 +397,8 @@ FrontReply AuthFront::HandleLogout(const auth::ClientMessage& message,
     token = http::FindCookie(request, kSessionCookie).value_or("");
   }
   if (Session* session = registry_.FindByCookie(token, context.now)) {
-    log_.Info("{}: user {} logged out (session {})", context.peer_ip, session->user, session->id);
+    log_.Info("{}: user {} logged out (session {})", context.peer_ip, EscapeForLog(session->user),
+              session->id);
     registry_.EndSession(session->id, "logout");
   }
   // Never fail a client for logging out (§3.13).

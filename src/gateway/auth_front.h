@@ -100,6 +100,8 @@ class AuthFront {
   FrontReply HandleDownload(const proto::http::HttpRequest& request, const RequestContext& context);
   std::optional<FrontReply> TryCertificateLogin(LoginState& state, const RequestContext& context);
 
+  void LogBlocks(const AuthThrottle::FailureOutcome& outcome, std::string_view peer_ip,
+                 std::string_view logged_user);
   FrontReply LoginForm(const LoginState& state, std::string_view error, Instant now);
   FrontReply LoginSuccess(Session& session, const LoginState& state);
   FrontReply Refuse(std::string_view reason, const RequestContext& context);

@@ -66,11 +66,12 @@ struct TlsConfig {
 };
 
 struct ThrottleConfig {
-  std::uint32_t max_failures = 5;  // failures within `window_s` before blocking
+  std::uint32_t max_failures = 5;        // failures per address (IPv6: /64) within `window_s`
+  std::uint32_t user_max_failures = 10;  // failures per user name, from any addresses
   std::uint32_t window_s = 300;
   std::uint32_t backoff_s = 30;  // first block; doubles on each repeat
   std::uint32_t max_backoff_s = 900;
-  std::uint32_t max_tracked = 10000;  // source addresses remembered (oldest evicted)
+  std::uint32_t max_tracked = 10000;  // addresses and user names remembered (oldest evicted)
 };
 
 struct AuthConfig {

@@ -117,17 +117,22 @@ void ConfigParser::Auth(const toml::table& t) {
     diag_.Add(n->source(), "auth.cert_group_oid must be a dotted OID such as \"2.5.4.11\"");
   }
   if (const toml::table* th = r.Table("throttle")) {
-    TableReader tr(diag_, *th, "auth.throttle");
-    ThrottleConfig& tc = c.throttle;
-    tr.Uint("max_failures", tc.max_failures, 1, 1000);
-    tr.Uint("window", tc.window_s, 1, 86400);
-    tr.Uint("backoff", tc.backoff_s, 0, 86400);
-    tr.Uint("max_backoff", tc.max_backoff_s, 0, 7 * 86400);
-    tr.Uint("max_tracked", tc.max_tracked, 16, 10'000'000);
-    if (tc.max_backoff_s < tc.backoff_s) {
-      diag_.Add(th->source(), "auth.throttle.max_backoff must not be below auth.throttle.backoff");
-    }
-    tr.Finish();
+    AuthThrottle(*th);
+  }
+  r.Finish();
+}
+
+void ConfigParser::AuthThrottle(const toml::table& t) {
+  TableReader r(diag_, t, "auth.throttle");
+  ThrottleConfig& c = config_.auth.throttle;
+  r.Uint("max_failures", c.max_failures, 1, 1000);
+  r.Uint("user_max_failures", c.user_max_failures, 1, 1000);
+  r.Uint("window", c.window_s, 1, 86400);
+  r.Uint("backoff", c.backoff_s, 0, 86400);
+  r.Uint("max_backoff", c.max_backoff_s, 0, 7 * 86400);
+  r.Uint("max_tracked", c.max_tracked, 16, 10'000'000);
+  if (c.max_backoff_s < c.backoff_s) {
+    diag_.Add(t.source(), "auth.throttle.max_backoff must not be below auth.throttle.backoff");
   }
   r.Finish();
 }

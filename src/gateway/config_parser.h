@@ -33,6 +33,7 @@ class ConfigParser {
   void Listen(const toml::table& t);
   void Tls(const toml::table& t);
   void Auth(const toml::table& t);
+  void AuthThrottle(const toml::table& t);
   void Network(const toml::table& t);
   void Tunnel(const toml::table& t);
   void Dtls(const toml::table& t);

@@ -1,5 +1,6 @@
 #include "gateway/connection.h"
 
+#include "base/strings.h"
 #include "gateway/connect_answer.h"
 #include "gateway/gateway_context.h"
 #include "proto/cstp/wire.h"
@@ -137,9 +138,10 @@ void Connection::ProcessHandshake() {
     if (cert->verified) {
       client_cert_ = ClientCertificate{cert->subject_dn, cert->common_name, cert->uid,
                                        cert->organizational_unit};
-      log_.Info("client certificate '{}' verified", cert->subject_dn);
+      log_.Info("client certificate '{}' verified", EscapeForLog(cert->subject_dn, 256));
     } else {
-      log_.Info("client certificate '{}' not accepted: {}", cert->subject_dn, cert->verify_reason);
+      log_.Info("client certificate '{}' not accepted: {}", EscapeForLog(cert->subject_dn, 256),
+                cert->verify_reason);
     }
   }
 }
@@ -154,7 +156,7 @@ void Connection::ProcessHttp() {
     while (ready() && !http_plain_.empty()) {
       Result<std::size_t> used = request_reader_.Feed(AsBytes(http_plain_));
       if (!used) {
-        log_.Info("bad HTTP request: {}", used.error().ToString());
+        log_.Info("bad HTTP request: {}", EscapeForLog(used.error().ToString()));
         http::HttpResponse response;
         response.status = used.error().code == Errc::kTooLarge ? 413 : 400;
         response.reason = response.status == 413 ? "Payload Too Large" : "Bad Request";
@@ -189,7 +191,9 @@ void Connection::ProcessHttp() {
 void Connection::HandleRequest(http::HttpRequest request) {
   ++requests_served_;
   phase_deadline_ = gateway_.clock.Now() + seconds(gateway_.config.listen.request_timeout_s);
-  log_.Debug("{} {}", request.method, request.target);
+  // The query is left out: a legacy client may carry form fields (a password) in it.
+  log_.Debug("{} {}", EscapeForLog(request.method, 16),
+             EscapeForLog(std::string_view(request.target).substr(0, request.target.find('?'))));
   if (request.method == "CONNECT") {
     HandleConnect(request);
     return;
@@ -250,7 +254,7 @@ void Connection::RefuseConnect(unsigned status, std::string why) {
   std::string reason = status == 401   ? "Cookie is not acceptable"
                        : status == 404 ? "Not Found"
                                        : "Service Unavailable";
-  log_.Info("CONNECT refused ({} {}): {}", status, reason, why);
+  log_.Info("CONNECT refused ({} {}): {}", status, reason, EscapeForLog(why));
   http::HttpResponse response;
   response.status = status;
   response.reason = std::move(reason);

@@ -53,6 +53,12 @@ Bytes HandleControlRequest(ControlHandler& handler, ByteSpan payload) {
           return EncodeOrTooLarge(ctl::StatusResponse{handler.Status()});
         } else if constexpr (std::is_same_v<T, ctl::ShowSessionsRequest>) {
           return EncodeOrTooLarge(ctl::SessionsResponse{handler.Sessions()});
+        } else if constexpr (std::is_same_v<T, ctl::ShowBansRequest>) {
+          return EncodeOrTooLarge(ctl::BansResponse{handler.Bans()});
+        } else if constexpr (std::is_same_v<T, ctl::UnbanRequest>) {
+          bool found = handler.LiftBan(r.scope, r.key);
+          return EncodeOrTooLarge(
+              ctl::UnbanResponse{found ? ctl::Status::kOk : ctl::Status::kNotFound});
         } else {
           bool found = handler.Disconnect(r.session_id);
           return EncodeOrTooLarge(

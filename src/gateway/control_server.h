@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -35,6 +36,11 @@ class ControlHandler {
   // Ends the session with `id` (gateway-initiated: the client must not reconnect). False when
   // no such session exists.
   virtual bool Disconnect(std::uint64_t id) = 0;
+  // Every address and user the login throttle blocks now.
+  virtual std::vector<proto::ctl::BanInfo> Bans() = 0;
+  // Lifts the block on an address (any address of a blocked IPv6 /64 lifts the /64) or a
+  // user, forgetting its failures. False when the throttle had no record of it.
+  virtual bool LiftBan(proto::ctl::BanScope scope, std::string_view key) = 0;
 };
 
 // Decodes one request payload, calls `handler` and returns the encoded response frame. Never

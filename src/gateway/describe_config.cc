@@ -33,7 +33,8 @@ std::string DescribeConfig(const GatewayConfig& c) {
     << (c.auth.password_file.empty() ? "(none)" : c.auth.password_file) << ", "
     << c.auth.max_login_attempts << " attempts, cookie timeout " << c.auth.cookie_timeout_s
     << "s, certificate user OID " << c.auth.cert_user_oid << "\n";
-  o << "throttle    " << c.auth.throttle.max_failures << " failures in " << c.auth.throttle.window_s
+  o << "throttle    " << c.auth.throttle.max_failures << " failures per address or "
+    << c.auth.throttle.user_max_failures << " per user in " << c.auth.throttle.window_s
     << "s -> block " << c.auth.throttle.backoff_s << "s (max " << c.auth.throttle.max_backoff_s
     << "s)\n";
   o << "network     pool "

@@ -1,5 +1,6 @@
 #include "gateway/gateway.h"
 
+#include "base/strings.h"
 #include "gateway/connection.h"
 #include "gateway/gateway_tunnel.h"
 #include "gateway/password_credentials.h"
@@ -37,6 +38,7 @@ unsigned WorkerCount(const GatewayConfig& config) {
 AuthThrottleOptions ThrottleOptions(const ThrottleConfig& config) {
   AuthThrottleOptions options;
   options.max_failures = config.max_failures;
+  options.user_max_failures = config.user_max_failures;
   options.window = seconds(config.window_s);
   options.backoff = seconds(config.backoff_s);
   options.max_backoff = seconds(config.max_backoff_s);
@@ -336,12 +338,33 @@ std::vector<proto::ctl::SessionInfo> Gateway::Sessions() {
   return out;
 }
 
+std::vector<proto::ctl::BanInfo> Gateway::Bans() {
+  std::vector<proto::ctl::BanInfo> out;
+  for (const ThrottleRecord& record : throttle_.Blocked(SteadyClock().Now())) {
+    out.push_back(
+        {record.scope == ThrottleScope::kUser ? proto::ctl::BanScope::kUser
+                                              : proto::ctl::BanScope::kAddress,
+         record.key, record.failures,
+         static_cast<std::uint64_t>(std::chrono::ceil<seconds>(record.blocked_for).count())});
+  }
+  return out;
+}
+
+bool Gateway::LiftBan(proto::ctl::BanScope scope, std::string_view key) {
+  const bool user = scope == proto::ctl::BanScope::kUser;
+  const bool found = throttle_.Lift(user ? ThrottleScope::kUser : ThrottleScope::kAddress, key);
+  log_.Info("administrator lifts the login block on {} {}{}", user ? "user" : "address",
+            EscapeForLog(key), found ? "" : " (no record)");
+  return found;
+}
+
 bool Gateway::Disconnect(std::uint64_t session_id) {
   Session* session = registry_->FindById(session_id);
   if (session == nullptr) {
     return false;
   }
-  log_.Info("session {} (user {}) disconnected by the administrator", session_id, session->user);
+  log_.Info("session {} (user {}) disconnected by the administrator", session_id,
+            EscapeForLog(session->user));
   registry_->EndSession(session_id, "disconnected by the administrator");
   return true;
 }

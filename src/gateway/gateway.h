@@ -67,6 +67,8 @@ class Gateway final : public ControlHandler {
   proto::ctl::StatusInfo Status() override;
   std::vector<proto::ctl::SessionInfo> Sessions() override;
   bool Disconnect(std::uint64_t session_id) override;
+  std::vector<proto::ctl::BanInfo> Bans() override;
+  bool LiftBan(proto::ctl::BanScope scope, std::string_view key) override;
 
  private:
   class LocalBackend;

@@ -1,5 +1,6 @@
 #include "gateway/gateway_tunnel.h"
 
+#include "base/strings.h"
 #include "gateway/gateway_context.h"
 #include "proto/cstp/wire.h"
 #include "proto/session/tunnel_shell_loops.h"
@@ -89,8 +90,9 @@ void GatewayTunnel::Start(Handover handover) {
   config.source_filter.emplace(grant.ipv4, std::nullopt);
   core_.emplace(config, now);
   log_ = log_.WithPrefix(log_.prefix() + " sess " + std::to_string(*session_id_));
-  log_.Info("tunnel up: user {} group {} address {} on {} (MTU {}, {}); DTLS: {}", grant.user,
-            grant.group, FormatIpv4(grant.ipv4), tun_->name(), tun_mtu_, tls_->CipherDescription(),
+  log_.Info("tunnel up: user {} group {} address {} on {} (MTU {}, {}); DTLS: {}",
+            EscapeForLog(grant.user), EscapeForLog(grant.group), FormatIpv4(grant.ipv4),
+            tun_->name(), tun_mtu_, tls_->CipherDescription(),
             dtls_plan_ ? std::string(dtls_plan_->suite.name) : std::string("not offered"));
   if (gateway_.on_tunnel_started) {
     gateway_.on_tunnel_started(id_, weak_from_this());
@@ -397,7 +399,7 @@ void GatewayTunnel::HandleClose(const TunnelEvent& event) {
       break;
     case CloseCause::kPeerDisconnect:
       if (end_session) {
-        log_.Info("client logged off: {}", reason.empty() ? "no reason" : reason);
+        log_.Info("client logged off: {}", reason.empty() ? "no reason" : EscapeForLog(reason));
       } else {
         log_.Info("client disconnected temporarily; session kept for reconnect");
       }

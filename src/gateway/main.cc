@@ -5,7 +5,9 @@
 #include "app/spdlog_sink.h"
 #include "gateway/config.h"
 #include "gateway/gateway.h"
+#include "gateway/sandbox_linux.h"
 #include "gateway/secmod.h"
+#include "gateway/secret_file.h"
 #include "gateway/worker.h"
 
 #include <CLI/CLI.hpp>
@@ -41,10 +43,20 @@ int Main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return cli.exit(e);
   }
+  // Every role holds secrets (main: cookies; sec-mod: the key; workers: session keys), so no
+  // role may leave a core dump or be read through /proc by a same-uid process.
+  if (auto forbidden = sekisho::gateway::ForbidCoreDumps(); !forbidden) {
+    std::fprintf(stderr, "sekishod: %s\n", forbidden.error().ToString().c_str());
+    return 1;
+  }
 
   auto config = sekisho::gateway::LoadConfig(config_path);
   if (!config) {
     std::fprintf(stderr, "sekishod: %s\n", config.error().ToString().c_str());
+    return 1;
+  }
+  if (auto secrets = sekisho::gateway::CheckSecretFiles(*config); !secrets) {
+    std::fprintf(stderr, "sekishod: %s\n", secrets.error().ToString().c_str());
     return 1;
   }
   if (check_only) {

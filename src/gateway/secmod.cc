@@ -1,7 +1,9 @@
 #include "gateway/secmod.h"
 
+#include "base/strings.h"
 #include "gateway/password_credentials.h"
 #include "gateway/sandbox_linux.h"
+#include "gateway/secret_file.h"
 #include "net/packet_socket_linux.h"
 #include "proto/ipc/messages.h"
 #include "tls/remote_key.h"
@@ -101,7 +103,8 @@ class SecMod {
     Result<ipc::Message> message = ipc::Decode(packet->payload);
     if (!message || message->type() != ipc::MessageType::kSignRequest) {
       log_.Warn("dropping a worker link: it sent {}",
-                message ? std::string(ipc::ToString(message->type())) : message.error().ToString());
+                message ? std::string(ipc::ToString(message->type()))
+                        : EscapeForLog(message.error().ToString()));
       return false;
     }
     Sign(link, *message);
@@ -161,6 +164,11 @@ int RunSecMod(const GatewayConfig& config, const SecModOptions& options, LogSink
   net::ScopedFd main(options.main_fd);
   if (auto forbidden = ForbidCoreDumps(); !forbidden) {
     log.Error("{}", forbidden.error().ToString());
+    return 1;
+  }
+  // main checked these too; sec-mod is the process that reads them, so it does not rely on it.
+  if (auto secrets = CheckSecretFiles(config); !secrets) {
+    log.Error("{}", secrets.error().ToString());
     return 1;
   }
   auto key = tls::KeyHolder::Load(config.tls.private_key);

@@ -1,5 +1,6 @@
 #include "gateway/session_service.h"
 
+#include "base/strings.h"
 #include "net/tun_config.h"
 #include "proto/session/liveness.h"
 
@@ -123,8 +124,8 @@ void SessionService::TunnelClosed(const ipc::TunnelClosed& closed, TunnelHandle&
   }
   AddTraffic(*session, closed.delta);
   if (closed.kind == ipc::TunnelClosed::Kind::kLogoff) {
-    log_.Info("session {} (user {}) logged off: {}", session->id, session->user,
-              closed.reason.empty() ? "no reason" : closed.reason);
+    log_.Info("session {} (user {}) logged off: {}", session->id, EscapeForLog(session->user),
+              closed.reason.empty() ? "no reason" : EscapeForLog(closed.reason));
     session->tunnel = nullptr;  // its connection is gone already: nothing to terminate
     registry_.EndSession(closed.session_id, "user disconnect");
     return;

@@ -29,6 +29,7 @@ gw_setup() {
   gw_add_user "$dir" alice engineering
   gw_add_user "$dir" bob sales
   gw_add_user "$dir" carol '*'
+  chmod 600 "$dir/passwd"  # sekishod refuses a password file others can read
   printf '<?xml version="1.0" encoding="UTF-8"?>\n<AnyConnectProfile><ServerList><HostEntry><HostName>eng</HostName></HostEntry></ServerList></AnyConnectProfile>\n' >"$dir/eng.xml"
   cat >"$dir/sekishod.toml" <<TOML
 [listen]

@@ -319,4 +319,6 @@ interop_gen_certs() {
   mkdir -p "$1"
   interop_add_log "$1/gen_test_certs.log"
   bash "$script" "$1" >"$1/gen_test_certs.log" 2>&1 || interop_fail "gen_test_certs.sh $1"
+  # sekishod refuses a private key that group or others can read (docs/threat-model.md).
+  chmod 600 "$1"/*-key.pem
 }

@@ -23,6 +23,10 @@ std::string_view StatusName(Status status) {
   return "unknown";
 }
 
+std::string_view BanScopeName(BanScope scope) {
+  return scope == BanScope::kUser ? "user" : "address";
+}
+
 namespace {
 
 // Appends fields to a growing byte vector. Records are written by reserving the field header
@@ -188,6 +192,59 @@ Result<SessionInfo> DecodeSession(ByteSpan data) {
   return s;
 }
 
+bool ReadBanScope(ByteSpan v, BanScope& out) {
+  std::uint64_t raw = 0;
+  if (!ReadU64(v, raw) || raw > static_cast<std::uint64_t>(BanScope::kUser)) {
+    return false;
+  }
+  out = static_cast<BanScope>(raw);
+  return true;
+}
+
+Result<BanInfo> DecodeBan(ByteSpan data) {
+  BanInfo b;
+  SEKISHO_TRY(ForEachField(data, "ban", [&](const Field& f) {
+    switch (f.tag) {
+      case wire::kTagBanScope: return ReadBanScope(f.value, b.scope);
+      case wire::kTagBanKey: b.key = ReadString(f.value); return true;
+      case wire::kTagBanFailures: return ReadU64(f.value, b.failures);
+      case wire::kTagBanSecondsLeft: return ReadU64(f.value, b.seconds_left);
+      default: return true;
+    }
+  }));
+  return b;
+}
+
+void WriteBan(FieldWriter& w, const BanInfo& b) {
+  std::size_t rec = w.BeginRecord(wire::kTagBan);
+  w.U64(wire::kTagBanScope, static_cast<std::uint64_t>(b.scope));
+  w.String(wire::kTagBanKey, b.key);
+  w.U64(wire::kTagBanFailures, b.failures);
+  w.U64(wire::kTagBanSecondsLeft, b.seconds_left);
+  w.EndRecord(rec);
+}
+
+Result<Request> DecodeUnban(ByteSpan body) {
+  UnbanRequest u;
+  bool have_scope = false;
+  bool have_key = false;
+  SEKISHO_TRY(ForEachField(body, "unban", [&](const Field& f) {
+    if (f.tag == wire::kTagBanScope) {
+      have_scope = true;
+      return ReadBanScope(f.value, u.scope);
+    }
+    if (f.tag == wire::kTagBanKey) {
+      have_key = true;
+      u.key = ReadString(f.value);
+    }
+    return true;
+  }));
+  if (!have_scope || !have_key || u.key.empty()) {
+    return Malformed("unban without scope or key");
+  }
+  return Request(std::move(u));
+}
+
 struct Header {
   std::uint8_t type = 0;
   Status status = Status::kOk;
@@ -217,6 +274,13 @@ Result<Bytes> EncodeRequest(const Request& request) {
           return BuildFrame(wire::kTypeShowStatus, Status::kOk, [](FieldWriter&) {});
         } else if constexpr (std::is_same_v<T, ShowSessionsRequest>) {
           return BuildFrame(wire::kTypeShowSessions, Status::kOk, [](FieldWriter&) {});
+        } else if constexpr (std::is_same_v<T, ShowBansRequest>) {
+          return BuildFrame(wire::kTypeShowBans, Status::kOk, [](FieldWriter&) {});
+        } else if constexpr (std::is_same_v<T, UnbanRequest>) {
+          return BuildFrame(wire::kTypeUnban, Status::kOk, [&](FieldWriter& w) {
+            w.U64(wire::kTagBanScope, static_cast<std::uint64_t>(r.scope));
+            w.String(wire::kTagBanKey, r.key);
+          });
         } else {
           return BuildFrame(wire::kTypeDisconnect, Status::kOk,
                             [&](FieldWriter& w) { w.U64(wire::kTagSessionId, r.session_id); });
@@ -265,6 +329,14 @@ Result<Bytes> EncodeResponse(const Response& response) {
           });
         } else if constexpr (std::is_same_v<T, DisconnectResponse>) {
           return BuildFrame(wire::kTypeDisconnectResult, r.status, [](FieldWriter&) {});
+        } else if constexpr (std::is_same_v<T, BansResponse>) {
+          return BuildFrame(wire::kTypeBans, Status::kOk, [&](FieldWriter& w) {
+            for (const BanInfo& b : r.bans) {
+              WriteBan(w, b);
+            }
+          });
+        } else if constexpr (std::is_same_v<T, UnbanResponse>) {
+          return BuildFrame(wire::kTypeUnbanResult, r.status, [](FieldWriter&) {});
         } else {
           return BuildFrame(wire::kTypeError, r.status,
                             [&](FieldWriter& w) { w.String(wire::kTagErrorMessage, r.message); });
@@ -297,6 +369,10 @@ Result<Request> DecodeRequest(ByteSpan payload) {
       }
       return Request(d);
     }
+    case wire::kTypeShowBans:
+      SEKISHO_TRY(ForEachField(h.body, "request", [](const Field&) { return true; }));
+      return Request(ShowBansRequest{});
+    case wire::kTypeUnban: return DecodeUnban(h.body);
     default: return Malformed("unknown type " + std::to_string(h.type));
   }
 }
@@ -344,6 +420,24 @@ Result<Response> DecodeResponse(ByteSpan payload) {
     case wire::kTypeDisconnectResult:
       SEKISHO_TRY(ForEachField(h.body, "disconnect result", [](const Field&) { return true; }));
       return Response(DisconnectResponse{h.status});
+    case wire::kTypeBans: {
+      BansResponse r;
+      SEKISHO_TRY(ForEachField(h.body, "bans", [&](const Field& f) {
+        if (f.tag != wire::kTagBan) {
+          return true;
+        }
+        auto ban = DecodeBan(f.value);
+        if (!ban) {
+          return false;
+        }
+        r.bans.push_back(std::move(*ban));
+        return true;
+      }));
+      return Response(std::move(r));
+    }
+    case wire::kTypeUnbanResult:
+      SEKISHO_TRY(ForEachField(h.body, "unban result", [](const Field&) { return true; }));
+      return Response(UnbanResponse{h.status});
     case wire::kTypeError: {
       ErrorResponse r{h.status, {}};
       SEKISHO_TRY(ForEachField(h.body, "error", [&](const Field& f) {

@@ -1,5 +1,5 @@
 #pragma once
-// Messages of the sekishoctl admin protocol (docs/protocol/ctl.md): three requests and their
+// Messages of the sekishoctl admin protocol (docs/protocol/ctl.md): five requests and their
 // responses, as plain value types. Encoding and decoding live in proto/ctl/codec.h.
 //
 // One request gets exactly one response. Any request may instead be answered with an
@@ -16,7 +16,7 @@ namespace sekisho::proto::ctl {
 // Numeric result codes carried in every response header. Stable on the wire: never renumber.
 enum class Status : std::uint8_t {
   kOk = 0,
-  kNotFound = 1,            // Disconnect: no session with that id
+  kNotFound = 1,            // Disconnect: no session with that id; Unban: no such record
   kUnsupportedVersion = 2,  // request version is not wire::kVersion
   kMalformed = 3,           // request could not be decoded
   kUnknownRequest = 4,      // message type is not a known request
@@ -63,6 +63,22 @@ struct SessionInfo {
   friend bool operator==(const SessionInfo&, const SessionInfo&) = default;
 };
 
+// What a login-throttle record counts: a source address (IPv6: its /64) or a user name.
+// Stable on the wire: never renumber.
+enum class BanScope : std::uint8_t { kAddress = 0, kUser = 1 };
+
+// "address" or "user".
+std::string_view BanScopeName(BanScope scope);
+
+// One blocked record of the login throttle.
+struct BanInfo {
+  BanScope scope = BanScope::kAddress;
+  std::string key;  // "198.51.100.7", "2001:db8:1:2::/64" or a user name
+  std::uint64_t failures = 0;
+  std::uint64_t seconds_left = 0;
+  friend bool operator==(const BanInfo&, const BanInfo&) = default;
+};
+
 // Requests.
 struct ShowStatusRequest {
   friend bool operator==(const ShowStatusRequest&, const ShowStatusRequest&) = default;
@@ -74,7 +90,18 @@ struct DisconnectRequest {
   std::uint64_t session_id = 0;
   friend bool operator==(const DisconnectRequest&, const DisconnectRequest&) = default;
 };
-using Request = std::variant<ShowStatusRequest, ShowSessionsRequest, DisconnectRequest>;
+struct ShowBansRequest {
+  friend bool operator==(const ShowBansRequest&, const ShowBansRequest&) = default;
+};
+// Lifts the block on an address (any address inside a blocked IPv6 /64 lifts that /64) or a
+// user name, and forgets its failures.
+struct UnbanRequest {
+  BanScope scope = BanScope::kAddress;
+  std::string key;
+  friend bool operator==(const UnbanRequest&, const UnbanRequest&) = default;
+};
+using Request = std::variant<ShowStatusRequest, ShowSessionsRequest, DisconnectRequest,
+                             ShowBansRequest, UnbanRequest>;
 
 // Responses.
 struct StatusResponse {
@@ -89,11 +116,20 @@ struct DisconnectResponse {
   Status status = Status::kOk;  // kOk or kNotFound
   friend bool operator==(const DisconnectResponse&, const DisconnectResponse&) = default;
 };
+struct BansResponse {
+  std::vector<BanInfo> bans;
+  friend bool operator==(const BansResponse&, const BansResponse&) = default;
+};
+struct UnbanResponse {
+  Status status = Status::kOk;  // kOk or kNotFound
+  friend bool operator==(const UnbanResponse&, const UnbanResponse&) = default;
+};
 struct ErrorResponse {
   Status status = Status::kInternal;  // never kOk
   std::string message;
   friend bool operator==(const ErrorResponse&, const ErrorResponse&) = default;
 };
-using Response = std::variant<StatusResponse, SessionsResponse, DisconnectResponse, ErrorResponse>;
+using Response = std::variant<StatusResponse, SessionsResponse, DisconnectResponse, ErrorResponse,
+                              BansResponse, UnbanResponse>;
 
 }  // namespace sekisho::proto::ctl

@@ -28,9 +28,13 @@ inline constexpr std::size_t kMaxMessageSize = 1024 * 1024;
 inline constexpr std::uint8_t kTypeShowStatus = 0x01;
 inline constexpr std::uint8_t kTypeShowSessions = 0x02;
 inline constexpr std::uint8_t kTypeDisconnect = 0x03;
+inline constexpr std::uint8_t kTypeShowBans = 0x04;
+inline constexpr std::uint8_t kTypeUnban = 0x05;
 inline constexpr std::uint8_t kTypeStatus = 0x81;
 inline constexpr std::uint8_t kTypeSessions = 0x82;
 inline constexpr std::uint8_t kTypeDisconnectResult = 0x83;
+inline constexpr std::uint8_t kTypeBans = 0x84;
+inline constexpr std::uint8_t kTypeUnbanResult = 0x85;
 inline constexpr std::uint8_t kTypeError = 0xFF;
 
 // Field tags. One flat namespace so a tag means the same thing wherever it appears.
@@ -55,5 +59,10 @@ inline constexpr std::uint8_t kTagChannel = 0x36;         // string, "tls" | "dt
 inline constexpr std::uint8_t kTagState = 0x37;           // string
 inline constexpr std::uint8_t kTagDroppedSpoofed = 0x3F;  // u64, source validation drops
 inline constexpr std::uint8_t kTagErrorMessage = 0x40;    // string
+inline constexpr std::uint8_t kTagBan = 0x50;             // record
+inline constexpr std::uint8_t kTagBanScope = 0x51;        // u64, BanScope
+inline constexpr std::uint8_t kTagBanKey = 0x52;          // string, address, "net/64" or user
+inline constexpr std::uint8_t kTagBanFailures = 0x53;     // u64
+inline constexpr std::uint8_t kTagBanSecondsLeft = 0x54;  // u64 seconds
 
 }  // namespace sekisho::proto::ctl::wire

@@ -112,6 +112,7 @@ cert_user_oid = "0.9.2342.19200300.100.1.1"
 cert_group_oid = "2.5.4.11"
 [auth.throttle]
 max_failures = 3
+user_max_failures = 7
 window = 60
 backoff = 10
 max_backoff = 100
@@ -159,6 +160,7 @@ profile = "/etc/sekisho/guest.xml"
   EXPECT_EQ(c->tls.ca_certificates, "/etc/sekisho/ca.pem");
   EXPECT_FALSE(c->tls.allow_tls13);
   EXPECT_EQ(c->auth.throttle.max_failures, 3u);
+  EXPECT_EQ(c->auth.throttle.user_max_failures, 7u);
   EXPECT_EQ(c->network.dns.size(), 2u);
   EXPECT_EQ(c->network.routes[1].ToNetMask(), "192.168.0.0/255.255.0.0");
   EXPECT_EQ(c->tunnel.rekey_method, RekeyMethod::kNewTunnel);

@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -49,6 +50,19 @@ class FakeHandler final : public ControlHandler {
     return false;
   }
 
+  std::vector<pc::BanInfo> Bans() override { return bans_; }
+  bool LiftBan(pc::BanScope scope, std::string_view key) override {
+    for (auto it = bans_.begin(); it != bans_.end(); ++it) {
+      if (it->scope == scope && it->key == key) {
+        bans_.erase(it);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  std::vector<pc::BanInfo> bans_ = {{pc::BanScope::kAddress, "198.51.100.9", 5, 30},
+                                    {pc::BanScope::kUser, "alice\n[info] forged", 10, 3700}};
   std::vector<pc::SessionInfo> sessions_ = {
       {7, "alice", "staff", "198.51.100.7:50123", "10.0.0.2", 65, 1000, 2000, "dtls", "connected"},
       {9, "bob \"b\"", "staff", "198.51.100.8:40000", "10.0.0.3", 5, 0, 0, "tls", "connected"}};
@@ -138,6 +152,43 @@ TEST_F(ControlServerTest, EndToEndWithSekishoctl) {
   EXPECT_NE(err.find("no session 7"), std::string::npos);
 
   std::tie(code, out, err) = Ctl({"show", "bogus"});
+  EXPECT_EQ(code, ctl::kExitError);
+}
+
+TEST_F(ControlServerTest, BansAndUnbanWithSekishoctl) {
+  ASSERT_TRUE(server_.Start(path_).has_value());
+  StartIo();
+
+  auto [code, out, err] = Ctl({"bans"});
+  EXPECT_EQ(code, ctl::kExitOk) << err;
+  EXPECT_NE(out.find("address  198.51.100.9"), std::string::npos) << out;
+  EXPECT_NE(out.find("1h01m"), std::string::npos) << out;
+  // A user name from a peer cannot start a new line on the admin's terminal.
+  EXPECT_NE(out.find("alice\\x0a[info] forged"), std::string::npos) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 3) << out;
+
+  std::tie(code, out, err) = Ctl({"bans", "--json"});
+  EXPECT_EQ(code, ctl::kExitOk);
+  EXPECT_NE(out.find("{\"scope\":\"address\",\"key\":\"198.51.100.9\",\"failures\":5,"
+                     "\"seconds_left\":30}"),
+            std::string::npos)
+      << out;
+
+  std::tie(code, out, err) = Ctl({"unban", "198.51.100.9"});
+  EXPECT_EQ(code, ctl::kExitOk) << err;
+  EXPECT_EQ(out, "address 198.51.100.9 unbanned\n");
+  std::tie(code, out, err) = Ctl({"unban", "198.51.100.9"});
+  EXPECT_EQ(code, ctl::kExitError);
+  EXPECT_NE(err.find("no ban"), std::string::npos);
+  std::tie(code, out, err) = Ctl({"unban", "--user", "alice\n[info] forged"});
+  EXPECT_EQ(code, ctl::kExitOk) << err;
+  EXPECT_TRUE(handler_.bans_.empty());
+  std::tie(code, out, err) = Ctl({"bans"});
+  EXPECT_EQ(out, "no bans\n");
+
+  std::tie(code, out, err) = Ctl({"unban"});
+  EXPECT_EQ(code, ctl::kExitError);
+  std::tie(code, out, err) = Ctl({"unban", "1.2.3.4", "--user", "bob"});
   EXPECT_EQ(code, ctl::kExitError);
 }
 
@@ -250,6 +301,18 @@ TEST(CtlFormatTest, SessionsTableAndJson) {
             "\"bytes_in\":1000,\"bytes_out\":2000,\"dropped_spoofed\":0,\"channel\":\"dtls\","
             "\"state\":\"connected\"}]}"
             "\n");
+}
+
+TEST(CtlFormatTest, BansTableAndJson) {
+  FakeHandler h;
+  std::string table = ctl::FormatBansText(h.bans_, 0);
+  EXPECT_EQ(table.substr(0, table.find('\n')),
+            "SCOPE    ADDRESS/USER            FAILURES  LEFT   UNTIL");
+  EXPECT_EQ(ctl::FormatBansText({}, 0), "no bans\n");
+  EXPECT_EQ(ctl::FormatBansJson({}), "{\"bans\":[]}\n");
+  EXPECT_EQ(ctl::FormatBansJson({h.bans_[1]}),
+            "{\"bans\":[{\"scope\":\"user\",\"key\":\"alice\\n[info] forged\","
+            "\"failures\":10,\"seconds_left\":3700}]}\n");
 }
 
 }  // namespace

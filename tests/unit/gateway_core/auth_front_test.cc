@@ -145,7 +145,7 @@ ipv4_pool = "198.18.102.0/24"
     return front_->Handle(request, Context());
   }
 
-  RequestContext Context() const { return RequestContext{"198.18.0.2", clock_.Now(), cert_}; }
+  RequestContext Context() const { return RequestContext{peer_ip_, clock_.Now(), cert_}; }
 
   static auth::ServerMessage Parse(const FrontReply& reply) {
     auto message = auth::ParseServerMessage(reply.response.body);
@@ -198,6 +198,7 @@ ipv4_pool = "198.18.102.0/24"
   testutil::CapturingLogSink log_;
   FakeCredentials credentials_;
   std::optional<ClientCertificate> cert_;
+  std::string peer_ip_ = "198.18.0.2";
   std::unique_ptr<GatewayConfig> config_;
   std::unique_ptr<ProfileStore> profiles_;
   std::unique_ptr<SessionRegistry> registry_;
@@ -353,6 +354,52 @@ TEST_F(AuthFrontTest, SecretsNeverReachTheLog) {
   EXPECT_FALSE(log_.Contains("alicepw"));
   EXPECT_FALSE(log_.Contains(cookie));
   EXPECT_TRUE(log_.Contains("logged in"));
+}
+
+TEST_F(AuthFrontTest, AUserNameWithANewlineIsLoggedEscapedOnOneLine) {
+  const std::string forged = "mallory\n2026-12-02 12:00:00.000 [info] [auth] user root logged in";
+  (void)Post("/", ReplyBody(forged, "guess"));
+  EXPECT_FALSE(log_.Contains(forged));
+  EXPECT_TRUE(log_.Contains("mallory\\x0a2026-12-02 12:00:00.000 [info] [auth] user root"));
+  for (const auto& line : log_.lines()) {
+    EXPECT_EQ(line.message.find('\n'), std::string::npos) << line.message;
+    EXPECT_EQ(line.message.find("guess"), std::string::npos) << line.message;
+  }
+}
+
+TEST_F(AuthFrontTest, ALongUserNameIsCutShortInTheLog) {
+  const std::string typed = "alice" + std::string(300, 'p');  // a password typed into the name
+  (void)Post("/", ReplyBody(typed, "x"));
+  EXPECT_FALSE(log_.Contains(std::string(100, 'p')));
+  EXPECT_TRUE(log_.Contains("(305 bytes)"));
+}
+
+TEST_F(AuthFrontTest, AnotherAccountsSuccessDoesNotResetTheAddressCount) {
+  for (int i = 0; i < 4; ++i) {
+    (void)Post("/", ReplyBody("victim" + std::to_string(i), "guess"));
+  }
+  // The attacker's own valid account logs in from the same address.
+  ASSERT_EQ(Parse(Post("/", ReplyBody("bob", "bobpw", "sales"))).type,
+            auth::ServerMessage::kComplete);
+  (void)Post("/", ReplyBody("victim4", "guess"));  // the fifth failure blocks the address
+  auth::ServerMessage message = Parse(Post("/", ReplyBody("alice", "alicepw")));
+  ASSERT_EQ(message.type, auth::ServerMessage::kAuthRequest);
+  EXPECT_NE(message.form->error.find("Too many"), std::string::npos);
+}
+
+TEST_F(AuthFrontTest, OneUserGuessedFromManyAddressesIsBlockedEverywhere) {
+  for (int i = 0; i < 10; ++i) {  // user_max_failures defaults to 10; each address fails once
+    peer_ip_ = "203.0.113." + std::to_string(i);
+    (void)Post("/", ReplyBody("alice", "guess"));
+  }
+  peer_ip_ = "192.0.2.1";
+  auth::ServerMessage message = Parse(Post("/", ReplyBody("alice", "alicepw")));
+  ASSERT_EQ(message.type, auth::ServerMessage::kAuthRequest);
+  EXPECT_NE(message.form->error.find("Too many"), std::string::npos);
+  EXPECT_TRUE(log_.Contains("user blocked for 30 s"));
+  // Other users from that address are not affected.
+  EXPECT_EQ(Parse(Post("/", ReplyBody("bob", "bobpw", "sales"))).type,
+            auth::ServerMessage::kComplete);
 }
 
 }  // namespace

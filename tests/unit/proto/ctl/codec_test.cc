@@ -44,7 +44,9 @@ TEST(CtlCodecTest, DisconnectRequestHasDocumentedBytes) {
 
 TEST(CtlCodecTest, RequestsRoundTrip) {
   for (const Request& r : {Request(ShowStatusRequest{}), Request(ShowSessionsRequest{}),
-                           Request(DisconnectRequest{42})}) {
+                           Request(DisconnectRequest{42}), Request(ShowBansRequest{}),
+                           Request(UnbanRequest{BanScope::kAddress, "198.51.100.7"}),
+                           Request(UnbanRequest{BanScope::kUser, "alice"})}) {
     auto frame = EncodeRequest(r);
     ASSERT_TRUE(frame.has_value());
     auto decoded = DecodeRequest(Payload(*frame));
@@ -68,6 +70,11 @@ TEST(CtlCodecTest, ResponsesRoundTrip) {
       DisconnectResponse{Status::kOk},
       DisconnectResponse{Status::kNotFound},
       ErrorResponse{Status::kUnsupportedVersion, "version 9"},
+      BansResponse{},
+      BansResponse{
+          {{BanScope::kAddress, "2001:db8:1:2::/64", 12, 60}, {BanScope::kUser, "alice", 10, 899}}},
+      UnbanResponse{Status::kOk},
+      UnbanResponse{Status::kNotFound},
   };
   for (const Response& r : cases) {
     auto frame = EncodeResponse(r);
@@ -76,6 +83,32 @@ TEST(CtlCodecTest, ResponsesRoundTrip) {
     ASSERT_TRUE(decoded.has_value()) << decoded.error().ToString();
     EXPECT_EQ(*decoded, r);
   }
+}
+
+TEST(CtlCodecTest, UnbanRequestHasDocumentedBytes) {
+  auto frame = EncodeRequest(UnbanRequest{BanScope::kUser, "al"});
+  ASSERT_TRUE(frame.has_value());
+  const Bytes expected = {0x00, 0x00, 0x00, 0x13,               // length 19
+                          0x01, 0x05, 0x00,                     // version, Unban, status
+                          0x51, 0x00, 0x08,                     // tag ban scope, length 8
+                          0,    0,    0,    0,    0,  0, 0, 1,  // user
+                          0x52, 0x00, 0x02, 'a',  'l'};         // tag ban key "al"
+  EXPECT_EQ(*frame, expected);
+}
+
+TEST(CtlCodecTest, UnbanNeedsAKnownScopeAndAKey) {
+  // No key.
+  EXPECT_EQ(
+      DecodeRequest(Bytes{0x01, 0x05, 0x00, 0x51, 0x00, 0x08, 0, 0, 0, 0, 0, 0, 0, 1}).error().code,
+      Errc::kMalformed);
+  // Scope 2 does not exist.
+  EXPECT_EQ(DecodeRequest(Bytes{0x01, 0x05, 0x00, 0x51, 0x00, 0x08, 0, 0, 0, 0, 0, 0, 0, 2, 0x52,
+                                0x00, 0x01, 'x'})
+                .error()
+                .code,
+            Errc::kMalformed);
+  // No scope.
+  EXPECT_FALSE(DecodeRequest(Bytes{0x01, 0x05, 0x00, 0x52, 0x00, 0x01, 'x'}).has_value());
 }
 
 TEST(CtlCodecTest, UnknownFieldsAreSkipped) {

@@ -135,8 +135,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   gw::AuthThrottle throttle;
   gw::SessionRegistry registry(shared.config, rng);
   gw::AuthFront front(shared.config, registry, credentials, throttle, shared.profiles,
-                      "D27A5A0A2A917D7B2F3D121DE97B741483F98F2D",
-                      sekisho::Logger(sink, "auth"));
+                      "D27A5A0A2A917D7B2F3D121DE97B741483F98F2D", sekisho::Logger(sink, "auth"));
 
   std::map<std::string, std::string> jar;
   http::RequestReader reader(http::Limits{.max_header_bytes = 8192, .max_body_bytes = 16384});

@@ -13,8 +13,8 @@ using sekisho::client::Preferences;
 namespace {
 
 bool SameGateway(const GatewayPrefs& a, const GatewayPrefs& b) {
-  if (a.key != b.key || a.server_cert_hash != b.server_cert_hash ||
-      a.last_group != b.last_group || a.accepted_certs.size() != b.accepted_certs.size()) {
+  if (a.key != b.key || a.server_cert_hash != b.server_cert_hash || a.last_group != b.last_group ||
+      a.accepted_certs.size() != b.accepted_certs.size()) {
     return false;
   }
   for (std::size_t i = 0; i < a.accepted_certs.size(); ++i) {

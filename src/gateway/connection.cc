@@ -11,6 +11,7 @@
 #include <boost/asio/error.hpp>
 
 #include <algorithm>
+#include <array>
 #include <utility>
 
 namespace sekisho::gateway {
@@ -22,7 +23,17 @@ namespace http = proto::http;
 namespace tunnel = proto::tunnel;
 
 constexpr int kMaxRequestsPerConnection = 64;
+// A last response (error, refusal, "Connection: close") has this long to leave before the
+// connection is closed anyway: a client that stopped reading does not keep it open.
+constexpr auto kFlushTimeout = std::chrono::seconds(10);
 constexpr std::string_view kTunnelPath = "/CSCOSSLC/tunnel";
+
+// One decrypted record at a time, appended to http_plain_ at once: one buffer per thread serves
+// every connection on it, so a connection that is only waiting holds none.
+std::array<std::uint8_t, 16384 + 256>& RecordBuffer() {
+  thread_local std::array<std::uint8_t, 16384 + 256> buffer;
+  return buffer;
+}
 
 }  // namespace
 
@@ -63,8 +74,16 @@ void Connection::Start() {
 
 // ---------------------------------------------------------------- socket
 
+bool Connection::WantsInput() const {
+  if (phase_ == Phase::kHandshake) {
+    return true;
+  }
+  return phase_ == Phase::kHttp && !awaiting_backend_ && !close_after_flush_ &&
+         !socket_io_->blocked();
+}
+
 void Connection::ArmRead() {
-  if (finished() || awaiting_backend_) {
+  if (!WantsInput()) {
     return;
   }
   socket_io_->WaitReadable([self = shared_from_this()] { self->OnReadable(); });
@@ -74,7 +93,7 @@ void Connection::OnReadable() {
   if (!finished()) {
     Result<std::size_t> read = socket_io_->ReadAvailable([this] {
       ProcessIncoming();
-      return !finished() && !awaiting_backend_;
+      return WantsInput();
     });
     if (!read) {
       Close(read.error().code == Errc::kClosed ? "peer closed the connection"
@@ -89,7 +108,7 @@ void Connection::Flush() {
   if (finished()) {
     return;
   }
-  Result<bool> blocked = socket_io_->Flush([self = shared_from_this()] { self->Flush(); });
+  Result<bool> blocked = socket_io_->Flush([self = shared_from_this()] { self->OnWritable(); });
   if (!blocked) {
     close_after_flush_ = false;
     Close(blocked.error().context);
@@ -100,10 +119,22 @@ void Connection::Flush() {
   }
 }
 
+void Connection::OnWritable() {
+  Flush();
+  if (phase_ == Phase::kHttp && !socket_io_->blocked()) {
+    ProcessHttp();  // requests that waited for the client to read our answers
+    Flush();
+    ArmRead();
+  }
+}
+
 void Connection::CloseAfterFlush() {
-  // close_notify after the last response, then close once the socket took everything.
+  // close_notify after the last response, then close once the socket took everything; from
+  // now on nothing is read, and a client that does not read either is closed at the deadline.
   tls_->Close();
   close_after_flush_ = true;
+  phase_deadline_ = gateway_.clock.Now() + kFlushTimeout;
+  ArmTimer();
   Flush();
 }
 
@@ -130,6 +161,9 @@ void Connection::ProcessHandshake() {
     return;
   }
   phase_ = Phase::kHttp;
+  if (gateway_.on_established) {
+    gateway_.on_established(id_);
+  }
   phase_deadline_ = gateway_.clock.Now() + seconds(gateway_.config.listen.request_timeout_s);
   ArmTimer();
   log_.Debug("TLS established: {}", tls_->CipherDescription());
@@ -147,9 +181,9 @@ void Connection::ProcessHandshake() {
 void Connection::ProcessHttp() {
   // Pipelined requests are answered one after another: while one is with the backend, the
   // rest wait (in http_plain_ or still encrypted) and the socket is not read.
-  auto ready = [this] {
-    return phase_ == Phase::kHttp && !close_after_flush_ && !awaiting_backend_;
-  };
+  // Nor are they answered while the client leaves earlier answers unread (a blocked socket):
+  // OnWritable() continues once it reads again.
+  auto ready = [this] { return WantsInput(); };
   while (ready()) {
     while (ready() && !http_plain_.empty()) {
       Result<std::size_t> used = request_reader_.Feed(AsBytes(http_plain_));
@@ -174,7 +208,8 @@ void Connection::ProcessHttp() {
     if (!ready()) {
       return;
     }
-    Result<std::size_t> n = tls_->ReadRecord(MutableByteSpan(record_buffer_));
+    std::array<std::uint8_t, 16384 + 256>& record = RecordBuffer();
+    Result<std::size_t> n = tls_->ReadRecord(MutableByteSpan(record));
     if (!n) {
       Close(n.error().code == Errc::kClosed ? "peer closed TLS" : n.error().ToString());
       return;
@@ -182,7 +217,7 @@ void Connection::ProcessHttp() {
     if (*n == 0) {
       return;
     }
-    http_plain_.append(reinterpret_cast<const char*>(record_buffer_.data()), *n);
+    http_plain_.append(reinterpret_cast<const char*>(record.data()), *n);
   }
 }
 
@@ -397,7 +432,11 @@ void Connection::OnTimer() {
     return;
   }
   if (gateway_.clock.Now() >= phase_deadline_) {
-    log_.Info("{} timed out", phase_ == Phase::kHandshake ? "TLS handshake" : "HTTP request");
+    if (close_after_flush_) {
+      log_.Info("last response not collected within {} s; closing", kFlushTimeout.count());
+    } else {
+      log_.Info("{} timed out", phase_ == Phase::kHandshake ? "TLS handshake" : "HTTP request");
+    }
     Close("timeout");
     return;
   }

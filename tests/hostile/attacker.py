@@ -99,11 +99,16 @@ def halfopen():
         s.bind((SOURCES[i % len(SOURCES)], 0))
         s.connect_ex((HOST, PORT))
         socks.append(s)
+    by_fd = {s.fileno(): s for s in socks}
+    poller = select.poll()
+    for fd in by_fd:
+        poller.register(fd, select.POLLOUT)
     pending = set(socks)
     connect_deadline = min(DEADLINE, time.monotonic() + 10)
     while pending and time.monotonic() < connect_deadline:
-        _, writable, _ = select.select([], list(pending)[:1000], [], 0.2)
-        pending -= set(writable)
+        for fd, _ in poller.poll(200):
+            poller.unregister(fd)
+            pending.discard(by_fd[fd])
     connected = [s for s in socks if s not in pending]
     for i, s in enumerate(connected):
         if i % 2 == 0:

@@ -22,8 +22,8 @@ class AcceptBackoff {
   static constexpr Duration kMaxWait = milliseconds(1600);
 
   struct Step {
-    Duration wait;            // pause accepting this long, then try again
-    bool starts_episode;      // the first failure since the last success: log it (only this one)
+    Duration wait;        // pause accepting this long, then try again
+    bool starts_episode;  // the first failure since the last success: log it (only this one)
   };
   struct Episode {
     std::uint64_t failures;  // accept attempts that failed during the episode

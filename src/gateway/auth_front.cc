@@ -300,9 +300,10 @@ std::string AuthFront::NewLoginContext(const std::string& group, Instant now) {
   if (std::optional<std::string> evicted = context_cap_.Created(cookie)) {
     registry_.DropLoginContext(*evicted);
     if (auto suppressed = eviction_log_.Allow(now)) {
-      log_.Warn("{} logins in progress (limits.max_login_contexts); evicting the oldest ({} "
-                "more evicted since the last such line)",
-                context_cap_.max(), *suppressed);
+      log_.Warn(
+          "{} logins in progress (limits.max_login_contexts); evicting the oldest ({} "
+          "more evicted since the last such line)",
+          context_cap_.max(), *suppressed);
     }
   }
   return cookie;

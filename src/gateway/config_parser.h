@@ -1,8 +1,8 @@
 #pragma once
 // ConfigParser: turns a parsed TOML document into a validated GatewayConfig (config.h), one
 // reader per section ([listen], [tls], [auth], [network], [tunnel], [dtls], [process],
-// [limits], [control], [log], [downloads], [[group]]) plus the checks across sections. Internal to the
-// loader: ParseConfig() is the entry point.
+// [limits], [control], [log], [downloads], [[group]]) plus the checks across sections. Internal to
+// the loader: ParseConfig() is the entry point.
 
 #include "gateway/config.h"
 #include "gateway/config_diagnostics.h"

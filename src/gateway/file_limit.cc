@@ -43,9 +43,10 @@ Result<FileLimit> RaiseFileLimit(std::uint64_t needed, const Logger& log) {
     }
   }
   if (plan.soft < needed) {
-    log.Warn("descriptor limit {} is below the {} that limits.max_connections needs; accepts "
-             "back off when it runs out",
-             plan.soft, needed);
+    log.Warn(
+        "descriptor limit {} is below the {} that limits.max_connections needs; accepts "
+        "back off when it runs out",
+        plan.soft, needed);
   } else {
     log.Debug("descriptor limit {} (was {}; {} needed)", plan.soft, current.soft, needed);
   }

@@ -259,7 +259,8 @@ void Gateway::OnAcceptError(const boost::system::error_code& ec) {
               std::chrono::duration_cast<milliseconds>(step.wait).count(),
               std::chrono::duration_cast<milliseconds>(AcceptBackoff::kMaxWait).count());
   }
-  accept_timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(step.wait));
+  accept_timer_.expires_after(
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(step.wait));
   accept_timer_.async_wait([this](const boost::system::error_code& wait_ec) {
     if (!wait_ec && !stopping_) {
       Accept();

@@ -150,8 +150,8 @@ void GatewayTunnel::EnforceSendBacklogLimit() {
   if (phase_ != Phase::kRunning || core_->closed()) {
     return;
   }
-  std::optional<std::string> over = backlog_limit_->Check(
-      socket_io_->unsent(), socket_io_->bytes_sent(), gateway_.clock.Now());
+  std::optional<std::string> over =
+      backlog_limit_->Check(socket_io_->unsent(), socket_io_->bytes_sent(), gateway_.clock.Now());
   if (over) {
     log_.Warn("{}; ending the tunnel (the session stays for a reconnect)", *over);
     OnLinkError(*over);

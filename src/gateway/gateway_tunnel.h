@@ -168,7 +168,7 @@ class GatewayTunnel final : public std::enable_shared_from_this<GatewayTunnel>,
 
   boost::asio::ip::tcp::socket socket_;
   std::unique_ptr<tls::TlsEngine> tls_;
-  std::optional<stream::TlsSocket> socket_io_;  // over socket_ and *tls_, from Start() on
+  std::optional<stream::TlsSocket> socket_io_;     // over socket_ and *tls_, from Start() on
   std::optional<SendBacklogLimit> backlog_limit_;  // from Start() on
   bool tun_armed_ = false;
 

@@ -23,8 +23,9 @@ namespace http = proto::http;
 namespace tunnel = proto::tunnel;
 
 constexpr int kMaxRequestsPerConnection = 64;
-// A last response (error, refusal, "Connection: close") has this long to leave before the
-// connection is closed anyway: a client that stopped reading does not keep it open.
+// Answers (a last response too: error, refusal, "Connection: close") that the client leaves
+// unread have this long to leave before the connection is closed: a client that stopped
+// reading does not keep it open.
 constexpr auto kFlushTimeout = std::chrono::seconds(10);
 constexpr std::string_view kTunnelPath = "/CSCOSSLC/tunnel";
 
@@ -114,6 +115,12 @@ void Connection::Flush() {
     Close(blocked.error().context);
     return;
   }
+  if (*blocked && output_deadline_ == Instant::Max()) {
+    output_deadline_ = gateway_.clock.Now() + kFlushTimeout;
+    ArmTimer();
+  } else if (!*blocked) {
+    output_deadline_ = Instant::Max();
+  }
   if (!*blocked && close_after_flush_) {
     Close("response sent");
   }
@@ -130,11 +137,9 @@ void Connection::OnWritable() {
 
 void Connection::CloseAfterFlush() {
   // close_notify after the last response, then close once the socket took everything; from
-  // now on nothing is read, and a client that does not read either is closed at the deadline.
+  // now on nothing is read (a client that does not read either meets the output deadline).
   tls_->Close();
   close_after_flush_ = true;
-  phase_deadline_ = gateway_.clock.Now() + kFlushTimeout;
-  ArmTimer();
   Flush();
 }
 
@@ -413,11 +418,12 @@ void Connection::HandOver(GatewayTunnel& tunnel, net::TunDevice tun,
 // ---------------------------------------------------------------- timer and closing
 
 void Connection::ArmTimer() {
-  if (finished() || phase_deadline_ == timer_deadline_) {
+  const Instant deadline = std::min(phase_deadline_, output_deadline_);
+  if (finished() || deadline == timer_deadline_) {
     return;
   }
-  timer_deadline_ = phase_deadline_;
-  Duration wait = std::max(Duration(0), phase_deadline_ - gateway_.clock.Now());
+  timer_deadline_ = deadline;
+  Duration wait = std::max(Duration(0), deadline - gateway_.clock.Now());
   timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(wait));
   timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     if (!ec) {
@@ -431,12 +437,15 @@ void Connection::OnTimer() {
   if (finished()) {
     return;
   }
-  if (gateway_.clock.Now() >= phase_deadline_) {
-    if (close_after_flush_) {
-      log_.Info("last response not collected within {} s; closing", kFlushTimeout.count());
-    } else {
-      log_.Info("{} timed out", phase_ == Phase::kHandshake ? "TLS handshake" : "HTTP request");
-    }
+  const Instant now = gateway_.clock.Now();
+  if (now >= output_deadline_) {
+    log_.Info("answers not collected within {} s (the client does not read); closing",
+              kFlushTimeout.count());
+    Close("client does not read");
+    return;
+  }
+  if (now >= phase_deadline_) {
+    log_.Info("{} timed out", phase_ == Phase::kHandshake ? "TLS handshake" : "HTTP request");
     Close("timeout");
     return;
   }

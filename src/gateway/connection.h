@@ -12,8 +12,9 @@
 // Bounded buffers: the socket is read only while the connection can use what arrives (in the
 // handshake, or in kHttp with no request at the backend, no response blocked on a full socket
 // and no close pending), so a client that keeps sending while it does not read fills its own
-// TCP window, not our memory. Once a last response is queued (close after flush), nothing more
-// is read and the connection closes when the flush is done or kFlushTimeout has passed.
+// TCP window, not our memory. Answers the client leaves unread (a blocked socket) must leave
+// within kFlushTimeout or the connection closes; so does a last response (close after flush),
+// after which nothing more is read.
 //
 // At a CONNECT it creates the GatewayTunnel (pending) that the session owner will hold as the
 // session's TunnelHandle; a refused CONNECT drops it, and a grant the connection cannot use
@@ -111,6 +112,8 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   bool awaiting_backend_ = false;  // a login or CONNECT request is with the backend
   std::optional<ClientCertificate> client_cert_;
   Instant phase_deadline_;  // handshake / request / auth deadline
+  // While the socket is blocked: when the client must have taken our answers (kFlushTimeout).
+  Instant output_deadline_ = Instant::Max();
 
   std::optional<stream::TlsSocket> socket_io_;  // over socket_ and *tls_, from Start() on
   bool close_after_flush_ = false;

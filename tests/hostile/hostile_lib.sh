@@ -154,3 +154,15 @@ hostile_attack_wait() {
 hostile_value() {
   grep -Eo "(^| )$1=[^ ]+" "$ATTACK_LOG" | tail -1 | cut -d= -f2
 }
+
+# hostile_wait_connections COUNT SECONDS: waits (bounded) until the gateway namespace holds at
+# least COUNT established TCP connections to port 443; fails the test otherwise.
+hostile_wait_connections() {
+  local want=$1 i n=0
+  for i in $(seq 1 $(($2 * 10))); do
+    n=$(ip netns exec "$SK_NS_GW" ss -tnH state established '( sport = :443 )' | wc -l)
+    [ "$n" -ge "$want" ] && return 0
+    sleep 0.1
+  done
+  interop_fail "only $n connections to the gateway after $2 s (wanted $want)"
+}

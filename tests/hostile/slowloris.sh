@@ -13,7 +13,8 @@ hostile_setup
 hostile_add_sources 10 2
 hostile_mark
 hostile_attack slowloris slowloris 40 200
-sleep 8  # the trickle is under way (the checks below are the point, not this pause)
+# 2 x 64 admitted slow connections (+ the victim's) are trickling: check the others now.
+hostile_wait_connections 129 20
 hostile_assert_survived 32768
 hostile_attack_wait 50
 refused=$(hostile_value refused)

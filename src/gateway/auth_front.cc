@@ -79,7 +79,9 @@ AuthFront::AuthFront(const GatewayConfig& config, SessionRegistry& registry,
       throttle_(throttle),
       profiles_(profiles),
       server_cert_hash_(std::move(server_cert_hash)),
-      log_(std::move(log)) {}
+      log_(std::move(log)),
+      context_cap_(config.limits.max_login_contexts),
+      eviction_log_(std::chrono::seconds(10)) {}
 
 proto::ipc::LoginRequest ParseLoginRequest(http::HttpRequest request) {
   proto::ipc::LoginRequest parsed;
@@ -243,7 +245,7 @@ FrontReply AuthFront::HandleCredentials(const auth::ClientMessage& message, Logi
                                         const RequestContext& context) {
   if (state.context_cookie.empty()) {
     // A client that did not keep our context cookie still gets counted failures.
-    state.context_cookie = registry_.CreateLoginContext(state.group->name, context.now);
+    state.context_cookie = NewLoginContext(state.group->name, context.now);
   }
   LoginContext* login = registry_.FindLoginContext(state.context_cookie, context.now);
   login->group = state.group->name;
@@ -313,6 +315,20 @@ void AuthFront::LogBlocks(const AuthThrottle::FailureOutcome& outcome, std::stri
   }
 }
 
+std::string AuthFront::NewLoginContext(const std::string& group, Instant now) {
+  std::string cookie = registry_.CreateLoginContext(group, now);
+  if (std::optional<std::string> evicted = context_cap_.Created(cookie)) {
+    registry_.DropLoginContext(*evicted);
+    if (auto suppressed = eviction_log_.Allow(now)) {
+      log_.Warn(
+          "{} logins in progress (limits.max_login_contexts); evicting the oldest ({} "
+          "more evicted since the last such line)",
+          context_cap_.max(), *suppressed);
+    }
+  }
+  return cookie;
+}
+
 FrontReply AuthFront::LoginForm(const LoginState& state, std::string_view error, Instant now) {
   const GroupConfig& group = *state.group;
   auth::AuthRequest form;
@@ -345,7 +361,7 @@ FrontReply AuthFront::LoginForm(const LoginState& state, std::string_view error,
   FrontReply reply{XmlResponse(auth::BuildAuthRequest(form)), false};
   std::string context_cookie = state.context_cookie;
   if (context_cookie.empty()) {
-    context_cookie = registry_.CreateLoginContext(group.name, now);
+    context_cookie = NewLoginContext(group.name, now);
   }
   reply.response.headers.push_back(
       {"Set-Cookie", http::BuildSetCookie(std::string(kContextCookie), context_cookie,

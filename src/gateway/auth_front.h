@@ -24,6 +24,8 @@
 #include "base/time.h"
 #include "gateway/auth_throttle.h"
 #include "gateway/config.h"
+#include "gateway/log_rate_limiter.h"
+#include "gateway/login_context_cap.h"
 #include "gateway/profile_store.h"
 #include "gateway/session_registry.h"
 #include "proto/auth/client_message.h"
@@ -102,6 +104,8 @@ class AuthFront {
 
   void LogBlocks(const AuthThrottle::FailureOutcome& outcome, std::string_view peer_ip,
                  std::string_view logged_user);
+  // A new login context in the registry, within limits.max_login_contexts (the oldest evicted).
+  std::string NewLoginContext(const std::string& group, Instant now);
   FrontReply LoginForm(const LoginState& state, std::string_view error, Instant now);
   FrontReply LoginSuccess(Session& session, const LoginState& state);
   FrontReply Refuse(std::string_view reason, const RequestContext& context);
@@ -119,6 +123,8 @@ class AuthFront {
   const ProfileStore& profiles_;
   std::string server_cert_hash_;
   Logger log_;
+  LoginContextCap context_cap_;
+  LogRateLimiter eviction_log_;
 };
 
 // The worker's half of a login request: the head as it came, and a POST body parsed into a

@@ -122,6 +122,18 @@ struct ProcessConfig {
   std::string worker_group = "nogroup";
 };
 
+// Resource limits against hostile or broken clients (docs/config.md [limits], issue 11). A new
+// connection over any of the connection limits is closed at once; connections already admitted
+// and sessions are never affected.
+struct LimitsConfig {
+  std::uint32_t max_connections = 4096;      // every client TCP connection, tunnels included
+  std::uint32_t max_prelogin = 1024;         // connections without a tunnel yet
+  std::uint32_t max_handshakes = 512;        // connections still in their TLS handshake
+  std::uint32_t max_per_address = 64;        // from one IPv4 address or IPv6 /64
+  std::uint32_t max_login_contexts = 10000;  // logins in progress; the oldest is evicted
+  std::uint32_t max_unsent_kib = 1024;       // TLS output a client may leave unread
+};
+
 struct ControlConfig {
   std::string socket = "/run/sekishod.sock";
 };
@@ -161,6 +173,7 @@ struct GatewayConfig {
   TunnelConfig tunnel;
   DtlsConfig dtls;
   ProcessConfig process;
+  LimitsConfig limits;
   ControlConfig control;
   LogConfig log;
   DownloadsConfig downloads;

@@ -26,6 +26,7 @@ Result<GatewayConfig> ConfigParser::Run() {
   Tunnel(section("tunnel"));
   Dtls(section("dtls"));
   Process(section("process"));
+  Limits(section("limits"));
   Control(section("control"));
   Log(section("log"));
   Downloads(section("downloads"));
@@ -217,6 +218,32 @@ void ConfigParser::Process(const toml::table& t) {
   if (config_.process.worker_user == "root") {
     diag_.Add(t.get("worker_user")->source(), "process.worker_user must not be root");
   }
+  r.Finish();
+}
+
+void ConfigParser::Limits(const toml::table& t) {
+  TableReader r(diag_, t, "limits");
+  LimitsConfig& c = config_.limits;
+  r.Uint("max_connections", c.max_connections, 1, 1'000'000);
+  r.Uint("max_prelogin", c.max_prelogin, 1, 1'000'000);
+  r.Uint("max_handshakes", c.max_handshakes, 1, 1'000'000);
+  r.Uint("max_per_address", c.max_per_address, 1, 1'000'000);
+  r.Uint("max_login_contexts", c.max_login_contexts, 16, 10'000'000);
+  r.Uint("max_unsent_kib", c.max_unsent_kib, 64, 1024 * 1024);
+  // A smaller limit inside a larger one: otherwise the larger one could never be reached.
+  auto not_above = [&](std::string_view inner, std::uint32_t inner_value, std::string_view outer,
+                       std::uint32_t outer_value) {
+    if (inner_value > outer_value) {
+      const toml::node* n = t.get(inner);
+      diag_.Add(n != nullptr ? n->source() : t.source(),
+                "limits." + std::string(inner) + " (" + std::to_string(inner_value) +
+                    ") must not exceed limits." + std::string(outer) + " (" +
+                    std::to_string(outer_value) + ")");
+    }
+  };
+  not_above("max_prelogin", c.max_prelogin, "max_connections", c.max_connections);
+  not_above("max_handshakes", c.max_handshakes, "max_prelogin", c.max_prelogin);
+  not_above("max_per_address", c.max_per_address, "max_connections", c.max_connections);
   r.Finish();
 }
 

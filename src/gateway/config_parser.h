@@ -1,8 +1,8 @@
 #pragma once
 // ConfigParser: turns a parsed TOML document into a validated GatewayConfig (config.h), one
 // reader per section ([listen], [tls], [auth], [network], [tunnel], [dtls], [process],
-// [control], [log], [downloads], [[group]]) plus the checks across sections. Internal to the
-// loader: ParseConfig() is the entry point.
+// [limits], [control], [log], [downloads], [[group]]) plus the checks across sections. Internal to
+// the loader: ParseConfig() is the entry point.
 
 #include "gateway/config.h"
 #include "gateway/config_diagnostics.h"
@@ -38,6 +38,7 @@ class ConfigParser {
   void Tunnel(const toml::table& t);
   void Dtls(const toml::table& t);
   void Process(const toml::table& t);
+  void Limits(const toml::table& t);
   void Control(const toml::table& t);
   void Log(const toml::table& t);
   void Downloads(const toml::table& t);

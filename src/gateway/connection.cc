@@ -12,6 +12,7 @@
 #include <boost/asio/error.hpp>
 
 #include <algorithm>
+#include <array>
 #include <utility>
 
 namespace sekisho::gateway {
@@ -23,7 +24,18 @@ namespace http = proto::http;
 namespace tunnel = proto::tunnel;
 
 constexpr int kMaxRequestsPerConnection = 64;
+// Answers (a last response too: error, refusal, "Connection: close") that the client leaves
+// unread have this long to leave before the connection is closed: a client that stopped
+// reading does not keep it open.
+constexpr auto kFlushTimeout = std::chrono::seconds(10);
 constexpr std::string_view kTunnelPath = "/CSCOSSLC/tunnel";
+
+// One decrypted record at a time, appended to http_plain_ at once: one buffer per thread serves
+// every connection on it, so a connection that is only waiting holds none.
+std::array<std::uint8_t, 16384 + 256>& RecordBuffer() {
+  thread_local std::array<std::uint8_t, 16384 + 256> buffer;
+  return buffer;
+}
 
 }  // namespace
 
@@ -64,8 +76,16 @@ void Connection::Start() {
 
 // ---------------------------------------------------------------- socket
 
+bool Connection::WantsInput() const {
+  if (phase_ == Phase::kHandshake) {
+    return true;
+  }
+  return phase_ == Phase::kHttp && !awaiting_backend_ && !close_after_flush_ &&
+         !socket_io_->blocked();
+}
+
 void Connection::ArmRead() {
-  if (finished() || awaiting_backend_) {
+  if (!WantsInput()) {
     return;
   }
   socket_io_->WaitReadable([self = shared_from_this()] { self->OnReadable(); });
@@ -75,7 +95,7 @@ void Connection::OnReadable() {
   if (!finished()) {
     Result<std::size_t> read = socket_io_->ReadAvailable([this] {
       ProcessIncoming();
-      return !finished() && !awaiting_backend_;
+      return WantsInput();
     });
     if (!read) {
       Close(read.error().code == Errc::kClosed ? "peer closed the connection"
@@ -90,19 +110,35 @@ void Connection::Flush() {
   if (finished()) {
     return;
   }
-  Result<bool> blocked = socket_io_->Flush([self = shared_from_this()] { self->Flush(); });
+  Result<bool> blocked = socket_io_->Flush([self = shared_from_this()] { self->OnWritable(); });
   if (!blocked) {
     close_after_flush_ = false;
     Close(blocked.error().context);
     return;
+  }
+  if (*blocked && output_deadline_ == Instant::Max()) {
+    output_deadline_ = gateway_.clock.Now() + kFlushTimeout;
+    ArmTimer();
+  } else if (!*blocked) {
+    output_deadline_ = Instant::Max();
   }
   if (!*blocked && close_after_flush_) {
     Close("response sent");
   }
 }
 
+void Connection::OnWritable() {
+  Flush();
+  if (phase_ == Phase::kHttp && !socket_io_->blocked()) {
+    ProcessHttp();  // requests that waited for the client to read our answers
+    Flush();
+    ArmRead();
+  }
+}
+
 void Connection::CloseAfterFlush() {
-  // close_notify after the last response, then close once the socket took everything.
+  // close_notify after the last response, then close once the socket took everything; from
+  // now on nothing is read (a client that does not read either meets the output deadline).
   tls_->Close();
   close_after_flush_ = true;
   Flush();
@@ -131,6 +167,9 @@ void Connection::ProcessHandshake() {
     return;
   }
   phase_ = Phase::kHttp;
+  if (gateway_.on_established) {
+    gateway_.on_established(id_);
+  }
   phase_deadline_ = gateway_.clock.Now() + seconds(gateway_.config.listen.request_timeout_s);
   ArmTimer();
   log_.Debug("TLS established: {}", tls_->CipherDescription());
@@ -149,9 +188,9 @@ void Connection::ProcessHandshake() {
 void Connection::ProcessHttp() {
   // Pipelined requests are answered one after another: while one is with the backend, the
   // rest wait (in http_plain_ or still encrypted) and the socket is not read.
-  auto ready = [this] {
-    return phase_ == Phase::kHttp && !close_after_flush_ && !awaiting_backend_;
-  };
+  // Nor are they answered while the client leaves earlier answers unread (a blocked socket):
+  // OnWritable() continues once it reads again.
+  auto ready = [this] { return WantsInput(); };
   while (ready()) {
     while (ready() && !http_plain_.empty()) {
       Result<std::size_t> used = request_reader_.Feed(AsBytes(http_plain_));
@@ -176,7 +215,8 @@ void Connection::ProcessHttp() {
     if (!ready()) {
       return;
     }
-    Result<std::size_t> n = tls_->ReadRecord(MutableByteSpan(record_buffer_));
+    std::array<std::uint8_t, 16384 + 256>& record = RecordBuffer();
+    Result<std::size_t> n = tls_->ReadRecord(MutableByteSpan(record));
     if (!n) {
       Close(n.error().code == Errc::kClosed ? "peer closed TLS" : n.error().ToString());
       return;
@@ -184,7 +224,7 @@ void Connection::ProcessHttp() {
     if (*n == 0) {
       return;
     }
-    http_plain_.append(reinterpret_cast<const char*>(record_buffer_.data()), *n);
+    http_plain_.append(reinterpret_cast<const char*>(record.data()), *n);
   }
 }
 
@@ -382,11 +422,12 @@ void Connection::HandOver(GatewayTunnel& tunnel, net::TunDevice tun,
 // ---------------------------------------------------------------- timer and closing
 
 void Connection::ArmTimer() {
-  if (finished() || phase_deadline_ == timer_deadline_) {
+  const Instant deadline = std::min(phase_deadline_, output_deadline_);
+  if (finished() || deadline == timer_deadline_) {
     return;
   }
-  timer_deadline_ = phase_deadline_;
-  Duration wait = std::max(Duration(0), phase_deadline_ - gateway_.clock.Now());
+  timer_deadline_ = deadline;
+  Duration wait = std::max(Duration(0), deadline - gateway_.clock.Now());
   timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(wait));
   timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     if (!ec) {
@@ -400,7 +441,14 @@ void Connection::OnTimer() {
   if (finished()) {
     return;
   }
-  if (gateway_.clock.Now() >= phase_deadline_) {
+  const Instant now = gateway_.clock.Now();
+  if (now >= output_deadline_) {
+    log_.Info("answers not collected within {} s (the client does not read); closing",
+              kFlushTimeout.count());
+    Close("client does not read");
+    return;
+  }
+  if (now >= phase_deadline_) {
     log_.Info("{} timed out", phase_ == Phase::kHandshake ? "TLS handshake" : "HTTP request");
     Close("timeout");
     return;

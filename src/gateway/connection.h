@@ -9,6 +9,13 @@
 //        |                     |  (requests answered by the SessionBackend)
 //        +---------------------+--> kClosed (error, timeout, refused CONNECT, Connection: close)
 //
+// Bounded buffers: the socket is read only while the connection can use what arrives (in the
+// handshake, or in kHttp with no request at the backend, no response blocked on a full socket
+// and no close pending), so a client that keeps sending while it does not read fills its own
+// TCP window, not our memory. Answers the client leaves unread (a blocked socket) must leave
+// within kFlushTimeout or the connection closes; so does a last response (close after flush),
+// after which nothing more is read.
+//
 // At a CONNECT it creates the GatewayTunnel (pending) that the session owner will hold as the
 // session's TunnelHandle; a refused CONNECT drops it, and a grant the connection cannot use
 // (closed meanwhile, TUN unusable) is handed back with GatewayTunnel::Abandon.
@@ -37,7 +44,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -65,10 +71,14 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   enum class Phase { kHandshake, kHttp, kHandedOver, kClosed };
 
   bool finished() const { return phase_ == Phase::kHandedOver || phase_ == Phase::kClosed; }
+  // Whether bytes from the socket can be used now (see "Bounded buffers" above).
+  bool WantsInput() const;
   // socket
   void ArmRead();
   void OnReadable();
   void Flush();
+  // The socket took more after a blocked flush: continue with waiting requests.
+  void OnWritable();
   void CloseAfterFlush();
   // phases
   void ProcessIncoming();
@@ -102,6 +112,8 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   bool awaiting_backend_ = false;  // a login or CONNECT request is with the backend
   std::optional<ClientCertificate> client_cert_;
   Instant phase_deadline_;  // handshake / request / auth deadline
+  // While the socket is blocked: when the client must have taken our answers (kFlushTimeout).
+  Instant output_deadline_ = Instant::Max();
 
   std::optional<stream::TlsSocket> socket_io_;  // over socket_ and *tls_, from Start() on
   bool close_after_flush_ = false;
@@ -116,8 +128,6 @@ class Connection final : public std::enable_shared_from_this<Connection> {
 
   boost::asio::steady_timer timer_;
   Instant timer_deadline_ = Instant::Max();
-
-  std::array<std::uint8_t, 16384 + 256> record_buffer_{};
 };
 
 }  // namespace sekisho::gateway

@@ -52,6 +52,10 @@ std::string DescribeConfig(const GatewayConfig& c) {
     << (c.process.workers == 0 ? std::string("one worker per core")
                                : std::to_string(c.process.workers) + " workers")
     << " as " << c.process.worker_user << ":" << c.process.worker_group << "\n";
+  o << "limits      " << c.limits.max_connections << " connections (" << c.limits.max_prelogin
+    << " before login, " << c.limits.max_handshakes << " in handshake, " << c.limits.max_per_address
+    << " per address), " << c.limits.max_login_contexts << " login contexts, "
+    << c.limits.max_unsent_kib << " KiB unread output\n";
   o << "control     " << c.control.socket << "\n";
   o << "log         " << c.log.level << "\n";
   for (const DownloadFile& f : c.downloads.files) {

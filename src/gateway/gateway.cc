@@ -2,6 +2,7 @@
 
 #include "base/strings.h"
 #include "gateway/connection.h"
+#include "gateway/file_limit.h"
 #include "gateway/gateway_tunnel.h"
 #include "gateway/password_credentials.h"
 
@@ -18,6 +19,8 @@ namespace asio = boost::asio;
 constexpr auto kHousekeepingPeriod = std::chrono::seconds(1);
 // Pending TCP connections before the kernel refuses more.
 constexpr int kListenBacklog = 256;
+// At most one line per interval about refused connections or failing accepts.
+constexpr auto kRefusalLogInterval = std::chrono::seconds(10);
 
 // Main never signs: in the separated form its credentials only describe the certificate.
 class NoSigner final : public tls::RemoteSigner {
@@ -44,6 +47,17 @@ AuthThrottleOptions ThrottleOptions(const ThrottleConfig& config) {
   options.max_backoff = seconds(config.max_backoff_s);
   options.max_entries = config.max_tracked;
   return options;
+}
+
+AdmissionLimits AdmissionOf(const LimitsConfig& config) {
+  return AdmissionLimits{config.max_connections, config.max_prelogin, config.max_handshakes,
+                         config.max_per_address};
+}
+
+// Out of descriptors or kernel memory: retrying at once would fail the same way.
+bool IsExhaustion(const boost::system::error_code& ec) {
+  return ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+         ec == asio::error::no_memory || ec.value() == ENFILE;
 }
 
 }  // namespace
@@ -87,6 +101,10 @@ Gateway::Gateway(GatewayConfig config, GatewayOptions options, LogSink& sink)
       log_(sink, "gateway"),
       throttle_(ThrottleOptions(config_.auth.throttle)),
       acceptor_(io_),
+      limits_(AdmissionOf(config_.limits)),
+      accept_timer_(io_),
+      refusal_log_(kRefusalLogInterval),
+      accept_error_log_(kRefusalLogInterval),
       signals_(io_),
       housekeeping_(io_) {}
 
@@ -128,13 +146,16 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(GatewayConfig config, GatewayOp
     Gateway* self = gateway.get();
     g.context_ = std::make_unique<GatewayContext>(
         GatewayContext{g.io_, cfg, *g.local_backend_, g.credentials_, SteadyClock(), sink});
+    g.context_->on_established = [self](std::uint64_t id) { self->limits_.Established(id); };
     g.context_->on_closed = [self](std::uint64_t id) {
       self->connections_.erase(id);
       self->tunnels_.erase(id);
+      self->limits_.Close(id);
     };
     g.context_->on_tunnel_started = [self](std::uint64_t id, std::weak_ptr<GatewayTunnel> tunnel) {
       self->connections_.erase(id);
       self->tunnels_[id] = std::move(tunnel);
+      self->limits_.Tunnel(id);
     };
   } else {
     ProcessSupervisor::Options process_options;
@@ -142,8 +163,8 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(GatewayConfig config, GatewayOp
     process_options.config_path = g.options_.config_path;
     process_options.log_level = g.options_.log_level;
     process_options.workers = WorkerCount(cfg);
-    g.processes_ = std::make_unique<ProcessSupervisor>(g.io_, cfg, *g.service_, *g.registry_,
-                                                       g.secmod_link_, process_options, sink);
+    g.processes_ = std::make_unique<ProcessSupervisor>(
+        g.io_, *g.service_, *g.registry_, g.secmod_link_, g.limits_, process_options, sink);
   }
   return gateway;
 }
@@ -175,6 +196,8 @@ Result<void> Gateway::Start() {
     dtls_ = std::make_unique<DtlsListener>(io_, *registry_, Logger(sink_, "dtls"));
     SEKISHO_TRY(dtls_->Start(asio::ip::udp::endpoint(address, bound_port_)));
   }
+  // Before the children start: they inherit it.
+  (void)RaiseFileLimit(NeededFileLimit(config_.limits.max_connections), log_);
   const std::uint16_t dtls_port = dtls_ ? dtls_->port() : 0;
   service_->set_dtls_port(dtls_port);
   if (context_) {
@@ -209,18 +232,69 @@ void Gateway::Accept() {
       return;
     }
     if (ec) {
-      // Out of fds and similar: keep serving the others, try again shortly.
-      log_.Warn("accept failed: {}", ec.message());
-    } else if (processes_) {
-      processes_->HandOver(std::move(socket));
-    } else {
-      std::uint64_t id = next_connection_id_++;
-      auto connection = std::make_shared<Connection>(*context_, std::move(socket), id);
-      connections_[id] = connection;
-      connection->Start();
+      OnAcceptError(ec);
+      return;
     }
+    if (auto episode = accept_backoff_.OnAccepted(SteadyClock().Now())) {
+      log_.Info("accepting again after {} failed attempt(s) over {} ms", episode->failures,
+                std::chrono::duration_cast<milliseconds>(episode->lasted).count());
+    }
+    Admit(std::move(socket));
     Accept();
   });
+}
+
+void Gateway::OnAcceptError(const boost::system::error_code& ec) {
+  const Instant now = SteadyClock().Now();
+  if (!IsExhaustion(ec)) {
+    // A connection that died in the backlog and similar: nothing to wait for.
+    if (auto suppressed = accept_error_log_.Allow(now)) {
+      log_.Warn("accept failed: {} ({} more since the last such line)", ec.message(), *suppressed);
+    }
+    Accept();
+    return;
+  }
+  AcceptBackoff::Step step = accept_backoff_.OnExhausted(now);
+  if (step.starts_episode) {
+    log_.Warn("accept failed: {} ({} connections open); pausing accepts, from {} ms up to {} ms",
+              ec.message(), limits_.total(),
+              std::chrono::duration_cast<milliseconds>(step.wait).count(),
+              std::chrono::duration_cast<milliseconds>(AcceptBackoff::kMaxWait).count());
+  }
+  accept_timer_.expires_after(
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(step.wait));
+  accept_timer_.async_wait([this](const boost::system::error_code& wait_ec) {
+    if (!wait_ec && !stopping_) {
+      Accept();
+    }
+  });
+}
+
+void Gateway::Admit(asio::ip::tcp::socket socket) {
+  boost::system::error_code ec;
+  auto peer = socket.remote_endpoint(ec);
+  if (ec) {
+    return;  // already gone
+  }
+  std::string peer_ip = peer.address().to_string();
+  const std::uint64_t id = next_connection_id_++;
+  if (std::optional<Refusal> refusal = limits_.Admit(id, peer_ip)) {
+    if (auto suppressed = refusal_log_.Allow(SteadyClock().Now())) {
+      log_.Warn("refused a connection from {}: {} (limit {}; {} refused since the last such line)",
+                peer_ip, RefusalText(*refusal), limits_.LimitOf(*refusal), *suppressed);
+    }
+    socket.close(ec);
+    return;
+  }
+  if (processes_) {
+    if (!processes_->HandOver(std::move(socket), id)) {
+      limits_.Close(id);
+    }
+    return;
+  }
+  auto connection = std::make_shared<Connection>(*context_, std::move(socket), id);
+  connections_[id] = connection;
+  connection->Start();
 }
 
 void Gateway::ArmHousekeeping() {
@@ -262,6 +336,7 @@ void Gateway::Shutdown(std::string_view reason) {
   log_.Info("shutting down: {}", reason);
   boost::system::error_code ec;
   acceptor_.close(ec);
+  accept_timer_.cancel();
   housekeeping_.cancel();
   signals_.cancel(ec);
   if (control_) {

@@ -5,17 +5,25 @@
 // workers that serve the clients (ProcessSupervisor). Main accepts each TCP connection and
 // hands it to a worker; it never parses a client's bytes and never reads the private key.
 //
+// Admission: main accepts every connection, checks it against the connection limits
+// (ConnectionLimits, [limits]) and closes it at once when over one, with a rate-limited log
+// line; otherwise it hands it on. When accept(2) runs out of descriptors the listener backs off
+// (AcceptBackoff) instead of spinning.
+//
 // With `single_process` (a debugging switch) everything runs in this one process: the key is
 // loaded here and the connections are served here, through the same SessionService.
 
 #include "base/log.h"
 #include "base/result.h"
+#include "gateway/accept_backoff.h"
 #include "gateway/auth_front.h"
 #include "gateway/auth_throttle.h"
 #include "gateway/config.h"
+#include "gateway/connection_limits.h"
 #include "gateway/control_server.h"
 #include "gateway/dtls_listener.h"
 #include "gateway/gateway_context.h"
+#include "gateway/log_rate_limiter.h"
 #include "gateway/process_supervisor.h"
 #include "gateway/profile_store.h"
 #include "gateway/session_registry.h"
@@ -75,6 +83,9 @@ class Gateway final : public ControlHandler {
 
   Gateway(GatewayConfig config, GatewayOptions options, LogSink& sink);
   void Accept();
+  // An accepted connection: admitted and served, or closed at once when over a limit.
+  void Admit(boost::asio::ip::tcp::socket socket);
+  void OnAcceptError(const boost::system::error_code& ec);
   void ArmHousekeeping();
   void Housekeeping();
   void ArmSignals();
@@ -98,6 +109,11 @@ class Gateway final : public ControlHandler {
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<DtlsListener> dtls_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  ConnectionLimits limits_;
+  AcceptBackoff accept_backoff_;
+  boost::asio::steady_timer accept_timer_;  // the pause while accept(2) lacks descriptors
+  LogRateLimiter refusal_log_;
+  LogRateLimiter accept_error_log_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer housekeeping_;
   // single_process only, by connection id: connections before their tunnel, then the tunnels.

@@ -30,6 +30,9 @@ class GatewayContext {
   LogSink& log_sink;
   // UDP port of the DTLS listener; 0 when DTLS is off.
   std::uint16_t dtls_port = 0;
+  // Called once when connection `connection_id` finished its TLS handshake (it now counts as a
+  // login-phase connection, no longer as a handshake in progress: limits.max_handshakes).
+  std::function<void(std::uint64_t connection_id)> on_established = nullptr;
   // Called once when a connection has closed (its GatewayTunnel, if it got that far), so its
   // owner can forget it.
   std::function<void(std::uint64_t connection_id)> on_closed = nullptr;

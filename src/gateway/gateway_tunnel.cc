@@ -60,6 +60,7 @@ void GatewayTunnel::Start(Handover handover) {
   socket_ = std::move(handover.socket);
   tls_ = std::move(handover.tls);
   socket_io_.emplace(socket_, *tls_);
+  backlog_limit_.emplace(std::size_t{gateway_.config.limits.max_unsent_kib} * 1024, kMaxSendStall);
   tun_.emplace(std::move(handover.tun));
   tun_stream_.emplace(gateway_.io, tun_->fd());
   tun_mtu_ = handover.tun_mtu;
@@ -159,6 +160,18 @@ void GatewayTunnel::Flush() {
   Result<bool> blocked = socket_io_->Flush([self = shared_from_this()] { self->Pump(); });
   if (!blocked) {
     OnLinkError(blocked.error().context);
+  }
+}
+
+void GatewayTunnel::EnforceSendBacklogLimit() {
+  if (phase_ != Phase::kRunning || core_->closed()) {
+    return;
+  }
+  std::optional<std::string> over =
+      backlog_limit_->Check(socket_io_->unsent(), socket_io_->bytes_sent(), gateway_.clock.Now());
+  if (over) {
+    log_.Warn("{}; ending the tunnel (the session stays for a reconnect)", *over);
+    OnLinkError(*over);
   }
 }
 
@@ -320,8 +333,9 @@ void GatewayTunnel::Pump() {
   }
   ProcessCore();
   Flush();
+  EnforceSendBacklogLimit();
   if (phase_ == Phase::kRunning) {
-    ProcessCore();  // a failed flush is a core input too
+    ProcessCore();  // a failed flush (or an unread backlog) is a core input too
     ArmTun();
     ArmTimer();
   }

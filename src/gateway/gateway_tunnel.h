@@ -26,6 +26,12 @@
 // while the core waits for the TLS backlog (unsent engine bytes + SIOCOUTQ) to drain before a
 // switch to DTLS.
 //
+// Bounded output: a client that sends (DPD requests, say) but stops reading would make the
+// answers pile up in the TLS engine. Past limits.max_unsent_kib of unsent output, or with output
+// queued and none taken by the kernel for kMaxSendStall, the tunnel ends as if the link were
+// lost (SendBacklogLimit): the session keeps its cookie, the worker and other tunnels are not
+// affected.
+//
 // Thread affinity: the io_context's thread (the worker's, or main's with --single-process).
 // Lifetime: shared_ptr; pending handlers hold a reference (the session owner holds a plain
 // TunnelHandle& until TunnelClosed or Terminate). It owns the DtlsChannel.
@@ -34,6 +40,7 @@
 #include "base/time.h"
 #include "gateway/dtls_channel.h"
 #include "gateway/dtls_plan.h"
+#include "gateway/send_backlog_limit.h"
 #include "gateway/session_backend.h"
 #include "gateway/session_registry.h"
 #include "net/tun_linux.h"
@@ -67,6 +74,8 @@ class GatewayTunnel final : public std::enable_shared_from_this<GatewayTunnel>,
  public:
   // Packets read from the TUN per wake-up before yielding to other connections.
   static constexpr int kTunBatch = 64;
+  // Output queued that the client's TCP has not taken for this long ends the tunnel.
+  static constexpr Duration kMaxSendStall = std::chrono::seconds(60);
 
   // What the Connection hands over after it answered a granted CONNECT.
   struct Handover {
@@ -134,6 +143,8 @@ class GatewayTunnel final : public std::enable_shared_from_this<GatewayTunnel>,
   void OnReadable();
   void ProcessRecords();
   void Flush();
+  // Ends the tunnel (as a lost link) when the client leaves too much output unread.
+  void EnforceSendBacklogLimit();
   // A TLS or socket failure: a core input (Pump() acts on the close it causes).
   void OnLinkError(std::string_view reason);
   // TUN
@@ -166,7 +177,8 @@ class GatewayTunnel final : public std::enable_shared_from_this<GatewayTunnel>,
 
   boost::asio::ip::tcp::socket socket_;
   std::unique_ptr<tls::TlsEngine> tls_;
-  std::optional<stream::TlsSocket> socket_io_;  // over socket_ and *tls_, from Start() on
+  std::optional<stream::TlsSocket> socket_io_;     // over socket_ and *tls_, from Start() on
+  std::optional<SendBacklogLimit> backlog_limit_;  // from Start() on
   bool tun_armed_ = false;
 
   std::optional<SessionId> session_id_;  // reset once the owner was told (or let go)

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <map>
+#include <set>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <utility>
@@ -121,12 +122,12 @@ Result<bool> SecModCredentials::Ask(ipc::CredentialRequest request) {
 
 class ProcessSupervisor::Impl {
  public:
-  Impl(asio::io_context& io, const GatewayConfig& config, SessionService& service,
-       SessionRegistry& registry, net::ScopedFd& secmod_link, Options options, LogSink& sink)
+  Impl(asio::io_context& io, SessionService& service, SessionRegistry& registry,
+       net::ScopedFd& secmod_link, ConnectionLimits& limits, Options options, LogSink& sink)
       : io_(io),
-        config_(config),
         service_(service),
         registry_(registry),
+        limits_(limits),
         options_(std::move(options)),
         log_(sink, "main"),
         children_(io, SIGCHLD),
@@ -146,18 +147,19 @@ class ProcessSupervisor::Impl {
     return Ok();
   }
 
-  void HandOver(asio::ip::tcp::socket socket) {
+  bool HandOver(asio::ip::tcp::socket socket, std::uint64_t id) {
     for (std::size_t tried = 0; tried < workers_.size(); ++tried) {
       Worker& worker = *workers_[next_worker_++ % workers_.size()];
       if (worker.link == nullptr || !worker.link->open()) {
         continue;
       }
-      if (worker.link->Send(ipc::Message(ipc::MessageType::kNewConnection, 0),
-                            socket.native_handle())) {
-        return;  // our copy closes with `socket`
+      if (worker.link->Send(ipc::NewConnection{id}.ToMessage(), socket.native_handle())) {
+        worker.connections.insert(id);
+        return true;  // our copy closes with `socket`
       }
     }
     log_.Warn("no worker can take a new connection; closing it");
+    return false;
   }
 
   void Shutdown() {
@@ -235,6 +237,7 @@ class ProcessSupervisor::Impl {
     std::unique_ptr<IpcLink> link;
     net::ScopedFd secmod_end;  // the security module's end of this worker's signing link
     std::map<std::uint64_t, std::unique_ptr<WorkerTunnel>> tunnels;  // by connection id
+    std::set<std::uint64_t> connections;  // handed to it and not reported closed (limits)
   };
 
   std::vector<std::string> ChildArgs(std::string_view role) const {
@@ -337,7 +340,29 @@ class ProcessSupervisor::Impl {
         }
         return;
       }
+      case ipc::MessageType::kConnectionPhase: {
+        auto change = ipc::ConnectionPhase::FromMessage(message);
+        if (!change) {
+          return Misbehaved(worker, change.error().ToString());
+        }
+        return OnConnectionPhase(worker, *change);
+      }
       default: return Misbehaved(worker, "sent " + std::string(ipc::ToString(message.type())));
+    }
+  }
+
+  // Only connections main handed to this worker count: a worker cannot free others' slots.
+  void OnConnectionPhase(Worker& worker, const ipc::ConnectionPhase& change) {
+    if (worker.connections.count(change.connection_id) == 0) {
+      return;
+    }
+    switch (change.phase) {
+      case ipc::ConnectionPhase::Phase::kEstablished:
+        return limits_.Established(change.connection_id);
+      case ipc::ConnectionPhase::Phase::kTunnel: return limits_.Tunnel(change.connection_id);
+      case ipc::ConnectionPhase::Phase::kClosed:
+        worker.connections.erase(change.connection_id);
+        return limits_.Close(change.connection_id);
     }
   }
 
@@ -442,6 +467,10 @@ class ProcessSupervisor::Impl {
       }
     }
     worker.tunnels.clear();
+    for (std::uint64_t id : worker.connections) {
+      limits_.Close(id);  // its connections died with it
+    }
+    worker.connections.clear();
     if (stopping_) {
       return;
     }
@@ -499,9 +528,9 @@ class ProcessSupervisor::Impl {
   }
 
   asio::io_context& io_;
-  const GatewayConfig& config_;
   SessionService& service_;
   SessionRegistry& registry_;
+  ConnectionLimits& limits_;
   Options options_;
   Logger log_;
   asio::signal_set children_;
@@ -514,15 +543,15 @@ class ProcessSupervisor::Impl {
   bool stopping_ = false;
 };
 
-ProcessSupervisor::ProcessSupervisor(asio::io_context& io, const GatewayConfig& config,
-                                     SessionService& service, SessionRegistry& registry,
-                                     net::ScopedFd& secmod_link, Options options, LogSink& sink)
-    : impl_(std::make_unique<Impl>(io, config, service, registry, secmod_link, std::move(options),
+ProcessSupervisor::ProcessSupervisor(asio::io_context& io, SessionService& service,
+                                     SessionRegistry& registry, net::ScopedFd& secmod_link,
+                                     ConnectionLimits& limits, Options options, LogSink& sink)
+    : impl_(std::make_unique<Impl>(io, service, registry, secmod_link, limits, std::move(options),
                                    sink)) {}
 ProcessSupervisor::~ProcessSupervisor() = default;
 Result<void> ProcessSupervisor::Start(std::uint16_t dtls_port) { return impl_->Start(dtls_port); }
-void ProcessSupervisor::HandOver(asio::ip::tcp::socket socket) {
-  impl_->HandOver(std::move(socket));
+bool ProcessSupervisor::HandOver(asio::ip::tcp::socket socket, std::uint64_t id) {
+  return impl_->HandOver(std::move(socket), id);
 }
 void ProcessSupervisor::Shutdown() { impl_->Shutdown(); }
 std::vector<pid_t> ProcessSupervisor::worker_pids() const { return impl_->worker_pids(); }

@@ -5,6 +5,10 @@
 // in turn, and serves the workers' requests through SessionService: logins, CONNECT grants
 // (with the TUN device's fd), DTLS sockets, tunnel ends and traffic.
 //
+// Connection limits: main admits each connection (ConnectionLimits, owned by the Gateway) and
+// names it in NewConnection; the worker reports its phases (ConnectionPhase), which update the
+// counts only for connections handed to that worker. A worker's death releases all of its.
+//
 // A worker is trusted only with its own tunnels: every message naming a connection is checked
 // against the tunnels main granted to that worker. When a worker dies, its tunnels are detached
 // (the sessions, cookies, addresses and TUN devices stay), so its clients reconnect with their
@@ -16,6 +20,7 @@
 #include "base/result.h"
 #include "gateway/auth_front.h"
 #include "gateway/config.h"
+#include "gateway/connection_limits.h"
 #include "gateway/session_registry.h"
 #include "gateway/session_service.h"
 #include "net/scoped_fd.h"
@@ -58,17 +63,20 @@ class ProcessSupervisor {
   };
 
   // `secmod_link` is main's end of its link to the security module, replaced on each restart.
-  ProcessSupervisor(boost::asio::io_context& io, const GatewayConfig& config,
-                    SessionService& service, SessionRegistry& registry, net::ScopedFd& secmod_link,
-                    Options options, LogSink& sink);
+  // `limits` (main's admission counts) must outlive the supervisor.
+  ProcessSupervisor(boost::asio::io_context& io, SessionService& service, SessionRegistry& registry,
+                    net::ScopedFd& secmod_link, ConnectionLimits& limits, Options options,
+                    LogSink& sink);
   ~ProcessSupervisor();
   ProcessSupervisor(const ProcessSupervisor&) = delete;
   ProcessSupervisor& operator=(const ProcessSupervisor&) = delete;
 
   // Starts the security module, then the workers. Errors: kIo (socketpair, fork).
   Result<void> Start(std::uint16_t dtls_port);
-  // Gives an accepted connection to the next worker (round robin over the live ones).
-  void HandOver(boost::asio::ip::tcp::socket socket);
+  // Gives accepted connection `id` (admitted in the limits) to the next worker (round robin
+  // over the live ones). Returns false when no worker took it: the caller closes it and
+  // releases it from the limits.
+  bool HandOver(boost::asio::ip::tcp::socket socket, std::uint64_t id);
   // Asks the workers to log their clients off and exit; the destructor reaps every child.
   void Shutdown();
 

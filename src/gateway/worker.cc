@@ -88,13 +88,19 @@ class Worker final : public SessionBackend {
                  sink, options.dtls_port},
         signals_(io_, SIGINT, SIGTERM),
         report_timer_(io_) {
+    // Main counts connections by phase for its limits: it hears of every change.
+    context_.on_established = [this](std::uint64_t id) {
+      ReportPhase(id, ipc::ConnectionPhase::Phase::kEstablished);
+    };
     context_.on_closed = [this](std::uint64_t id) {
       connections_.erase(id);
       tunnels_.erase(id);
+      ReportPhase(id, ipc::ConnectionPhase::Phase::kClosed);
     };
     context_.on_tunnel_started = [this](std::uint64_t id, std::weak_ptr<GatewayTunnel> tunnel) {
       connections_.erase(id);
       tunnels_[id] = std::move(tunnel);
+      ReportPhase(id, ipc::ConnectionPhase::Phase::kTunnel);
     };
   }
 
@@ -157,6 +163,10 @@ class Worker final : public SessionBackend {
     return reply;
   }
 
+  void ReportPhase(std::uint64_t id, ipc::ConnectionPhase::Phase phase) {
+    SendToMain(ipc::ConnectionPhase{id, phase}.ToMessage());
+  }
+
   bool SendToMain(const ipc::Message& message, int fd = -1) {
     if (!main_ || !main_->open()) {
       return false;
@@ -170,7 +180,15 @@ class Worker final : public SessionBackend {
 
   void OnMain(ipc::Message message, net::ScopedFd fd) {
     switch (message.type()) {
-      case ipc::MessageType::kNewConnection: return OnNewConnection(std::move(fd));
+      case ipc::MessageType::kNewConnection: {
+        auto connection = ipc::NewConnection::FromMessage(message);
+        if (!connection) {
+          log_.Warn("bad {} from main: {}", ipc::ToString(message.type()),
+                    connection.error().ToString());
+          return;  // `fd` closes the connection
+        }
+        return OnNewConnection(connection->connection_id, std::move(fd));
+      }
       case ipc::MessageType::kLoginReply: {
         auto reply = ipc::LoginReply::FromMessage(message);
         if (reply) {
@@ -215,8 +233,10 @@ class Worker final : public SessionBackend {
     }
   }
 
-  void OnNewConnection(net::ScopedFd fd) {
+  // `id` is main's name for the connection (its limits follow it by that name).
+  void OnNewConnection(std::uint64_t id, net::ScopedFd fd) {
     if (!fd.valid() || stopping_) {
+      ReportPhase(id, ipc::ConnectionPhase::Phase::kClosed);
       return;
     }
     int domain = AF_INET;
@@ -227,10 +247,10 @@ class Worker final : public SessionBackend {
     socket.assign(domain == AF_INET6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4(), fd.get(), ec);
     if (ec) {
       log_.Warn("cannot adopt a connection: {}", ec.message());
+      ReportPhase(id, ipc::ConnectionPhase::Phase::kClosed);
       return;  // `fd` closes it
     }
     (void)fd.release();  // the Asio socket owns it now
-    std::uint64_t id = next_connection_++;
     auto connection = std::make_shared<Connection>(context_, std::move(socket), id);
     connections_[id] = connection;
     connection->Start();
@@ -321,7 +341,6 @@ class Worker final : public SessionBackend {
   std::map<std::uint32_t, LoginDone> logins_;
   std::map<std::uint32_t, ConnectDone> connects_;
   std::uint32_t next_request_ = 0;
-  std::uint64_t next_connection_ = 1;
   bool stopping_ = false;
 };
 

@@ -3,6 +3,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
 
+#include <array>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 
@@ -10,6 +11,13 @@ namespace sekisho::stream {
 namespace {
 
 namespace asio = boost::asio;
+
+// Reads land here and are copied into the engine at once, so one buffer per thread serves every
+// socket on it: thousands of idle connections do not each hold 64 KiB.
+std::array<std::uint8_t, TlsSocket::kReadSize>& ReadBuffer() {
+  thread_local std::array<std::uint8_t, TlsSocket::kReadSize> buffer;
+  return buffer;
+}
 
 bool WouldBlock(const boost::system::error_code& ec) {
   return ec == asio::error::would_block || ec == asio::error::try_again;
@@ -24,7 +32,8 @@ TlsSocket::~TlsSocket() = default;
 
 Result<std::size_t> TlsSocket::ReadOnce() {
   boost::system::error_code ec;
-  std::size_t n = socket_.read_some(asio::buffer(read_buffer_), ec);
+  std::array<std::uint8_t, kReadSize>& buffer = ReadBuffer();
+  std::size_t n = socket_.read_some(asio::buffer(buffer), ec);
   if (WouldBlock(ec)) {
     return std::size_t{0};
   }
@@ -34,7 +43,7 @@ Result<std::size_t> TlsSocket::ReadOnce() {
   if (ec) {
     return Fail(Errc::kIo, ec.message());
   }
-  engine_.FeedIncoming(ByteSpan(read_buffer_.data(), n));
+  engine_.FeedIncoming(ByteSpan(buffer.data(), n));
   return n;
 }
 
@@ -54,6 +63,7 @@ Result<bool> TlsSocket::WritePending() {
       return Fail(Errc::kIo, ec.message());
     }
     engine_.ConsumeOutgoing(n);
+    bytes_sent_ += n;
   }
 }
 

@@ -17,7 +17,9 @@
 // object's own part of a handler does nothing once it is destroyed. Cancelling or closing the
 // socket ends the waits: the owner's handler is then not called.
 //
-// Allocation: one kReadSize buffer per object, reused; nothing per read, write or packet.
+// Allocation: one kReadSize read buffer per thread, shared by every TlsSocket on it (the engine
+// copies what it is fed, so the buffer is free again once a read returns; an idle connection
+// costs no read buffer); nothing per read, write or packet.
 // Thread affinity: the socket's io_context thread.
 
 #include "base/bytes.h"
@@ -27,7 +29,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/system/error_code.hpp>
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -77,6 +78,10 @@ class TlsSocket {
   template <typename OnWritable>
   Result<bool> Flush(OnWritable&& on_writable);
   bool blocked() const { return blocked_; }
+  // Bytes the engine holds that the kernel has not taken yet (what an unread peer costs us).
+  std::size_t unsent() const { return engine_.PendingOutgoing().size(); }
+  // Every byte handed to the kernel so far: it grows whenever the peer makes room.
+  std::uint64_t bytes_sent() const { return bytes_sent_; }
 
   // What the peer has not acknowledged yet: unsent engine bytes, 1 while blocked (so a blocked
   // socket never reads as drained), and SIOCOUTQ (bytes in the TCP send queue not yet
@@ -91,9 +96,9 @@ class TlsSocket {
   tls::TlsEngine& engine_;
   bool read_armed_ = false;
   bool blocked_ = false;
+  std::uint64_t bytes_sent_ = 0;
   // Handlers hold a weak reference: once this object is gone, late handlers return.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
-  std::array<std::uint8_t, kReadSize> read_buffer_{};
 };
 
 // ---------------------------------------------------------------- templates

@@ -111,3 +111,58 @@ hostile_assert_survived() {
   [ $((rss - ${HOSTILE_RSS_BASE:-0})) -le "$max_growth" ] ||
     interop_fail "gateway memory grew by $((rss - HOSTILE_RSS_BASE)) KiB (limit $max_growth)"
 }
+
+# hostile_add_sources FIRST COUNT: adds 198.18.0.FIRST .. 198.18.0.(FIRST+COUNT-1) to the client
+# namespace's end of the veth (inside the test's namespace only) and sets HOSTILE_SOURCES to them,
+# comma-separated, for attacker.py. FIRST >= 10 keeps clear of the two hosts' own addresses.
+hostile_add_sources() {
+  local first=$1 count=$2 i list=""
+  [ "$first" -ge 10 ] && [ $((first + count - 1)) -le 250 ] ||
+    interop_fail "hostile_add_sources: 198.18.0.$first+$count is outside .10-.250"
+  for i in $(seq "$first" $((first + count - 1))); do
+    ip -n "$SK_NS_CL" addr add "198.18.0.$i/$SK_PREFIX" dev "$SK_IF_CL" ||
+      interop_fail "cannot add 198.18.0.$i in $SK_NS_CL"
+    list+="${list:+,}198.18.0.$i"
+  done
+  HOSTILE_SOURCES=$list
+}
+
+# hostile_attack NAME MODE SECONDS ARGS...: starts tests/hostile/attacker.py in the client
+# namespace against $SK_GW_IP from $HOSTILE_SOURCES (default: the client's own address), in
+# the background; its summary goes to $GW_DIR/attack-NAME.log. Sets ATTACK_PID and ATTACK_LOG.
+hostile_attack() {
+  local name=$1 mode=$2 seconds=$3
+  shift 3
+  ATTACK_LOG=$GW_DIR/attack-$name.log
+  interop_bg "$SK_NS_CL" "$ATTACK_LOG" python3 "$SEKISHO_SOURCE_DIR/tests/hostile/attacker.py" \
+    "$mode" "$SK_GW_IP" 443 "${HOSTILE_SOURCES:-$SK_CL_IP}" "$seconds" "$@"
+  ATTACK_PID=$SK_LAST_PID
+}
+
+# hostile_attack_wait SECONDS: waits (bounded) for the attacker to finish and prints its log.
+hostile_attack_wait() {
+  local i
+  for i in $(seq 1 $(($1 * 10))); do
+    interop_pid_running "$ATTACK_PID" || break
+    sleep 0.1
+  done
+  interop_pid_running "$ATTACK_PID" && interop_fail "the attacker did not finish in $1 s"
+  cat "$ATTACK_LOG"
+}
+
+# hostile_value KEY: the value of KEY=... in the attacker's summary line.
+hostile_value() {
+  grep -Eo "(^| )$1=[^ ]+" "$ATTACK_LOG" | tail -1 | cut -d= -f2
+}
+
+# hostile_wait_connections COUNT SECONDS: waits (bounded) until the gateway namespace holds at
+# least COUNT established TCP connections to port 443; fails the test otherwise.
+hostile_wait_connections() {
+  local want=$1 i n=0
+  for i in $(seq 1 $(($2 * 10))); do
+    n=$(ip netns exec "$SK_NS_GW" ss -tnH state established '( sport = :443 )' | wc -l)
+    [ "$n" -ge "$want" ] && return 0
+    sleep 0.1
+  done
+  interop_fail "only $n connections to the gateway after $2 s (wanted $want)"
+}

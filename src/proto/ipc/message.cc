@@ -18,6 +18,7 @@ bool IsKnownType(std::uint8_t type) {
     case MessageType::kConnectRequest:
     case MessageType::kTunnelClosed:
     case MessageType::kTunnelStats:
+    case MessageType::kConnectionPhase:
     case MessageType::kSignRequest:
     case MessageType::kSignReply:
     case MessageType::kCredentialRequest:
@@ -41,6 +42,7 @@ std::string_view ToString(MessageType type) {
     case MessageType::kConnectRequest: return "connect-request";
     case MessageType::kTunnelClosed: return "tunnel-closed";
     case MessageType::kTunnelStats: return "tunnel-stats";
+    case MessageType::kConnectionPhase: return "connection-phase";
     case MessageType::kSignRequest: return "sign-request";
     case MessageType::kSignReply: return "sign-reply";
     case MessageType::kCredentialRequest: return "credential-request";

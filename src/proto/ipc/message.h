@@ -30,8 +30,9 @@ enum class MessageType : std::uint8_t {
   // worker -> main
   kLoginRequest = 0x20,  // one parsed HTTP request of the login phase
   kConnectRequest = 0x21,
-  kTunnelClosed = 0x22,  // a tunnel ended (with its last traffic counters)
-  kTunnelStats = 0x23,   // traffic since the last report, and the data channel
+  kTunnelClosed = 0x22,     // a tunnel ended (with its last traffic counters)
+  kTunnelStats = 0x23,      // traffic since the last report, and the data channel
+  kConnectionPhase = 0x24,  // a connection finished its handshake, got a tunnel, or closed
   // worker / main -> security module, and replies
   kSignRequest = 0x40,
   kSignReply = 0x41,

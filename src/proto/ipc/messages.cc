@@ -62,6 +62,7 @@ enum Tag : std::uint8_t {
   kTagKind = 0x42,
   kTagConnectionId = 0x43,
   kTagDroppedSpoofed = 0x4F,
+  kTagPhase = 0x44,
   // security module
   kTagInput = 0x50,
   kTagAlgorithm = 0x51,
@@ -429,6 +430,38 @@ Result<TunnelClosed> TunnelClosed::FromMessage(const Message& in) {
   closed.delta = ReadTraffic(in);
   closed.reason = in.StringOr(kTagReason);
   return closed;
+}
+
+// ---------------------------------------------------------------- connections
+
+Message NewConnection::ToMessage() const {
+  Message out(MessageType::kNewConnection, 0);
+  out.AddU64(kTagConnectionId, connection_id);
+  return out;
+}
+
+Result<NewConnection> NewConnection::FromMessage(const Message& in) {
+  SEKISHO_TRY(ExpectType(in, MessageType::kNewConnection));
+  NewConnection connection;
+  SEKISHO_ASSIGN_OR_RETURN(connection.connection_id,
+                           RequireU64(in, kTagConnectionId, "connection id"));
+  return connection;
+}
+
+Message ConnectionPhase::ToMessage() const {
+  Message out(MessageType::kConnectionPhase, 0);
+  out.AddU64(kTagConnectionId, connection_id);
+  out.AddU64(kTagPhase, static_cast<std::uint64_t>(phase));
+  return out;
+}
+
+Result<ConnectionPhase> ConnectionPhase::FromMessage(const Message& in) {
+  SEKISHO_TRY(ExpectType(in, MessageType::kConnectionPhase));
+  ConnectionPhase change;
+  SEKISHO_ASSIGN_OR_RETURN(change.connection_id, RequireU64(in, kTagConnectionId, "connection id"));
+  SEKISHO_ASSIGN_OR_RETURN(std::uint64_t phase, RequireU64(in, kTagPhase, "phase", 2));
+  change.phase = static_cast<Phase>(phase);
+  return change;
 }
 
 // ---------------------------------------------------------------- security module

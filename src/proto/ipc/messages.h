@@ -2,7 +2,8 @@
 // The typed messages between sekishod's processes (docs/ipc.md), each convertible to and from
 // the generic ipc::Message. Who sends what:
 //
-//   worker -> main      LoginRequest, ConnectRequest, TunnelClosed, TunnelStats
+//   worker -> main      LoginRequest, ConnectRequest, TunnelClosed, TunnelStats,
+//                       ConnectionPhase
 //   main -> worker      NewConnection (+fd), LoginReply, ConnectReply (+TUN fd), Terminate,
 //                       DtlsHello (+UDP fd), SecModLink (+fd), Shutdown
 //   worker -> sec-mod   SignRequest -> SignReply
@@ -142,6 +143,31 @@ struct TunnelClosed {
 
   Message ToMessage() const;
   static Result<TunnelClosed> FromMessage(const Message& message);
+};
+
+// An accepted TCP connection handed to a worker; the socket travels with it. Main names the
+// connection: the worker uses this id in every later message about it, so that main can count
+// connections by phase (its connection limits, docs/config.md [limits]).
+struct NewConnection {
+  std::uint64_t connection_id = 0;
+
+  Message ToMessage() const;
+  static Result<NewConnection> FromMessage(const Message& message);
+};
+
+// A connection main handed over moved on: its TLS handshake finished (it is now a login-phase
+// connection), it became a tunnel, or it closed. Main's admission counts follow these.
+struct ConnectionPhase {
+  enum class Phase : std::uint8_t {
+    kEstablished = 0,  // TLS handshake done; the login phase (HTTP) begins
+    kTunnel = 1,       // a CONNECT was granted: the connection carries a tunnel now
+    kClosed = 2,       // gone (before or after its tunnel)
+  };
+  std::uint64_t connection_id = 0;
+  Phase phase = Phase::kClosed;
+
+  Message ToMessage() const;
+  static Result<ConnectionPhase> FromMessage(const Message& message);
 };
 
 // A signature with the gateway's private key for one TLS handshake (GnuTLS external key).

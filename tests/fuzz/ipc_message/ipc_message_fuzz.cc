@@ -31,6 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)ipc::DtlsHello::FromMessage(*message);
   (void)ipc::TunnelStats::FromMessage(*message);
   (void)ipc::TunnelClosed::FromMessage(*message);
+  (void)ipc::NewConnection::FromMessage(*message);
+  (void)ipc::ConnectionPhase::FromMessage(*message);
   (void)ipc::SignRequest::FromMessage(*message);
   (void)ipc::SignReply::FromMessage(*message);
   (void)ipc::CredentialRequest::FromMessage(*message);

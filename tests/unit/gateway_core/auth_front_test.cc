@@ -404,3 +404,37 @@ TEST_F(AuthFrontTest, OneUserGuessedFromManyAddressesIsBlockedEverywhere) {
 
 }  // namespace
 }  // namespace sekisho::gateway
+
+namespace sekisho::gateway {
+namespace {
+
+// limits.max_login_contexts (issue 11): a flood of login forms evicts the oldest contexts
+// instead of growing without bound, and says so once, not per form.
+TEST_F(AuthFrontTest, LoginContextsAreCappedOldestFirst) {
+  GatewayConfig capped = *config_;
+  capped.limits.max_login_contexts = 16;
+  AuthFront front(capped, *registry_, credentials_, *throttle_, *profiles_, std::string(kCertHash),
+                  Logger(log_, "auth"));
+  http::HttpRequest init;
+  init.method = "POST";
+  init.target = "/";
+  init.headers = {{"X-Transcend-Version", "1"}, {"X-Aggregate-Auth", "1"}};
+  init.body = InitBody("https://gw/");
+  std::vector<std::string> cookies;
+  for (int i = 0; i < 40; ++i) {
+    cookies.push_back(SetCookieValue(front.Handle(init, Context()), "webvpncontext"));
+    ASSERT_FALSE(cookies.back().empty());
+  }
+  for (int i = 0; i < 40; ++i) {
+    bool live = registry_->FindLoginContext(cookies[i], clock_.Now()) != nullptr;
+    EXPECT_EQ(live, i >= 40 - 16) << "context " << i;
+  }
+  std::size_t lines = 0;
+  for (const auto& line : log_.lines()) {
+    lines += line.message.find("evicting the oldest") != std::string::npos ? 1 : 0;
+  }
+  EXPECT_EQ(lines, 1u);
+}
+
+}  // namespace
+}  // namespace sekisho::gateway

@@ -166,6 +166,11 @@ TEST_F(TlsSocketTest, FullSendBufferBlocksAndResumes) {
   ASSERT_TRUE(*blocked);
   EXPECT_TRUE(client_.io->blocked());
   EXPECT_GT(client_.io->Backlog(), client_.engine->PendingOutgoing().size());
+  // What an unread peer costs us (the gateway's output bound) and what the kernel took.
+  EXPECT_EQ(client_.io->unsent(), client_.engine->PendingOutgoing().size());
+  EXPECT_GT(client_.io->unsent(), 0u);
+  const std::uint64_t sent_while_blocked = client_.io->bytes_sent();
+  EXPECT_GT(sent_while_blocked, 0u);
   // While blocked nothing is written: the armed wait resumes it.
   const std::size_t pending = client_.engine->PendingOutgoing().size();
   blocked = client_.io->Flush([&resumed] { resumed += 100; });
@@ -196,6 +201,8 @@ TEST_F(TlsSocketTest, FullSendBufferBlocksAndResumes) {
   EXPECT_EQ(resumed, waits);  // every blocked Flush armed one wait, and each one fired
   EXPECT_GE(resumed, 1);
   EXPECT_FALSE(client_.io->blocked());
+  EXPECT_EQ(client_.io->unsent(), 0u);
+  EXPECT_EQ(client_.io->bytes_sent(), sent_while_blocked + pending);
   ASSERT_EQ(server_.records.size(), static_cast<std::size_t>(kRecords));
   for (int i = 0; i < kRecords; ++i) {
     EXPECT_EQ(server_.records[i], std::to_string(i) + ":" + payload);

@@ -126,6 +126,27 @@ TEST(IpcMessages, TunnelMessagesNameTheirConnectionAndSession) {
   EXPECT_EQ(RoundTrip(terminate).reason, "admin");
 }
 
+TEST(IpcMessages, ConnectionsAreNamedByMainAndReportTheirPhase) {
+  NewConnection connection{77};
+  EXPECT_EQ(RoundTrip(connection).connection_id, 77u);
+  for (auto phase : {ConnectionPhase::Phase::kEstablished, ConnectionPhase::Phase::kTunnel,
+                     ConnectionPhase::Phase::kClosed}) {
+    ConnectionPhase change{77, phase};
+    ConnectionPhase got = RoundTrip(change);
+    EXPECT_EQ(got.connection_id, 77u);
+    EXPECT_EQ(got.phase, phase);
+  }
+  // A worker's phase report is hostile input: unknown phases and missing ids are refused.
+  EXPECT_FALSE(NewConnection::FromMessage(Message(MessageType::kNewConnection, 0)));
+  Message bad_phase(MessageType::kConnectionPhase, 0);
+  bad_phase.AddU64(0x43, 77);
+  bad_phase.AddU64(0x44, 3);
+  EXPECT_FALSE(ConnectionPhase::FromMessage(bad_phase));
+  Message no_id(MessageType::kConnectionPhase, 0);
+  no_id.AddU64(0x44, 2);
+  EXPECT_FALSE(ConnectionPhase::FromMessage(no_id));
+}
+
 TEST(IpcMessages, SecurityModuleRequests) {
   SignRequest sign{3, SignRequest::Input::kHash, 17, 0x100, Bytes(48, 1)};
   SignRequest sign_got = RoundTrip(sign);

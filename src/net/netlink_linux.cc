@@ -381,6 +381,11 @@ Result<void> ParseAck(ByteSpan datagram, std::uint32_t seq) {
       if (error.error == 0) {
         return Ok();
       }
+      // The kernel sends a negative errno; anything else (a positive value, or INT_MIN, which
+      // has no negation) is not an answer we can trust.
+      if (error.error > 0 || error.error < -4095) {
+        return Fail(Errc::kMalformed, "netlink: NLMSG_ERROR without a valid errno");
+      }
       const int err = -error.error;
       std::string context = ErrnoText(err);
       if (std::string_view extack = ExtendedAckMessage(message, header, error); !extack.empty()) {

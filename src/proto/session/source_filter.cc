@@ -8,9 +8,11 @@ namespace {
 
 // RFC 791 / RFC 8200: where the source address sits and how long it is.
 constexpr std::size_t kIpv4SourceOffset = 12;
-constexpr std::size_t kIpv4AddressSize = 4;
 constexpr std::size_t kIpv6SourceOffset = 8;
 constexpr std::size_t kIpv6AddressSize = 16;
+// The fixed headers: anything shorter is no IP packet, whatever its source field says.
+constexpr std::size_t kIpv4MinHeader = 20;
+constexpr std::size_t kIpv6Header = 40;
 
 int IpVersion(ByteSpan packet) { return packet.empty() ? 0 : packet[0] >> 4; }
 
@@ -44,7 +46,7 @@ SourceFilter::SourceFilter(std::optional<std::uint32_t> ipv4, std::optional<Ipv6
 SourceFilter::Verdict SourceFilter::Check(ByteSpan packet) const {
   switch (IpVersion(packet)) {
     case 4: {
-      if (packet.size() < kIpv4SourceOffset + kIpv4AddressSize) {
+      if (packet.size() < kIpv4MinHeader) {
         return Verdict::kRunt;
       }
       const std::uint8_t* source = packet.data() + kIpv4SourceOffset;
@@ -52,7 +54,7 @@ SourceFilter::Verdict SourceFilter::Check(ByteSpan packet) const {
                                                                        : Verdict::kSpoofedIpv4;
     }
     case 6: {
-      if (packet.size() < kIpv6SourceOffset + kIpv6AddressSize) {
+      if (packet.size() < kIpv6Header) {
         return Verdict::kRunt;
       }
       if (!ipv6_) {

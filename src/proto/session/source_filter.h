@@ -13,7 +13,7 @@
 //         operating system sends router solicitations and MLD reports from its link-local
 //         address on every new interface, so that is noise, not an attack, and is kept apart
 //         from the spoofing verdicts;
-//   else  refused: too short for the header's source field, version neither 4 nor 6, or a
+//   else  refused: shorter than the fixed IP header, version neither 4 nor 6, or a
 //         source the client was not given.
 //
 // Thread-compatible value type.
@@ -38,7 +38,7 @@ class SourceFilter {
  public:
   enum class Verdict {
     kPass,
-    kRunt,         // shorter than the fixed header up to the source address
+    kRunt,         // shorter than the fixed IPv4 (20 bytes) or IPv6 (40 bytes) header
     kBadVersion,   // IP version neither 4 nor 6
     kSpoofedIpv4,  // IPv4 source other than the leased address (or no IPv4 lease)
     kSpoofedIpv6,  // IPv6 source outside the leased prefix

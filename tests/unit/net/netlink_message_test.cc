@@ -10,6 +10,7 @@
 #include <bit>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
@@ -188,6 +189,13 @@ TEST_F(NetlinkMessageTest, ExtendedAckMessageIsAppended) {
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().context,
             "Invalid argument (EINVAL): Invalid prefix for given prefix length");
+}
+
+// Found by tests/fuzz/netlink_reply: negating INT_MIN was undefined behaviour.
+TEST_F(NetlinkMessageTest, ErrorOutsideTheErrnoRangeIsMalformed) {
+  EXPECT_EQ(ParseAck(MakeAck(7, std::numeric_limits<int>::min()), 7).error().code,
+            Errc::kMalformed);
+  EXPECT_EQ(ParseAck(MakeAck(7, 5), 7).error().code, Errc::kMalformed);
 }
 
 TEST_F(NetlinkMessageTest, OtherSequenceIsIncomplete) {

@@ -229,10 +229,12 @@ TEST(TunnelCoreTest, GatewayDropsOversizedPackets) {
 
 // ---- source-address validation (SourceFilter in the core)
 
+// A 20-byte IPv4 header from `source`, cut to `size` bytes (runts) when smaller.
 Bytes Ipv4From(std::array<std::uint8_t, 4> source, std::size_t size = 20) {
-  Bytes p(size, 0);
+  Bytes p(std::max<std::size_t>(size, 20), 0);
   p[0] = 0x45;
   std::copy(source.begin(), source.end(), p.begin() + 12);
+  p.resize(size);
   return p;
 }
 
@@ -297,13 +299,16 @@ TEST(TunnelCoreTest, GatewayDropsRuntsAndUnknownIpVersions) {
   EXPECT_TRUE(core.OnTlsRecord(Frame(PacketType::kData, {0x45, 0, 0}), kT0).empty());
   Bytes short_v4 = Ipv4From({198, 18, 1, 2}, 15);
   EXPECT_TRUE(core.OnTlsRecord(Frame(PacketType::kData, short_v4), kT0).empty());
+  // The leased source, but shorter than an IPv4 header (found by tests/fuzz/source_filter).
+  Bytes cut_leased = Ipv4From({198, 18, 1, 2}, 19);
+  EXPECT_TRUE(core.OnTlsRecord(Frame(PacketType::kData, cut_leased), kT0).empty());
   EXPECT_TRUE(core.OnTlsRecord(Frame(PacketType::kData, Bytes(23, 0x60)), kT0).empty());
   Bytes v5 = Ipv4From({198, 18, 1, 2});
   v5[0] = 0x55;
   EXPECT_TRUE(core.OnTlsRecord(Frame(PacketType::kData, v5), kT0).empty());
   v5[0] = 0x05;
   EXPECT_TRUE(core.OnTlsRecord(Frame(PacketType::kData, v5), kT0).empty());
-  EXPECT_EQ(core.counters().dropped_spoofed, 5u);
+  EXPECT_EQ(core.counters().dropped_spoofed, 6u);
   EXPECT_EQ(core.counters().packets_in, 0u);
   std::vector<TunnelEvent> events = Drain(core);
   ASSERT_EQ(events.size(), 1u);

@@ -30,6 +30,11 @@ KEY=$GW_DIR/pki/server-key.pem
 chmod 600 "$KEY"
 chown root:root "$KEY"
 gw_start "$GW_DIR"
+# A worker drops its privileges before it logs "serving": check them only after that (a
+# sanitizer build starts slowly enough for main to listen first).
+for index in 0 1; do
+  interop_wait_for_log "$GW_LOG" "worker $index serving" 15 || interop_fail "worker $index not serving"
+done
 echo "gateway up, pin $GW_PIN"
 
 # Worker PIDs as main logged them; the last start of each index wins.

@@ -176,4 +176,20 @@ fi
 if ip -o link show | grep -q 'skveth'; then
   interop_fail "veth leaked into the root namespace"
 fi
+# Scenario 3: a test whose own checks passed still fails when a process it started left a
+# sanitizer report in its log (what the sanitizer build relies on), and only then.
+for report in "==1==ERROR: AddressSanitizer: heap-use-after-free" "x.cc:3:5: runtime error: " ""; do
+  rc3=0
+  REPORT=$report bash -c '
+    . "$SEKISHO_SOURCE_DIR/tests/interop/lib.sh"
+    log=$(interop_tmpdir)/process.log
+    printf "starting\n%s\n" "$REPORT" >"$log"
+    interop_add_log "$log"
+    exit 0' >/dev/null 2>&1 || rc3=$?
+  if [ -n "$report" ]; then
+    [ "$rc3" -eq 1 ] || interop_fail "scenario 3: a sanitizer report did not fail the test ($report)"
+  else
+    [ "$rc3" -eq 0 ] || interop_fail "scenario 3: a clean log failed the test"
+  fi
+done
 echo "PASS: netns_selftest"

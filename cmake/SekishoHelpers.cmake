@@ -59,6 +59,8 @@ function(sekisho_fuzz_test)
   endif()
   add_executable(${ARG_NAME} ${ARG_SRCS})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS})
+  # Shared fuzz helpers: "fuzz/header_lines.h".
+  target_include_directories(${ARG_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
   target_link_options(${ARG_NAME} PRIVATE -fsanitize=fuzzer)
   target_compile_options(${ARG_NAME} PRIVATE ${SEKISHO_WARNINGS})
   set(_corpus_args "")

@@ -10,7 +10,8 @@
 //   sha256:<hex>         SHA-256 of the DER SPKI, case-insensitive prefix
 //   sha1:<hex>           SHA-1 of the DER SPKI, case-insensitive prefix
 //   <hex>                SHA-1 of the whole DER certificate (legacy), case-insensitive prefix
-// A pin must carry at least 4 characters after its prefix.
+// Matching needs at least 4 characters after the prefix; the client refuses weaker pins than
+// 128 bits (or the full hash) before they get here (client/server_pin.h, issue 11).
 
 #include "base/bytes.h"
 #include "base/redacted.h"

@@ -3,41 +3,18 @@
 // refuse without crashing, and nothing it accepts may carry a control character.
 #include "client/pushed_config.h"
 #include "client/terminal_text.h"
+#include "fuzz/header_lines.h"
 #include "proto/http/message.h"
 
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
-namespace {
-
 using sekisho::proto::http::HeaderList;
-
-// One "Name: value" per line, as the HTTP reader would have split them (it never yields CR).
-HeaderList SplitIntoHeaders(std::string_view text) {
-  HeaderList headers;
-  while (!text.empty()) {
-    auto eol = text.find('\n');
-    std::string_view line = text.substr(0, eol);
-    text = eol == std::string_view::npos ? std::string_view() : text.substr(eol + 1);
-    auto colon = line.find(':');
-    if (colon == std::string_view::npos) {
-      continue;
-    }
-    std::string_view value = line.substr(colon + 1);
-    if (!value.empty() && value.front() == ' ') {
-      value.remove_prefix(1);
-    }
-    headers.push_back({std::string(line.substr(0, colon)), std::string(value)});
-  }
-  return headers;
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  HeaderList headers = SplitIntoHeaders(text);
+  HeaderList headers = sekisho::fuzz::HeaderLines(text);
   constexpr std::uint32_t kGateway = 0xC6120001;  // 198.18.0.1
   auto checked = sekisho::client::CheckPushedConfig(headers, kGateway);
   if (checked.has_value()) {

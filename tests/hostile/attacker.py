@@ -164,13 +164,26 @@ def slowloris():
     refused = [0]
     lock = threading.Lock()
 
+    settled = [0]
+
+    def handshake_settled():
+        # Once every connection is either trickling or refused, the burst of handshakes is over
+        # and the test measures the slow phase itself.
+        settled[0] += 1
+        if settled[0] == count:
+            print(f"handshakes done: trickling={count - refused[0]} refused={refused[0]}",
+                  flush=True)
+
     def one(index):
         try:
             sock = tls_connect(index)
         except OSError:
             with lock:
                 refused[0] += 1  # closed before the handshake: over a limit
+                handshake_settled()
             return
+        with lock:
+            handshake_settled()
         start = time.monotonic()
         head = b"POST / HTTP/1.1\r\nHost: x\r\nX-Transcend-Version: 1\r\nX-Slow: " + b"a" * 10000
         try:

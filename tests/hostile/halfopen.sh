@@ -15,16 +15,24 @@ hostile_add_sources 10 6
 hostile_mark
 hostile_attack halfopen halfopen 14 2000
 interop_wait_for_log "$ATTACK_LOG" 'held=' 20 || interop_fail "the attacker did not report"
-# Main accepts (and refuses) the backlog as fast as it can: wait until at most 6 x 64 are held.
+# What the gateway's processes hold from the attack's addresses. The attacker's own count also
+# includes connections still waiting in the kernel's accept queue (2,000 connects at once
+# overflow the listen backlog), which the gateway has not seen yet.
+gateway_held() {
+  ip netns exec "$SK_NS_GW" ss -tnpH state established '( sport = :443 )' |
+    grep -E ' 198\.18\.0\.1[0-5]:' | grep -c 'users:' || true
+}
 for _ in $(seq 1 100); do
-  [ "$(hostile_value held)" -le $((6 * 64)) ] && break
+  [ "$(gateway_held)" -le $((6 * 64)) ] && [ "$(hostile_value refused)" -ge 1000 ] && break
   sleep 0.1
 done
 tail -1 "$ATTACK_LOG"
-held=$(hostile_value held)
+held=$(gateway_held)
 refused=$(hostile_value refused)
-[ "$refused" -ge 1500 ] || interop_fail "only $refused of 2000 connections were refused"
-[ "$held" -le $((6 * 64)) ] || interop_fail "$held connections held, more than 6 x 64"
+echo "the gateway holds $held attack connection(s)"
+[ "$refused" -ge 1000 ] || interop_fail "only $refused of 2000 connections were refused"
+[ "$held" -le $((6 * 64)) ] || interop_fail "the gateway holds $held connections, more than 6 x 64"
+[ "$held" -ge 64 ] || interop_fail "the gateway holds only $held: the attack did not reach it"
 # The survival checks run while the attacker still holds its connections.
 hostile_assert_survived 16384
 interop_pid_running "$ATTACK_PID" || interop_fail "the attack ended before the checks did"

@@ -13,7 +13,9 @@ hostile_setup
 hostile_add_sources 10 2
 hostile_mark
 hostile_attack slowloris slowloris 40 200
-# 2 x 64 admitted slow connections (+ the victim's) are trickling: check the others now.
+# Once every slow connection is trickling or refused (2 x 64 admitted, plus the victim's
+# connection), check the others during the slow phase.
+interop_wait_for_log "$ATTACK_LOG" 'handshakes done' 20 || interop_fail "the handshakes did not settle"
 hostile_wait_connections 129 20
 hostile_assert_survived 32768
 hostile_attack_wait 50

@@ -157,4 +157,21 @@ std::string EscapeForLog(std::string_view s, std::size_t max) {
   return out;
 }
 
+bool IsPrintableText(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7F) {
+      ++i;
+      continue;
+    }
+    const std::size_t length = c >= 0x80 ? Utf8SequenceLength(s.substr(i)) : 0;
+    if (length == 0 || IsC1Control(s.substr(i, length))) {
+      return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
 }  // namespace sekisho

@@ -31,4 +31,8 @@ inline constexpr std::size_t kLogValueMax = 128;
 // XML values) before it reaches a log line.
 std::string EscapeForLog(std::string_view s, std::size_t max = kLogValueMax);
 
+// True when `s` is text a person can read on one line: printable ASCII and well-formed UTF-8
+// without control characters (C0, DEL, C1). Empty text is printable.
+bool IsPrintableText(std::string_view s);
+
 }  // namespace sekisho

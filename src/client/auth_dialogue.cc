@@ -432,6 +432,7 @@ Step AuthDialogue::OnComplete(const auth::ServerMessage& message) {
   }
   result.base_package_uri = message.base_package_uri;
   result.profiles = message.profiles;
+  result.core_files = message.core_files;
   // ocserv (and legacy ASAs) also describe the gateway in the webvpnc cookie; use it for
   // whatever the XML left out (the ocserv success document has no server-cert-hash).
   if (const SecretString* webvpnc = jar_.Get("webvpnc")) {

@@ -119,6 +119,9 @@ struct AuthResult {
   // The user profiles to download (§4): the vpn-profile-manifest of the success document;
   // when it has none, the webvpnc cookie's bu+fu with hash fh (ocserv). URIs as sent.
   std::vector<proto::auth::ProfileEntry> profiles;
+  // Files of the vpn-core-manifest (§4.2). Those with a SHA-1 (sekishod's [downloads]) are
+  // fetched like profiles; Cisco's packages carry none and are never fetched.
+  std::vector<proto::auth::ProfileEntry> core_files;
   std::string base_package_uri;
   std::vector<std::string> groups_offered;  // values of the first group list seen, in order
   std::string group_used;                   // the group_list value sent; empty if none

@@ -56,8 +56,10 @@ std::string Sha1Hex(std::string_view data) {
   return HexEncode(ByteSpan(digest.data(), digest.size()), HexCase::kUpper);
 }
 
-ProfileCache::ProfileCache(std::string gateway_dir, proto::http::Url base_url)
-    : profiles_dir_(std::move(gateway_dir) + "/profiles"), base_url_(std::move(base_url)) {}
+ProfileCache::ProfileCache(std::string gateway_dir, proto::http::Url base_url,
+                           std::string_view subdir)
+    : profiles_dir_(std::move(gateway_dir) + "/" + std::string(subdir)),
+      base_url_(std::move(base_url)) {}
 
 Result<std::string> ProfileCache::LocalPath(const proto::auth::ProfileEntry& entry) const {
   SEKISHO_ASSIGN_OR_RETURN(std::string name, ProfileFileName(entry.uri));

@@ -11,9 +11,10 @@
 //     if (!r) warn and continue;
 //   }
 //
-// Files: <gateway_dir>/profiles/<name>, where <name> is ProfileFileName(uri). A downloaded
-// profile overwrites the local copy atomically (temp file + rename, mode 0600), and only after
-// its SHA-1 matched the announced hash, so a bad download never replaces a good copy.
+// Files: <gateway_dir>/<subdir>/<name> (profiles/ or downloads/), where <name> is
+// ProfileFileName(uri). A downloaded profile overwrites the local copy atomically (temp file +
+// rename, mode 0600), and only after its SHA-1 matched the announced hash, so a bad download never
+// replaces a good copy.
 //
 // The only I/O is reading/writing those files. Not thread-safe.
 
@@ -47,8 +48,10 @@ std::string Sha1Hex(std::string_view data);
 class ProfileCache {
  public:
   // gateway_dir: GatewayDir(config_dir, host, port). base_url: the gateway URL the user gave
-  // (relative URIs resolve against it).
-  ProfileCache(std::string gateway_dir, proto::http::Url base_url);
+  // (relative URIs resolve against it). `subdir`: "profiles" for vpn-profile-manifest entries,
+  // "downloads" for the files of vpn-core-manifest that carry a hash.
+  ProfileCache(std::string gateway_dir, proto::http::Url base_url,
+               std::string_view subdir = "profiles");
 
   // "<gateway_dir>/profiles/<ProfileFileName(entry.uri)>". Errors: those of ProfileFileName.
   Result<std::string> LocalPath(const proto::auth::ProfileEntry& entry) const;

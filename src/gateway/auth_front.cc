@@ -64,10 +64,6 @@ constexpr std::size_t kLoggedUserMax = 64;
 
 std::int64_t SecondsRoundedUp(Duration d) { return std::chrono::ceil<seconds>(d).count(); }
 
-std::string DisplayName(const GroupConfig& group) {
-  return group.aliases.empty() ? group.name : group.aliases.front();
-}
-
 }  // namespace
 
 AuthFront::AuthFront(const GatewayConfig& config, SessionRegistry& registry,
@@ -186,6 +182,8 @@ FrontReply AuthFront::HandlePost(const proto::ipc::LoginRequest& parsed,
   // A group URL (https://gw/eng) fixes the group, as an ASA group-url does: the form then has
   // no group list, so clients need no --authgroup.
   state.group_locked = !message->group_select && GroupFromPath(request.target) == state.group;
+  state.group_chosen = message->group_select.has_value() || state.group_locked ||
+                       (login != nullptr && state.group != &registry_.DefaultGroup());
 
   if (message->type == auth::ClientMessageType::kInit) {
     return HandleInit(*message, std::move(state), context);
@@ -208,13 +206,47 @@ FrontReply AuthFront::HandleInit(const auth::ClientMessage& message, LoginState 
   return LoginForm(state, {}, context.now);
 }
 
+namespace {
+
+// The value of one of the subject fields config validation allows (kOid*).
+const std::string& CertificateField(const ClientCertificate& cert, std::string_view oid) {
+  if (oid == kOidUid) {
+    return cert.uid;
+  }
+  if (oid == kOidOrganizationalUnit) {
+    return cert.organizational_unit;
+  }
+  return cert.common_name;
+}
+
+}  // namespace
+
 std::optional<std::string> AuthFront::CertificateUser(const ClientCertificate& cert) const {
-  const std::string& oid = config_.auth.cert_user_oid;
-  std::string user = (oid == "0.9.2342.19200300.100.1.1") ? cert.uid : cert.common_name;
+  const std::string& user = CertificateField(cert, config_.auth.cert_user_oid);
   if (user.empty()) {
     return std::nullopt;
   }
   return user;
+}
+
+Result<const GroupConfig*> AuthFront::CertificateGroup(const ClientCertificate& cert,
+                                                       const LoginState& state) const {
+  if (!config_.auth.cert_group_oid) {
+    return state.group;
+  }
+  const std::string& carried = CertificateField(cert, *config_.auth.cert_group_oid);
+  const GroupConfig* group = carried.empty() ? nullptr : registry_.FindGroup(carried);
+  if (group == nullptr) {
+    return Fail(Errc::kAuthFailed, "the certificate names no configured group (field " +
+                                       *config_.auth.cert_group_oid + " = '" +
+                                       EscapeForLog(carried) + "')");
+  }
+  // When the user chose nothing the certificate decides; a choice must be its own group.
+  if (state.group_chosen && group != state.group) {
+    return Fail(Errc::kAuthFailed, "the certificate is for group " + group->name +
+                                       ", not the chosen group " + state.group->name);
+  }
+  return group;
 }
 
 std::optional<FrontReply> AuthFront::TryCertificateLogin(LoginState& state,
@@ -228,10 +260,20 @@ std::optional<FrontReply> AuthFront::TryCertificateLogin(LoginState& state,
               EscapeForLog(context.client_cert->subject_dn, 256));
     return std::nullopt;
   }
+  Result<const GroupConfig*> group = CertificateGroup(*context.client_cert, state);
+  if (!group) {
+    log_.Warn("{}: certificate login of {} refused: {}", context.peer_ip, EscapeForLog(*user),
+              group.error().context);
+    return std::nullopt;
+  }
+  state.group = *group;
   if (credentials_.IsLocked(*user) || !credentials_.MayUseGroup(*user, state.group->name)) {
     log_.Warn("{}: certificate user {} may not use group {}", context.peer_ip, EscapeForLog(*user),
               state.group->name);
     return std::nullopt;
+  }
+  if (std::optional<FrontReply> refused = RefuseOverLimit(*user, context)) {
+    return refused;
   }
   Session& session = registry_.CreateSession(*user, state.group->name, context.peer_ip,
                                              "certificate", context.now);
@@ -239,6 +281,19 @@ std::optional<FrontReply> AuthFront::TryCertificateLogin(LoginState& state,
             EscapeForLog(*user), state.group->name,
             EscapeForLog(context.client_cert->subject_dn, 256), session.id);
   return LoginSuccess(session, state);
+}
+
+std::optional<FrontReply> AuthFront::RefuseOverLimit(const std::string& user,
+                                                     const RequestContext& context) {
+  std::optional<std::string> refusal = registry_.RefuseNewSession(user);
+  if (!refusal) {
+    return std::nullopt;
+  }
+  log_.Warn("{}: login of {} refused: {}", context.peer_ip, EscapeForLog(user, kLoggedUserMax),
+            *refusal);
+  // A terminal failure carrying the reason: both openconnect and sekisho print it and stop,
+  // where a retry form would only make the user type the password again.
+  return FrontReply{XmlResponse(auth::BuildAuthFailure(*refusal)), true};
 }
 
 FrontReply AuthFront::HandleCredentials(const auth::ClientMessage& message, LoginState state,
@@ -296,6 +351,9 @@ FrontReply AuthFront::HandleCredentials(const auth::ClientMessage& message, Logi
 
   throttle_.RecordSuccess(user);
   registry_.DropLoginContext(state.context_cookie);
+  if (std::optional<FrontReply> refused = RefuseOverLimit(user, context)) {
+    return std::move(*refused);
+  }
   Session& session =
       registry_.CreateSession(user, state.group->name, context.peer_ip, "password", context.now);
   log_.Info("{}: user {} logged in to group {} (session {})", context.peer_ip, logged_user,
@@ -334,7 +392,7 @@ FrontReply AuthFront::LoginForm(const LoginState& state, std::string_view error,
   auth::AuthRequest form;
   auth::Opaque opaque;
   opaque.tunnel_group = group.name;
-  opaque.group_alias = DisplayName(group);
+  opaque.group_alias = GatewayConfig::LabelOf(group);
   opaque.auth_methods = {"single-sign-on-v2"};
   form.opaque = opaque;
   form.auth_id = "main";
@@ -352,7 +410,8 @@ FrontReply AuthFront::LoginForm(const LoginState& state, std::string_view error,
     select.label = "GROUP:";
     for (const GroupConfig& candidate : config_.groups) {
       // Exactly one option is selected: the group in force (§3.4 gateway rules).
-      select.options.push_back({candidate.name, DisplayName(candidate), &candidate == state.group});
+      select.options.push_back(
+          {candidate.name, GatewayConfig::LabelOf(candidate), &candidate == state.group});
     }
     form.group_select = std::move(select);
   }
@@ -382,6 +441,18 @@ FrontReply AuthFront::LoginSuccess(Session& session, const LoginState& state) {
     entry.uri = profile->uri;
     entry.sha1_hex_upper = profile->sha1_hex_upper;
     success.profiles.push_back(std::move(entry));
+  }
+  for (const auto& download : profiles_.downloads()) {
+    auth::CoreManifestFile entry;
+    entry.version = "1.0";
+    entry.id = download->name;
+    entry.is_core = false;
+    entry.type = "file";
+    entry.action = "download";
+    entry.uri = download->uri;
+    entry.display_name = download->name;
+    entry.sha1_hex_upper = download->sha1_hex_upper;
+    success.core_files.push_back(std::move(entry));
   }
   FrontReply reply{XmlResponse(auth::BuildAuthComplete(success)), false};
   auto& headers = reply.response.headers;
@@ -441,6 +512,7 @@ FrontReply AuthFront::HandleGet(const http::HttpRequest& request, const RequestC
   state.legacy = request.Find("X-Aggregate-Auth") == nullptr;
   state.group = GroupFromPath(request.target);
   state.group_locked = state.group != nullptr;
+  state.group_chosen = state.group_locked;
   if (state.group == nullptr) {
     state.group = &registry_.DefaultGroup();
   }
@@ -461,10 +533,12 @@ FrontReply AuthFront::HandleDownload(const http::HttpRequest& request,
     return {PlainResponse(401, "Cookie is not acceptable", "", ""), false};
   }
   if (const ServedFile* file = profiles_.ForPath(request.target)) {
-    // Only the profile of the session's own group is served.
-    if (profiles_.ForGroup(session->group) == file) {
+    // Only the profile of the session's own group is served, and the downloads.
+    if (profiles_.MayServe(*file, session->group)) {
       log_.Debug("{}: session {} downloads {}", context.peer_ip, session->id, file->uri);
-      return {PlainResponse(200, "OK", "text/xml", file->content), false};
+      return {PlainResponse(200, "OK", file->every_group ? "application/octet-stream" : "text/xml",
+                            file->content),
+              false};
     }
   }
   const std::string decoded =

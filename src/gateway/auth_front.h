@@ -89,6 +89,9 @@ class AuthFront {
     std::string context_cookie;  // webvpncontext value; empty when none yet
     bool legacy = false;         // form-urlencoded client: answer without aggregate-auth v2
     bool group_locked = false;   // chosen by a group URL: the form offers no group list
+    // The client named the group (group-select, group URL, an earlier choice in this login);
+    // false when it is the default nobody picked.
+    bool group_chosen = false;
   };
 
   FrontReply HandlePost(const proto::ipc::LoginRequest& request, const RequestContext& context);
@@ -115,6 +118,12 @@ class AuthFront {
                                   const proto::http::HttpRequest& request,
                                   const LoginContext* login) const;
   std::optional<std::string> CertificateUser(const ClientCertificate& cert) const;
+  // The group a certificate login gets: the chosen one, or with auth.cert_group_oid the one the
+  // certificate names. Errors: kAuthFailed (no such group, or another group was chosen).
+  Result<const GroupConfig*> CertificateGroup(const ClientCertificate& cert,
+                                              const LoginState& state) const;
+  // The final answer when tunnel.max_sessions or max_sessions_per_user forbid another session.
+  std::optional<FrontReply> RefuseOverLimit(const std::string& user, const RequestContext& context);
 
   const GatewayConfig& config_;
   SessionRegistry& registry_;

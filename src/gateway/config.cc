@@ -88,8 +88,18 @@ const GroupConfig* GatewayConfig::FindGroup(std::string_view name_or_alias) cons
         return &g;
       }
     }
+    if (g.label && *g.label == name_or_alias) {
+      return &g;
+    }
   }
   return nullptr;
+}
+
+const std::string& GatewayConfig::LabelOf(const GroupConfig& group) {
+  if (group.label) {
+    return *group.label;
+  }
+  return group.aliases.empty() ? group.name : group.aliases.front();
 }
 
 const Ipv4Cidr& GatewayConfig::PoolOf(const GroupConfig& group) const {

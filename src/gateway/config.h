@@ -74,6 +74,12 @@ struct ThrottleConfig {
   std::uint32_t max_tracked = 10000;  // addresses and user names remembered (oldest evicted)
 };
 
+// Subject fields of a client certificate that cert_user_oid / cert_group_oid may name: the ones
+// the TLS layer extracts (tls::PeerCertificate).
+inline constexpr std::string_view kOidCommonName = "2.5.4.3";
+inline constexpr std::string_view kOidOrganizationalUnit = "2.5.4.11";
+inline constexpr std::string_view kOidUid = "0.9.2342.19200300.100.1.1";
+
 struct AuthConfig {
   std::string password_file;             // ocpasswd format; empty = no password auth
   std::uint32_t max_login_attempts = 3;  // per authentication conversation
@@ -104,7 +110,9 @@ struct TunnelConfig {
   RekeyMethod rekey_method = RekeyMethod::kSsl;
   std::string banner;
   std::uint32_t max_sessions = 0;  // 0 = limited only by the pools
-  std::string tun_name = "sk";     // TUN device name prefix
+  // Sessions one user may hold at once (ocserv's max-same-clients); 0 = no limit.
+  std::uint32_t max_sessions_per_user = 0;
+  std::string tun_name = "sk";  // TUN device name prefix
 };
 
 struct DtlsConfig {
@@ -156,6 +164,9 @@ struct DownloadsConfig {
 struct GroupConfig {
   std::string name;
   std::vector<std::string> aliases;  // names in the group-select list and URL paths
+  // What the group list shows ("Sales Team"); any printable text, unlike the URL-safe names.
+  // Unset: the first alias, else the name.
+  std::optional<std::string> label;
   bool is_default = false;
   std::optional<Ipv4Cidr> ipv4_pool;
   std::optional<std::vector<std::uint32_t>> dns;
@@ -182,13 +193,16 @@ struct GatewayConfig {
   std::vector<GroupConfig> groups;
 
   const GroupConfig& DefaultGroup() const;
-  // Matches names and aliases case-sensitively; nullptr when none matches.
+  // Matches names, aliases and labels case-sensitively; nullptr when none matches. Labels
+  // match because Cisco's client answers a group list with the option's text.
   const GroupConfig* FindGroup(std::string_view name_or_alias) const;
   // The group's value or the global one.
   const Ipv4Cidr& PoolOf(const GroupConfig& group) const;
   const std::vector<std::uint32_t>& DnsOf(const GroupConfig& group) const;
   const std::vector<Ipv4Cidr>& RoutesOf(const GroupConfig& group) const;
   const std::string& BannerOf(const GroupConfig& group) const;
+  // The text shown for the group in the login form's group list.
+  static const std::string& LabelOf(const GroupConfig& group);
 };
 
 // Parses and validates `toml_text`. `source_name` is the file name used in messages and whose

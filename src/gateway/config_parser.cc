@@ -3,6 +3,7 @@
 #include "base/strings.h"
 #include "gateway/config_table_reader.h"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <map>
 #include <set>
@@ -10,6 +11,13 @@
 #include <vector>
 
 namespace sekisho::gateway::config_internal {
+
+namespace {
+// Long enough for any group title a login page shows, short enough for one line of a form.
+constexpr std::size_t kGroupLabelMax = 128;
+constexpr std::string_view kSupportedCertificateFields =
+    "\"2.5.4.3\" (CN), \"2.5.4.11\" (OU) or \"0.9.2342.19200300.100.1.1\" (UID)";
+}  // namespace
 
 Result<GatewayConfig> ConfigParser::Run() {
   config_.source = diag_.source();
@@ -89,16 +97,8 @@ void ConfigParser::Tls(const toml::table& t) {
   r.Finish();
 }
 
-bool ConfigParser::IsOid(std::string_view s) {
-  if (s.empty() || s.front() == '.' || s.back() == '.') {
-    return false;
-  }
-  for (std::string_view arc : Split(s, '.')) {
-    if (arc.empty() || !ParseUint(arc)) {
-      return false;
-    }
-  }
-  return Split(s, '.').size() >= 2;
+bool ConfigParser::IsSupportedCertificateField(std::string_view oid) {
+  return oid == kOidCommonName || oid == kOidOrganizationalUnit || oid == kOidUid;
 }
 
 void ConfigParser::Auth(const toml::table& t) {
@@ -110,12 +110,17 @@ void ConfigParser::Auth(const toml::table& t) {
   r.Uint("cookie_timeout", c.cookie_timeout_s, 0, 7 * 86400);
   r.String("cert_user_oid", c.cert_user_oid);
   r.OptString("cert_group_oid", c.cert_group_oid);
-  if (const toml::node* n = t.get("cert_user_oid"); n != nullptr && !IsOid(c.cert_user_oid)) {
-    diag_.Add(n->source(), "auth.cert_user_oid must be a dotted OID such as \"2.5.4.3\"");
+  // Only the subject fields the TLS layer extracts can be named; any other OID would be
+  // accepted and then silently ignored.
+  if (const toml::node* n = t.get("cert_user_oid");
+      n != nullptr && !IsSupportedCertificateField(c.cert_user_oid)) {
+    diag_.Add(n->source(),
+              "auth.cert_user_oid must be one of " + std::string(kSupportedCertificateFields));
   }
   if (const toml::node* n = t.get("cert_group_oid");
-      n != nullptr && c.cert_group_oid && !IsOid(*c.cert_group_oid)) {
-    diag_.Add(n->source(), "auth.cert_group_oid must be a dotted OID such as \"2.5.4.11\"");
+      n != nullptr && c.cert_group_oid && !IsSupportedCertificateField(*c.cert_group_oid)) {
+    diag_.Add(n->source(),
+              "auth.cert_group_oid must be one of " + std::string(kSupportedCertificateFields));
   }
   if (const toml::table* th = r.Table("throttle")) {
     AuthThrottle(*th);
@@ -184,6 +189,7 @@ void ConfigParser::Tunnel(const toml::table& t) {
   }
   r.String("banner", c.banner);
   r.Uint("max_sessions", c.max_sessions, 0, 1'000'000);
+  r.Uint("max_sessions_per_user", c.max_sessions_per_user, 0, 1'000'000);
   r.String("tun_name", c.tun_name);
   // IFNAMSIZ is 16 including the NUL, and we append a number of up to 5 digits.
   if (c.tun_name.empty() || c.tun_name.size() > 10 ||
@@ -314,12 +320,16 @@ void ConfigParser::Groups(const toml::node* node) {
     config_.groups.front().is_default = true;
   }
 
-  // Names and aliases share one namespace: both appear in URLs and the select list.
+  // Names, aliases and labels share one namespace: all select a group (URLs, the select list,
+  // the label a Cisco client echoes); a label equal to its own group's name is no conflict.
   std::map<std::string, std::string> owner;
   for (std::size_t i = 0; i < config_.groups.size(); ++i) {
     const GroupConfig& g = config_.groups[i];
     std::vector<std::string> names = g.aliases;
     names.insert(names.begin(), g.name);
+    if (g.label && std::find(names.begin(), names.end(), *g.label) == names.end()) {
+      names.push_back(*g.label);
+    }
     for (const std::string& n : names) {
       auto [it, inserted] = owner.emplace(n, g.name);
       if (!inserted) {
@@ -373,6 +383,12 @@ void ConfigParser::Group(const toml::table& t) {
       }
       g.aliases.push_back(std::move(alias));
     }
+  }
+  r.OptString("label", g.label);
+  if (g.label &&
+      (g.label->empty() || g.label->size() > kGroupLabelMax || !IsPrintableText(*g.label))) {
+    diag_.Add(t.source(), "group.label must be 1 to " + std::to_string(kGroupLabelMax) +
+                              " bytes of printable text (UTF-8, no control characters)");
   }
   r.Bool("default", g.is_default);
   g.ipv4_pool = r.Pool("ipv4_pool");

@@ -44,7 +44,7 @@ class ConfigParser {
   void Downloads(const toml::table& t);
   void Groups(const toml::node* node);
   void Group(const toml::table& t);
-  static bool IsOid(std::string_view s);
+  static bool IsSupportedCertificateField(std::string_view oid);
 
   Diagnostics diag_;
   const toml::table& root_;

@@ -66,6 +66,9 @@ std::string DescribeConfig(const GatewayConfig& c) {
     for (const std::string& a : g.aliases) {
       o << " alias " << a;
     }
+    if (g.label) {
+      o << " label \"" << *g.label << "\"";
+    }
     o << ": pool " << c.PoolOf(g).ToString() << ", dns " << addresses(c.DnsOf(g)) << ", routes "
       << routes(c.RoutesOf(g));
     if (g.profile) {

@@ -57,7 +57,25 @@ Result<ProfileStore> ProfileStore::Load(const GatewayConfig& config) {
     }
     store.by_group_.emplace(group.name, existing->second);
   }
+  for (const DownloadFile& download : config.downloads.files) {
+    auto content = ReadWholeFile(download.path);
+    if (!content) {
+      return Fail(Errc::kConfig, "downloads." + download.name + ": " + content.error().context);
+    }
+    auto file = std::make_shared<ServedFile>();
+    file->name = download.name;
+    file->uri = std::string(kDownloadPrefix) + download.name;
+    file->sha1_hex_upper = Sha1HexUpper(*content);
+    file->content = std::move(*content);
+    file->every_group = true;
+    store.downloads_by_name_.emplace(download.name, file);
+    store.downloads_.push_back(std::move(file));
+  }
   return store;
+}
+
+bool ProfileStore::MayServe(const ServedFile& file, std::string_view group) const {
+  return file.every_group || ForGroup(group) == &file;
 }
 
 const ServedFile* ProfileStore::ForGroup(std::string_view group) const {
@@ -80,6 +98,10 @@ const ServedFile* ProfileStore::ForPath(std::string_view target) const {
     if (!tail.empty() && tail.find_first_not_of("0123456789") == std::string_view::npos) {
       path = path.substr(0, colon);
     }
+  }
+  if (path.starts_with(kDownloadPrefix)) {
+    auto it = downloads_by_name_.find(path.substr(kDownloadPrefix.size()));
+    return it == downloads_by_name_.end() ? nullptr : it->second.get();
   }
   if (!path.starts_with(kProfilePrefix)) {
     return nullptr;

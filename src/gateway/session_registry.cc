@@ -3,6 +3,7 @@
 #include "base/check.h"
 #include "base/encoding.h"
 
+#include <algorithm>
 #include <array>
 
 namespace sekisho::gateway {
@@ -48,6 +49,25 @@ LoginContext* SessionRegistry::FindLoginContext(std::string_view cookie, Instant
 
 void SessionRegistry::DropLoginContext(std::string_view cookie) {
   logins_.erase(std::string(cookie));
+}
+
+std::optional<std::string> SessionRegistry::RefuseNewSession(std::string_view user) const {
+  const TunnelConfig& limits = config_.tunnel;
+  if (limits.max_sessions != 0 && sessions_.size() >= limits.max_sessions) {
+    return "The gateway has reached its session limit (" + std::to_string(limits.max_sessions) +
+           "). Please try again later.";
+  }
+  if (limits.max_sessions_per_user != 0) {
+    const auto held = static_cast<std::size_t>(
+        std::count_if(sessions_.begin(), sessions_.end(),
+                      [&](const auto& entry) { return entry.second->user == user; }));
+    if (held >= limits.max_sessions_per_user) {
+      return "Too many sessions for this user (limit " +
+             std::to_string(limits.max_sessions_per_user) +
+             "). Log off another session, or wait until it times out.";
+    }
+  }
+  return std::nullopt;
 }
 
 Session& SessionRegistry::CreateSession(std::string user, std::string group,

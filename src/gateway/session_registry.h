@@ -105,6 +105,10 @@ class SessionRegistry {
   void DropLoginContext(std::string_view cookie);
 
   // --- sessions ---
+  // Why one more session for `user` is not allowed (tunnel.max_sessions, and
+  // tunnel.max_sessions_per_user counting the user's live sessions, with or without a tunnel),
+  // as a message for the user; nullopt when it is.
+  std::optional<std::string> RefuseNewSession(std::string_view user) const;
   Session& CreateSession(std::string user, std::string group, std::string peer_address,
                          std::string auth_method, Instant now);
   // The live session named by a cookie, or nullptr (unknown, or expired at `now`).

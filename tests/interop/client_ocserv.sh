@@ -66,7 +66,7 @@ grep -q 'Disconnected: logged off' "$alice_log" || interop_fail "alice did not l
 # --- 3. profile cached, then changed ---------------------------------------------------------
 sk_connect bob $'bobpw\n' --cafile "$CA" --user bob --passwd-on-stdin --authgroup sales
 sk_wait_tunnel bob
-grep -q 'Downloader: 0 profile(s) downloaded, 1 already up to date' "$SK_LOG" ||
+grep -q 'Downloader: 0 file(s) downloaded, 1 already up to date' "$SK_LOG" ||
   interop_fail "the unchanged profile was downloaded again"
 sk_stop "$SK_PID"
 ocs_stop

@@ -53,6 +53,11 @@ case $(sk_addr alice) in 198.18.101.*) ;; *) interop_fail "alice: not an enginee
 grep -q 'Downloader: fetched profile' "$alice_log" || interop_fail "profile not downloaded"
 cmp -s "$CL_DIR/cfg/198.18.0.1/profiles/eng.xml" "$GW_DIR/eng.xml" ||
   interop_fail "downloaded profile differs from the gateway's"
+# [downloads]: announced in vpn-core-manifest with its SHA-1, fetched and checked like profiles.
+grep -q 'Downloader: fetched file /CACHE/stc/1/downloads/notice.txt' "$alice_log" ||
+  interop_fail "the [downloads] file was not fetched"
+cmp -s "$CL_DIR/cfg/198.18.0.1/downloads/notice.txt" "$GW_DIR/notice.txt" ||
+  interop_fail "downloaded file differs from the gateway's"
 grep -q 'Banner: sekisho interop test' "$alice_log" || interop_fail "banner not shown"
 grep -q 'DTLS: not offered by the gateway; data path: TLS' "$alice_log" ||
   interop_fail "no DTLS progress line"
@@ -86,7 +91,7 @@ echo "$routes" | grep -Eq '^(0.0.0.0/1|128.0.0.0/1|198.18.0.1 )' &&
   interop_fail "routes left behind: $routes"
 SK_URL=${GW_URL}eng sk_connect alice2 $'alicepw\n' --cafile "$CA" --user alice --passwd-on-stdin
 sk_wait_tunnel alice2
-grep -q 'Downloader: 0 profile(s) downloaded, 1 already up to date' "$SK_LOG" ||
+grep -q 'Downloader: 0 file(s) downloaded, 2 already up to date' "$SK_LOG" ||
   interop_fail "the unchanged profile was downloaded again"
 sk_stop "$SK_PID"
 

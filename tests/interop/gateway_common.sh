@@ -31,6 +31,7 @@ gw_setup() {
   gw_add_user "$dir" carol '*'
   chmod 600 "$dir/passwd"  # sekishod refuses a password file others can read
   printf '<?xml version="1.0" encoding="UTF-8"?>\n<AnyConnectProfile><ServerList><HostEntry><HostName>eng</HostName></HostEntry></ServerList></AnyConnectProfile>\n' >"$dir/eng.xml"
+  printf 'Offered to every group by [downloads]\n' >"$dir/notice.txt"
   cat >"$dir/sekishod.toml" <<TOML
 [listen]
 address = "$SK_GW_IP"
@@ -65,6 +66,9 @@ socket = "$dir/sekishod.sock"
 [log]
 level = "debug"
 
+[downloads]
+"notice.txt" = "notice.txt"
+
 [[group]]
 name = "engineering"
 aliases = ["Engineering", "eng"]
@@ -76,6 +80,7 @@ profile = "eng.xml"
 [[group]]
 name = "sales"
 aliases = ["Sales"]
+label = "Sales Team – EMEA"
 ipv4_pool = "198.18.102.0/24"
 routes = ["198.18.201.0/24"]
 banner = "Welcome, sales"

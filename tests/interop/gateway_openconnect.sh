@@ -3,7 +3,8 @@
 # (issue 2, "what it must show" 2 and 3):
 #   1. password login to the default group with --servercert pinning and --no-dtls;
 #      ping and a bounded iperf3 run through the tunnel; the profile is announced;
-#   2. --authgroup Sales: the sales pool and its split route;
+#   2. --authgroup "Sales Team – EMEA" (the group's label, with spaces): the sales pool and its
+#      split route;
 #   3. a wrong password is refused and openconnect re-prompts (then logs in);
 #   4. --cookieonly, then --cookie-on-stdin reuses the same session; after the client vanishes
 #      (SIGKILL) the cookie reconnects to the same address without a new login;
@@ -69,8 +70,9 @@ cmp -s "$GW_DIR/alice-profile.xml" "$GW_DIR/eng.xml" ||
   interop_fail "the engineering profile was not downloaded by openconnect -x"
 alice_pid=$OC_PID
 
-# --- 2. --authgroup Sales -------------------------------------------------------------------
-oc_connect bob $'bobpw\n' --user bob --passwd-on-stdin --no-dtls --non-inter --authgroup Sales
+# --- 2. --authgroup by label ----------------------------------------------------------------
+oc_connect bob $'bobpw\n' --user bob --passwd-on-stdin --no-dtls --non-inter \
+  --authgroup "Sales Team – EMEA"
 wait_tunnel oc-bob
 grep -q 'INTERNAL_IP4_ADDRESS=198.18.102.' "$GW_DIR/oc-bob.env" ||
   interop_fail "bob did not get a sales address"

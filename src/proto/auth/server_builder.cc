@@ -183,6 +183,11 @@ std::string BuildAuthComplete(const AuthSuccess& success) {
         out += ">\n";
         AppendLine(out, "uri", file.uri);
         AppendLine(out, "display-name", file.display_name);
+        if (!file.sha1_hex_upper.empty()) {
+          out += "<hash type=\"sha1\">";
+          AppendEscaped(out, file.sha1_hex_upper);
+          out += "</hash>\n";
+        }
         out += "</file>\n";
       }
       out += "</vpn>\n</vpn-core-manifest>\n";

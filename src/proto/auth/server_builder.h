@@ -67,6 +67,9 @@ struct CoreManifestFile {
   std::string os;  // e.g. "win:6.1.7601"
   std::string uri;
   std::string display_name;
+  // SHA-1 of the bytes served at uri (uppercase hex), sent as <hash type="sha1"> like the
+  // profile manifest's; empty for Cisco packages, which carry none.
+  std::string sha1_hex_upper;
 };
 
 struct AuthSuccess {

@@ -25,6 +25,18 @@ TEST(StringsTest, ParseUint) {
   EXPECT_FALSE(ParseUint("99999999999999999999").has_value());
 }
 
+TEST(StringsTest, PrintableTextIsAsciiOrUtf8WithoutControls) {
+  EXPECT_TRUE(IsPrintableText(""));
+  EXPECT_TRUE(IsPrintableText("Sales Team & Partners \\ <EMEA>"));
+  EXPECT_TRUE(IsPrintableText("J\xc3\xbcrgen \xe6\x9d\xb1 \xe2\x80\x93"));
+  EXPECT_FALSE(IsPrintableText("tab\there"));
+  EXPECT_FALSE(IsPrintableText("line\n"));
+  EXPECT_FALSE(IsPrintableText("del\x7f"));
+  EXPECT_FALSE(IsPrintableText("c1\xc2\x85"));         // NEL
+  EXPECT_FALSE(IsPrintableText("cut \xe6\x9d"));       // truncated sequence
+  EXPECT_FALSE(IsPrintableText("overlong \xc0\xaf"));  // not well-formed
+}
+
 TEST(StringsTest, EscapeForLogKeepsPrintableTextAndUtf8) {
   EXPECT_EQ(EscapeForLog("alice@example.org"), "alice@example.org");
   EXPECT_EQ(EscapeForLog("J\xc3\xbcrgen \xe6\x9d\xb1"), "J\xc3\xbcrgen \xe6\x9d\xb1");

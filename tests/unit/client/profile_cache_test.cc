@@ -48,6 +48,9 @@ TEST(ProfileCacheTest, DownloadDecisionsAndStorage) {
   const std::string body = "<AnyConnectProfile/>\n";
   ProfileEntry entry{"/profiles//tmp/ocdoc/profile.xml", Sha1Hex(body)};
   EXPECT_EQ(*cache.LocalPath(entry), gateway_dir + "/profiles/profile.xml");
+  EXPECT_EQ(*ProfileCache(gateway_dir, Url("https://localhost:4443/"), "downloads")
+                 .LocalPath({"/CACHE/stc/1/downloads/corp.txt", "AB"}),
+            gateway_dir + "/downloads/corp.txt");
 
   EXPECT_TRUE(cache.NeedsDownload(entry));  // missing
   auto bad = cache.StoreDownloaded(entry, "tampered");

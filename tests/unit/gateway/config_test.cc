@@ -148,6 +148,7 @@ name = "staff"
 aliases = ["Staff", "employees"]
 [[group]]
 name = "guests"
+label = "Guest Wi-Fi & Visitors – 2nd floor"
 default = true
 ipv4_pool = "10.20.0.0/24"
 dns = ["1.1.1.1"]
@@ -171,6 +172,9 @@ profile = "/etc/sekisho/guest.xml"
   EXPECT_EQ(c->DefaultGroup().name, "guests");
   EXPECT_FALSE(c->groups[0].is_default);
   EXPECT_EQ(c->FindGroup("employees"), &c->groups[0]);
+  EXPECT_EQ(GatewayConfig::LabelOf(c->groups[0]), "Staff");
+  EXPECT_EQ(GatewayConfig::LabelOf(c->groups[1]), "Guest Wi-Fi & Visitors – 2nd floor");
+  EXPECT_EQ(c->FindGroup("Guest Wi-Fi & Visitors – 2nd floor"), &c->groups[1]);
   EXPECT_EQ(c->FindGroup("nobody"), nullptr);
   const GroupConfig& guests = c->groups[1];
   EXPECT_EQ(c->PoolOf(guests).ToString(), "10.20.0.0/24");
@@ -240,6 +244,18 @@ TEST(ConfigTest, GroupValidation) {
       std::string::npos);
   EXPECT_NE(ErrorOf(base + "[[group]]\nname=\"a\"\n[[group]]\nname=\"b\"\naliases=[\"a\"]\n")
                 .find("already used"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(base + "[[group]]\nname=\"a\"\n[[group]]\nname=\"b\"\nlabel=\"a\"\n")
+                .find("already used"),
+            std::string::npos);
+  for (const char* label : {"", "tab\\there", "bell\\u0007", "c1\\u0085"}) {
+    EXPECT_NE(ErrorOf(base + "[[group]]\nname=\"a\"\nlabel=\"" + label + "\"\n")
+                  .find("group.label must be"),
+              std::string::npos)
+        << label;
+  }
+  EXPECT_NE(ErrorOf(base + "[[group]]\nname=\"a\"\nlabel=\"" + std::string(129, 'x') + "\"\n")
+                .find("group.label must be"),
             std::string::npos);
   // Overlapping pools: a group pool inside the global pool used by another group.
   EXPECT_NE(ErrorOf(base + "[[group]]\nname=\"a\"\n[[group]]\nname=\"b\"\n"

@@ -76,7 +76,12 @@ class FakeCredentials final : public CredentialChecker {
 
 class AuthFrontTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { Build(); }
+
+  // (Re)builds the front; `auth_extra` and `tunnel_extra` are added to [auth] and [tunnel],
+  // `tables` after the groups.
+  void Build(const std::string& auth_extra = "", const std::string& tunnel_extra = "",
+             const std::string& tables = "") {
     dir_ = std::filesystem::temp_directory_path() /
            ("sekisho-auth-front-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir_);
@@ -85,7 +90,10 @@ class AuthFrontTest : public ::testing::Test {
 [tls]
 certificate = "server.pem"
 private_key = "server-key.pem"
+[tunnel]
+)" + tunnel_extra + R"(
 [auth]
+)" + auth_extra + R"(
 password_file = "passwd"
 max_login_attempts = 3
 [auth.throttle]
@@ -101,8 +109,9 @@ profile = "eng.xml"
 [[group]]
 name = "sales"
 aliases = ["Sales"]
+label = "Sales Team – Partners"
 ipv4_pool = "198.18.102.0/24"
-)";
+)" + tables;
     auto config = ParseConfig(toml, (dir_ / "sekishod.toml").string());
     ASSERT_TRUE(config.has_value()) << config.error().ToString();
     config_ = std::make_unique<GatewayConfig>(std::move(*config));
@@ -219,12 +228,24 @@ TEST_F(AuthFrontTest, InitOffersGroupsWithTheDefaultSelected) {
   EXPECT_FALSE(SetCookieValue(reply, "webvpncontext").empty());
 }
 
-TEST_F(AuthFrontTest, SecondInitWithGroupSelectSwitchesGroupByNameOrAlias) {
-  for (std::string_view choice : {"sales", "Sales"}) {
+TEST_F(AuthFrontTest, SecondInitWithGroupSelectSwitchesGroupByNameAliasOrLabel) {
+  for (std::string_view choice : {"sales", "Sales", "Sales Team – Partners"}) {
     auth::ServerMessage message = Parse(Post("/auth", InitBody("https://gw/auth", choice)));
     EXPECT_EQ(SelectedGroup(message), "sales") << choice;
-    EXPECT_NE(message.opaque_xml.find("<group-alias>Sales</group-alias>"), std::string::npos);
+    EXPECT_NE(message.opaque_xml.find("<group-alias>Sales Team – Partners</group-alias>"),
+              std::string::npos);
   }
+}
+
+TEST_F(AuthFrontTest, GroupListShowsLabelsWithSpacesAndUrlSafeValues) {
+  auth::ServerMessage message = Parse(Post("/", InitBody("https://gw/")));
+  const auth::FormField* select = Field(message, "group_list");
+  ASSERT_NE(select, nullptr);
+  ASSERT_EQ(select->options.size(), 2u);
+  EXPECT_EQ(select->options[0].value, "engineering");
+  EXPECT_EQ(select->options[0].label, "Engineering");  // no label: the first alias
+  EXPECT_EQ(select->options[1].value, "sales");
+  EXPECT_EQ(select->options[1].label, "Sales Team – Partners");
 }
 
 TEST_F(AuthFrontTest, GroupUrlPreselectsTheGroupWithoutAList) {
@@ -295,6 +316,78 @@ TEST_F(AuthFrontTest, VerifiedClientCertificateLogsInOnInit) {
   EXPECT_EQ(registry_->sessions().begin()->second->auth_method, "certificate");
   cert_ = ClientCertificate{"CN=locked", "locked", "", ""};
   EXPECT_EQ(Parse(Post("/", InitBody("https://gw/"))).type, auth::ServerMessage::kAuthRequest);
+}
+
+TEST_F(AuthFrontTest, CertificateGroupFieldChoosesAndEnforcesTheGroup) {
+  Build("cert_group_oid = \"2.5.4.11\"");
+  credentials_.Add("dave", "unused", "*");
+  // Nothing chosen (default group, no group URL): the certificate's OU decides.
+  cert_ = ClientCertificate{"CN=dave,OU=sales", "dave", "", "sales"};
+  ASSERT_EQ(Parse(Post("/", InitBody("https://gw/"))).type, auth::ServerMessage::kComplete);
+  ASSERT_EQ(registry_->sessions().size(), 1U);
+  EXPECT_EQ(registry_->sessions().begin()->second->group, "sales");
+  // Choosing another group than the certificate carries is refused (form again, no session).
+  EXPECT_EQ(Parse(Post("/", InitBody("https://gw/", "engineering"))).type,
+            auth::ServerMessage::kAuthRequest);
+  EXPECT_EQ(Parse(Post("/eng", InitBody("https://gw/eng"))).type,
+            auth::ServerMessage::kAuthRequest);
+  // Choosing its own group (by label) is fine.
+  EXPECT_EQ(Parse(Post("/", InitBody("https://gw/", "Sales Team – Partners"))).type,
+            auth::ServerMessage::kComplete);
+  // A certificate without the field, or naming no group, logs in by certificate nowhere.
+  cert_ = ClientCertificate{"CN=dave", "dave", "", ""};
+  EXPECT_EQ(Parse(Post("/", InitBody("https://gw/"))).type, auth::ServerMessage::kAuthRequest);
+  cert_ = ClientCertificate{"CN=dave,OU=marketing", "dave", "", "marketing"};
+  EXPECT_EQ(Parse(Post("/", InitBody("https://gw/"))).type, auth::ServerMessage::kAuthRequest);
+  EXPECT_EQ(registry_->sessions().size(), 2U);
+  EXPECT_TRUE(
+      log_.Contains("the certificate is for group sales, not the chosen group engineering"));
+}
+
+TEST_F(AuthFrontTest, CertificateUserFieldCanBeTheUid) {
+  Build("cert_user_oid = \"0.9.2342.19200300.100.1.1\"");
+  cert_ = ClientCertificate{"CN=Carol Example,UID=carol", "Carol Example", "carol", ""};
+  ASSERT_EQ(Parse(Post("/", InitBody("https://gw/"))).type, auth::ServerMessage::kComplete);
+  EXPECT_EQ(registry_->sessions().begin()->second->user, "carol");
+}
+
+TEST_F(AuthFrontTest, SessionLimitsRefuseWithAFinalMessage) {
+  Build("", "max_sessions_per_user = 2\nmax_sessions = 3");
+  auto login = [&](std::string_view user, std::string_view password) {
+    return Post("/", ReplyBody(user, password, user == "bob" ? "sales" : "engineering"));
+  };
+  EXPECT_EQ(Parse(login("alice", "alicepw")).type, auth::ServerMessage::kComplete);
+  EXPECT_EQ(Parse(login("alice", "alicepw")).type, auth::ServerMessage::kComplete);
+  FrontReply third = login("alice", "alicepw");
+  EXPECT_TRUE(third.close_connection);
+  EXPECT_NE(third.response.body.find("Too many sessions for this user (limit 2)"),
+            std::string::npos);
+  EXPECT_EQ(registry_->sessions().size(), 2U);
+  // Another user still gets in, up to the gateway's limit.
+  EXPECT_EQ(Parse(login("bob", "bobpw")).type, auth::ServerMessage::kComplete);
+  FrontReply over = login("bob", "bobpw");
+  EXPECT_NE(over.response.body.find("session limit (3)"), std::string::npos);
+  // Ending a session frees a place.
+  registry_->EndSession(registry_->sessions().begin()->first, "test");
+  EXPECT_EQ(Parse(login("alice", "alicepw")).type, auth::ServerMessage::kComplete);
+  // The wrong password still fails as a wrong password, not as a limit.
+  EXPECT_EQ(Parse(login("bob", "wrong")).type, auth::ServerMessage::kAuthRequest);
+}
+
+TEST_F(AuthFrontTest, DownloadsAreAnnouncedWithTheirHashAndServedToEveryGroup) {
+  std::ofstream(dir_ / "corp.txt") << "corporate notice\n";
+  Build("", "", "[downloads]\n\"corp.txt\" = \"corp.txt\"\n");
+  auth::ServerMessage success = Parse(Post("/", ReplyBody("bob", "bobpw", "sales")));
+  ASSERT_EQ(success.type, auth::ServerMessage::kComplete);
+  ASSERT_EQ(success.core_files.size(), 1U);
+  EXPECT_EQ(success.core_files[0].uri, "/CACHE/stc/1/downloads/corp.txt");
+  EXPECT_EQ(success.core_files[0].sha1, Sha1HexUpper("corporate notice\n"));
+  std::string sales = SetCookieValue(Post("/", ReplyBody("bob", "bobpw", "sales")), "webvpn");
+  FrontReply file = Get("/CACHE/stc/1/downloads/corp.txt", "webvpn=" + sales);
+  EXPECT_EQ(file.response.status, 200U);
+  EXPECT_EQ(file.response.body, "corporate notice\n");
+  EXPECT_EQ(Get("/CACHE/stc/1/downloads/corp.txt").response.status, 503U);
+  EXPECT_EQ(Get("/CACHE/stc/1/downloads/other.txt", "webvpn=" + sales).response.status, 404U);
 }
 
 TEST_F(AuthFrontTest, DownloaderServesOnlyAuthenticatedSessionsTheirProfile) {

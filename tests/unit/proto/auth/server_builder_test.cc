@@ -132,7 +132,8 @@ AuthSuccess FullSuccess() {
                          .id = "VPNCore",
                          .os = "win:6.1.7601",
                          .uri = "binaries/core.msi",
-                         .display_name = "AnyConnect Secure Mobility Client"}};
+                         .display_name = "AnyConnect Secure Mobility Client",
+                         .sha1_hex_upper = ""}};
   success.pkg_version = "4,10,05095";
   return success;
 }
@@ -193,6 +194,30 @@ TEST(ServerBuilderTest, AuthCompleteRoundTrip) {
   EXPECT_THAT(msg->profiles, ElementsAre(ProfileEntry{"/CACHE/stc/profiles/employees.xml",
                                                       "50A9BCCD6BAF75586A7E706C80E412219D29C57A"}));
   EXPECT_THAT(msg->core_files, ElementsAre(ProfileEntry{"binaries/core.msi", ""}));
+}
+
+TEST(ServerBuilderTest, CoreManifestFileWithAHashRoundTrips) {
+  AuthSuccess success;
+  success.server_cert_hash = "AB";
+  success.core_files = {{.version = "1.0",
+                         .id = "corp.pdf",
+                         .is_core = false,
+                         .type = "file",
+                         .action = "download",
+                         .os = "",
+                         .uri = "/CACHE/stc/1/downloads/corp.pdf",
+                         .display_name = "corp.pdf",
+                         .sha1_hex_upper = "0123456789ABCDEF0123456789ABCDEF01234567"}};
+  const std::string xml = BuildAuthComplete(success);
+  EXPECT_NE(xml.find("<display-name>corp.pdf</display-name>\n<hash type=\"sha1\">"
+                     "0123456789ABCDEF0123456789ABCDEF01234567</hash>\n</file>"),
+            std::string::npos)
+      << xml;
+  auto msg = ParseServerMessage(xml);
+  ASSERT_TRUE(msg.has_value()) << msg.error().ToString();
+  EXPECT_THAT(msg->core_files,
+              ElementsAre(ProfileEntry{"/CACHE/stc/1/downloads/corp.pdf",
+                                       "0123456789ABCDEF0123456789ABCDEF01234567"}));
 }
 
 TEST(ServerBuilderTest, MinimalCompleteOmitsOptionalParts) {

@@ -112,6 +112,15 @@ const std::vector<std::uint32_t>& GatewayConfig::DnsOf(const GroupConfig& group)
 const std::vector<Ipv4Cidr>& GatewayConfig::RoutesOf(const GroupConfig& group) const {
   return group.routes ? *group.routes : network.routes;
 }
+const std::vector<Ipv4Cidr>& GatewayConfig::ExcludeRoutesOf(const GroupConfig& group) const {
+  return group.exclude_routes ? *group.exclude_routes : network.exclude_routes;
+}
+const std::string& GatewayConfig::DefaultDomainOf(const GroupConfig& group) const {
+  return group.default_domain ? *group.default_domain : network.default_domain;
+}
+const std::vector<std::string>& GatewayConfig::SplitDnsOf(const GroupConfig& group) const {
+  return group.split_dns ? *group.split_dns : network.split_dns;
+}
 const std::string& GatewayConfig::BannerOf(const GroupConfig& group) const {
   return group.banner ? *group.banner : tunnel.banner;
 }

@@ -93,7 +93,9 @@ struct NetworkConfig {
   std::optional<Ipv4Cidr> ipv4_pool;  // absent only when every group has its own pool
   std::vector<std::uint32_t> dns;     // host byte order
   std::vector<Ipv4Cidr> routes;       // split-include; empty = all traffic through the tunnel
-  std::uint32_t mtu = 1500;           // link MTU of the tunnel (X-CSTP-Base-MTU basis)
+  std::vector<Ipv4Cidr>
+      exclude_routes;        // split-exclude: kept off the tunnel (X-CSTP-Split-Exclude)
+  std::uint32_t mtu = 1500;  // link MTU of the tunnel (X-CSTP-Base-MTU basis)
   std::string default_domain;
   std::vector<std::string> split_dns;  // domains resolved through the tunnel's DNS
 };
@@ -171,6 +173,9 @@ struct GroupConfig {
   std::optional<Ipv4Cidr> ipv4_pool;
   std::optional<std::vector<std::uint32_t>> dns;
   std::optional<std::vector<Ipv4Cidr>> routes;
+  std::optional<std::vector<Ipv4Cidr>> exclude_routes;
+  std::optional<std::string> default_domain;
+  std::optional<std::vector<std::string>> split_dns;
   std::optional<std::string> banner;
   std::optional<std::string> profile;  // AnyConnect XML profile served to this group
 };
@@ -200,6 +205,9 @@ struct GatewayConfig {
   const Ipv4Cidr& PoolOf(const GroupConfig& group) const;
   const std::vector<std::uint32_t>& DnsOf(const GroupConfig& group) const;
   const std::vector<Ipv4Cidr>& RoutesOf(const GroupConfig& group) const;
+  const std::vector<Ipv4Cidr>& ExcludeRoutesOf(const GroupConfig& group) const;
+  const std::string& DefaultDomainOf(const GroupConfig& group) const;
+  const std::vector<std::string>& SplitDnsOf(const GroupConfig& group) const;
   const std::string& BannerOf(const GroupConfig& group) const;
   // The text shown for the group in the login form's group list.
   static const std::string& LabelOf(const GroupConfig& group);

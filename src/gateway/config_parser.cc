@@ -153,18 +153,34 @@ void ConfigParser::Network(const toml::table& t) {
   if (auto routes = r.CidrList("routes")) {
     c.routes = std::move(*routes);
   }
+  if (auto excluded = r.CidrList("exclude_routes")) {
+    c.exclude_routes = std::move(*excluded);
+  }
   r.Uint("mtu", c.mtu, 576, 9000);
   r.String("default_domain", c.default_domain);
-  std::vector<std::pair<std::string, toml::source_region>> split;
-  if (r.StringList("split_dns", split)) {
-    for (auto& [domain, where] : split) {
-      if (domain.empty() || domain.find_first_of(" ,;") != std::string::npos) {
-        diag_.Add(where, "network.split_dns entries must be single domain names");
-      }
-      c.split_dns.push_back(std::move(domain));
-    }
+  if (auto split = DomainList(r, "network", "split_dns")) {
+    c.split_dns = std::move(*split);
   }
   r.Finish();
+}
+
+std::optional<std::vector<std::string>> ConfigParser::DomainList(TableReader& r,
+                                                                 std::string_view table,
+                                                                 std::string_view key) {
+  std::vector<std::pair<std::string, toml::source_region>> entries;
+  if (!r.StringList(key, entries)) {
+    return std::nullopt;
+  }
+  std::vector<std::string> domains;
+  for (auto& [domain, where] : entries) {
+    if (domain.empty() || domain.find_first_of(" ,;") != std::string::npos ||
+        !IsPrintableText(domain)) {
+      diag_.Add(where, std::string(table) + "." + std::string(key) +
+                           " entries must be single domain names");
+    }
+    domains.push_back(std::move(domain));
+  }
+  return domains;
 }
 
 void ConfigParser::Tunnel(const toml::table& t) {
@@ -339,6 +355,22 @@ void ConfigParser::Groups(const toml::node* node) {
     }
   }
 
+  // An excluded network overlapping the group's pool would send the client's own tunnel subnet
+  // around the tunnel.
+  for (std::size_t i = 0; i < config_.groups.size(); ++i) {
+    const GroupConfig& g = config_.groups[i];
+    const std::optional<Ipv4Cidr>& pool = g.ipv4_pool ? g.ipv4_pool : config_.network.ipv4_pool;
+    if (!pool) {
+      continue;
+    }
+    for (const Ipv4Cidr& excluded : config_.ExcludeRoutesOf(g)) {
+      if (excluded.Overlaps(*pool)) {
+        diag_.Add(where[i], "exclude_routes of group \"" + g.name + "\" (" + excluded.ToString() +
+                                ") overlaps its address pool " + pool->ToString());
+      }
+    }
+  }
+
   // Pools actually in use must not overlap; groups that inherit share the global pool.
   std::vector<std::pair<Ipv4Cidr, std::string>> pools;
   bool uses_global = false;
@@ -394,6 +426,9 @@ void ConfigParser::Group(const toml::table& t) {
   g.ipv4_pool = r.Pool("ipv4_pool");
   g.dns = r.AddressList("dns");
   g.routes = r.CidrList("routes");
+  g.exclude_routes = r.CidrList("exclude_routes");
+  r.OptString("default_domain", g.default_domain);
+  g.split_dns = DomainList(r, "group", "split_dns");
   r.OptString("banner", g.banner);
   r.OptString("profile", g.profile);
   if (g.profile) {

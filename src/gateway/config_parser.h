@@ -10,10 +10,14 @@
 #include <toml++/toml.h>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sekisho::gateway::config_internal {
+
+class TableReader;
 
 // One use: construct, then Run(). `root` must outlive the parser. Relative paths are resolved
 // against the directory of `source_name`.
@@ -35,6 +39,9 @@ class ConfigParser {
   void Auth(const toml::table& t);
   void AuthThrottle(const toml::table& t);
   void Network(const toml::table& t);
+  // A list of domain names (split_dns); nullopt when the key is absent.
+  std::optional<std::vector<std::string>> DomainList(TableReader& r, std::string_view table,
+                                                     std::string_view key);
   void Tunnel(const toml::table& t);
   void Dtls(const toml::table& t);
   void Process(const toml::table& t);

@@ -52,8 +52,11 @@ tunnel::ConnectResponse BuildConnectAnswer(const GatewayConfig& config,
   for (const Ipv4Cidr& route : config.RoutesOf(settings)) {
     response.split_include.push_back(route.ToNetMask());
   }
-  response.split_dns = config.network.split_dns;
-  response.default_domain = config.network.default_domain;
+  for (const Ipv4Cidr& route : config.ExcludeRoutesOf(settings)) {
+    response.split_exclude.push_back(route.ToNetMask());
+  }
+  response.split_dns = config.SplitDnsOf(settings);
+  response.default_domain = config.DefaultDomainOf(settings);
   response.tunnel_all_dns = response.split_include.empty();
   response.mtu = mtus.cstp_mtu;
   response.base_mtu = mtus.base_mtu;

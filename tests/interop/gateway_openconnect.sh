@@ -77,6 +77,10 @@ wait_tunnel oc-bob
 grep -q 'INTERNAL_IP4_ADDRESS=198.18.102.' "$GW_DIR/oc-bob.env" ||
   interop_fail "bob did not get a sales address"
 grep -q 'CISCO_SPLIT_INC_0_ADDR=198.18.201.0' "$GW_DIR/oc-bob.env" || interop_fail "sales route"
+# Per-group DNS domain, split DNS and split-exclude reach openconnect's script.
+grep -q 'CISCO_SPLIT_EXC_0_ADDR=198.18.201.128' "$GW_DIR/oc-bob.env" || interop_fail "sales exclusion"
+grep -q 'CISCO_DEF_DOMAIN=sales.example' "$GW_DIR/oc-bob.env" || interop_fail "sales domain"
+grep -q 'CISCO_SPLIT_DNS=sales.example' "$GW_DIR/oc-bob.env" || interop_fail "sales split DNS"
 ip netns exec "$SK_NS_CL" ping -c 2 -i 0.2 -W 2 198.18.102.1 || interop_fail "bob's ping failed"
 [ "$(session_field bob group)" = sales ] || interop_fail "sekishoctl: bob not in sales"
 bob_pid=$OC_PID

@@ -257,6 +257,13 @@ TEST(ConfigTest, GroupValidation) {
   EXPECT_NE(ErrorOf(base + "[[group]]\nname=\"a\"\nlabel=\"" + std::string(129, 'x') + "\"\n")
                 .find("group.label must be"),
             std::string::npos);
+  // An excluded network over the group's own pool.
+  EXPECT_NE(ErrorOf(base + "[[group]]\nname=\"a\"\nexclude_routes=[\"10.10.0.0/16\"]\n")
+                .find("exclude_routes of group \"a\" (10.10.0.0/16) overlaps its address pool"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(base + "[[group]]\nname=\"a\"\nsplit_dns=[\"two words\"]\n")
+                .find("group.split_dns entries must be single domain names"),
+            std::string::npos);
   // Overlapping pools: a group pool inside the global pool used by another group.
   EXPECT_NE(ErrorOf(base + "[[group]]\nname=\"a\"\n[[group]]\nname=\"b\"\n"
                            "ipv4_pool=\"10.10.0.128/25\"\n")

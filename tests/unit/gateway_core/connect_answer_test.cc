@@ -27,6 +27,7 @@ dns = ["198.18.100.1"]
 routes = ["198.18.200.0/24", "198.18.201.0/24"]
 default_domain = "corp.example"
 split_dns = ["corp.example"]
+exclude_routes = ["198.18.200.128/25"]
 [tunnel]
 dpd = 30
 keepalive = 20
@@ -43,6 +44,9 @@ name = "guests"
 ipv4_pool = "198.18.102.0/23"
 dns = ["1.1.1.1", "1.0.0.1"]
 routes = []
+exclude_routes = ["192.168.0.0/16", "10.0.0.0/8"]
+default_domain = "guest.example"
+split_dns = ["guest.example", "wifi.example"]
 banner = "Guests only"
 )",
                               "");
@@ -76,6 +80,7 @@ TEST_F(ConnectAnswerTest, DefaultGroupGetsTheGlobalNetworkSettings) {
   EXPECT_FALSE(r.tunnel_all_dns);
   EXPECT_EQ(r.split_dns, std::vector<std::string>{"corp.example"});
   EXPECT_EQ(r.default_domain, "corp.example");
+  EXPECT_EQ(r.split_exclude, std::vector<std::string>{"198.18.200.128/255.255.255.128"});
   EXPECT_EQ(r.banner, "Welcome");
   EXPECT_FALSE(r.dtls.has_value());
 }
@@ -87,6 +92,10 @@ TEST_F(ConnectAnswerTest, GroupOverridesAndUnknownGroupFallsBackToDefault) {
   EXPECT_EQ(guests.dns, (std::vector<std::string>{"1.1.1.1", "1.0.0.1"}));
   EXPECT_TRUE(guests.split_include.empty());
   EXPECT_TRUE(guests.tunnel_all_dns);  // no route: all traffic, all DNS
+  EXPECT_EQ(guests.split_exclude,
+            (std::vector<std::string>{"192.168.0.0/255.255.0.0", "10.0.0.0/255.0.0.0"}));
+  EXPECT_EQ(guests.default_domain, "guest.example");
+  EXPECT_EQ(guests.split_dns, (std::vector<std::string>{"guest.example", "wifi.example"}));
   EXPECT_EQ(guests.banner, "Guests only");
   grant_.group = "gone";
   EXPECT_EQ(Answer("h").banner, "Welcome");

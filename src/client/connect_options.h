@@ -36,10 +36,10 @@ struct ConnectOptions {
   bool profiles_best_effort = false;
 
   // --- service options (openconnect-compatible; docs/client.md "Running as a service") ---
-  bool background = false;       // --background: detach once the tunnel is up
-  std::string pid_file;          // --pid-file: written once backgrounded/up, removed on exit
-  bool use_syslog = false;       // --syslog: progress and log lines go to syslog once up
-  std::string setuid_user;       // --setuid: drop to this user once the TUN is configured
+  bool background = false;  // --background: detach once the tunnel is up
+  std::string pid_file;     // --pid-file: written once backgrounded/up, removed on exit
+  bool use_syslog = false;  // --syslog: progress and log lines go to syslog once up
+  std::string setuid_user;  // --setuid: drop to this user once the TUN is configured
   // --reconnect-timeout: seconds the reconnect loop keeps trying; unset = the gateway's
   // X-CSTP-Disconnected-Timeout, else 300 s.
   std::optional<std::uint32_t> reconnect_timeout_s;

@@ -34,8 +34,7 @@ bool OneOf(std::string_view name, const std::array<std::string_view, N>& names) 
 }
 
 // Elements whose text is a secret whoever sends them.
-constexpr std::array<std::string_view, 3> kAlwaysSecret = {"session-token", "session-id",
-                                                           "opaque"};
+constexpr std::array<std::string_view, 3> kAlwaysSecret = {"session-token", "session-id", "opaque"};
 // Gateway documents: element names that look like a credential.
 constexpr std::array<std::string_view, 5> kSecretNames = {"password", "secondary_password",
                                                           "answer", "passcode", "token"};

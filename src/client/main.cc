@@ -15,9 +15,9 @@
 
 #include <CLI/CLI.hpp>
 
-#include <cstdio>
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -108,8 +108,7 @@ bool ApplyServiceArgs(const ServiceArgs& args, sekisho::client::ConnectOptions& 
     }
   }
   if (!options.local_hostname.empty()) {
-    if (auto ok = client::CheckHeaderValueOption("--local-hostname", options.local_hostname);
-        !ok) {
+    if (auto ok = client::CheckHeaderValueOption("--local-hostname", options.local_hostname); !ok) {
       return fail(ok.error());
     }
   }

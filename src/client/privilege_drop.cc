@@ -25,8 +25,7 @@ Result<TargetUser> LookUpUser(const std::string& user) {
   int rc = ::getpwnam_r(user.c_str(), &entry, buffer.data(), buffer.size(), &found);
   if (rc == 0 && found == nullptr) {
     if (auto numeric = ParseUint(user, 0xfffffffeU)) {
-      rc = ::getpwuid_r(static_cast<uid_t>(*numeric), &entry, buffer.data(), buffer.size(),
-                        &found);
+      rc = ::getpwuid_r(static_cast<uid_t>(*numeric), &entry, buffer.data(), buffer.size(), &found);
     }
   }
   if (rc != 0 || found == nullptr) {

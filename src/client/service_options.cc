@@ -2,15 +2,16 @@
 
 #include "proto/tunnel/mtu.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
-#include <fmt/format.h>
 
 namespace sekisho::client {
 namespace {
 
-constexpr std::array<std::string_view, 6> kReportedOses = {"linux", "linux-64",  "win",
-                                                           "mac-intel", "android", "apple-ios"};
+constexpr std::array<std::string_view, 6> kReportedOses = {"linux",     "linux-64", "win",
+                                                           "mac-intel", "android",  "apple-ios"};
 constexpr std::uint32_t kMaxMtu = 65535;
 constexpr std::uint32_t kDefaultBaseMtu = 1500;
 constexpr std::uint32_t kDefaultReconnectSeconds = 300;
@@ -37,8 +38,8 @@ MtuRequest PlanMtuRequest(std::optional<std::uint32_t> base_option,
                           std::optional<std::uint32_t> mtu_option, bool ipv6_transport) {
   MtuRequest plan;
   plan.base_mtu = base_option.value_or(kDefaultBaseMtu);
-  plan.mtu = mtu_option ? *mtu_option
-                        : proto::tunnel::ClientRequestedMtu(plan.base_mtu, ipv6_transport);
+  plan.mtu =
+      mtu_option ? *mtu_option : proto::tunnel::ClientRequestedMtu(plan.base_mtu, ipv6_transport);
   return plan;
 }
 

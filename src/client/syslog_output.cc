@@ -2,8 +2,9 @@
 
 #include "client/progress.h"
 
-#include <string>
 #include <syslog.h>
+
+#include <string>
 
 namespace sekisho::client {
 namespace {

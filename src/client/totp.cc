@@ -65,8 +65,7 @@ std::optional<std::size_t> TokenFieldIndex(const proto::auth::AuthForm& form) {
     if (field.kind != proto::auth::FormField::kPassword) {
       continue;
     }
-    if (otp_form || field.name == "secondary_password" ||
-        LooksLikeOneTimeCodePrompt(field.label)) {
+    if (otp_form || field.name == "secondary_password" || LooksLikeOneTimeCodePrompt(field.label)) {
       return i;
     }
   }

@@ -29,8 +29,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)client::RedactedRequestDump(request, {});
   (void)client::RedactFormBody(response.body);
 
-  // Planted secret: the fuzz text only ever appears before the token element.
+  // Planted secret: only checked when the input does not contain it already (then any
+  // occurrence in the output can only come from the planted copy).
   constexpr std::string_view kPlanted = "PLANTED-SECRET-7f3a";
+  if (text.find(kPlanted) != std::string_view::npos) {
+    return 0;
+  }
   std::string planted = response.body;
   // Closing every element the input opened is out of reach; put the token where the input
   // cannot have opened a tag that hides it: after the end of any unterminated markup.

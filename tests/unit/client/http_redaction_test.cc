@@ -96,8 +96,7 @@ TEST(HttpRedactionTest, ResponseDumpRedactsHeadersAndBody) {
   http::HttpResponse response;
   response.status = 200;
   response.reason = "OK";
-  response.headers = {{"Set-Cookie", "webvpn=COOKIE1; Secure"},
-                      {"X-CSTP-Address", "198.18.1.2"}};
+  response.headers = {{"Set-Cookie", "webvpn=COOKIE1; Secure"}, {"X-CSTP-Address", "198.18.1.2"}};
   response.body = "<config-auth><session-token>TOK</session-token></config-auth>";
   std::string out = RedactedResponseDump(response, {});
   EXPECT_THAT(out, HasSubstr("< HTTP/1.1 200 OK\n"));

@@ -56,8 +56,7 @@ TEST(TotpTest, TokenFieldIsSecondaryPassword) {
 TEST(TotpTest, TokenFieldIsThePasswordOfAChallengeForm) {
   auth::AuthForm form;
   form.auth_id = "challenge";
-  form.fields = {Field(auth::FormField::kHidden, "x"),
-                 Field(auth::FormField::kPassword, "answer")};
+  form.fields = {Field(auth::FormField::kHidden, "x"), Field(auth::FormField::kPassword, "answer")};
   EXPECT_EQ(TokenFieldIndex(form), 1U);
 }
 

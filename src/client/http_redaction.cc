@@ -212,7 +212,7 @@ void AppendBody(std::string& out, std::string_view prefix, const std::string& bo
   if (body.empty()) {
     return;
   }
-  out += prefix;
+  out += TrimWhitespace(prefix);  // the blank line between head and body
   out += '\n';
   for (std::string_view line : Split(body, '\n')) {
     out += prefix;
@@ -288,7 +288,7 @@ std::string RedactedRequestDump(const http::HttpRequest& request,
   AppendHeaders(out, "> ", request.headers);
   const std::string* type = request.Find("Content-Type");
   bool form = type != nullptr && ContainsIgnoreCase(*type, "x-www-form-urlencoded");
-  AppendBody(out, ">", RedactBody(request.body, true, form));
+  AppendBody(out, "> ", RedactBody(request.body, true, form));
   ScrubLiterals(out, extra_secrets);
   return out;
 }
@@ -298,7 +298,7 @@ std::string RedactedResponseDump(const http::HttpResponse& response,
   std::string out = "< HTTP/1." + std::string(response.version == 10 ? "0" : "1") + " " +
                     std::to_string(response.status) + " " + response.reason + "\n";
   AppendHeaders(out, "< ", response.headers);
-  AppendBody(out, "<", RedactBody(response.body, false, false));
+  AppendBody(out, "< ", RedactBody(response.body, false, false));
   ScrubLiterals(out, extra_secrets);
   return out;
 }

@@ -112,7 +112,7 @@ printf 'alicepw\n' >"$CL_DIR/sl.in"
 SK_LOG=$CL_DIR/sk-sl.log
 # shellcheck disable=SC2016,SC2046
 interop_bg "$SK_NS_CL" "$SK_LOG" env $(sk_env) unshare -m --propagation private sh -c '
-  d=$0; shift
+  d=$0
   mkdir -p "$d/olddev" && mount --rbind /dev "$d/olddev" && mount -t tmpfs tmpfs /dev &&
   for n in null zero random urandom tty; do
     touch "/dev/$n" && mount --bind "$d/olddev/$n" "/dev/$n" || exit 97
@@ -120,18 +120,23 @@ interop_bg "$SK_NS_CL" "$SK_LOG" env $(sk_env) unshare -m --propagation private 
   mkdir /dev/net && touch /dev/net/tun && mount --bind "$d/olddev/net/tun" /dev/net/tun &&
   ln -s "$d/log.sock" /dev/log || exit 97
   exec "$@" <"$d/sl.in"' "$CL_DIR" \
-  "$SEKISHO" connect --interface sk-sl --non-inter "${LOGIN[@]}" --syslog "$GW_URL"
+  "$SEKISHO" connect --interface sk-sl --non-inter "${LOGIN[@]}" --syslog -v "$GW_URL"
 SK_PID=$SK_LAST_PID
 sl_pid=$SK_PID
 sk_wait_tunnel sl
-interop_wait_for_log "$SYSLOG_TXT" 'sekisho\[[0-9]+\]: ' 10 || interop_fail "nothing in syslog"
 grep -q 'Authentication: succeeded' "$SK_LOG" || interop_fail "login lines not on stderr"
 ip netns exec "$SK_NS_CL" ping -c 2 -i 0.2 -W 2 198.18.101.1 >/dev/null || interop_fail "sl: ping"
+# -v: the info log lines (tunnel counters at the end) go to syslog too.
 sk_stop "$sl_pid"
+interop_wait_for_log "$SYSLOG_TXT" 'sekisho\[[0-9]+\]: Received SIGINT; logging off' 5 ||
+  interop_fail "the signal line is not in syslog"
 interop_wait_for_log "$SYSLOG_TXT" 'sekisho\[[0-9]+\]: Disconnected: logged off' 5 ||
   interop_fail "the logoff line is not in syslog"
+interop_wait_for_log "$SYSLOG_TXT" '^<30>.*sekisho\[[0-9]+\]: client: tunnel counters' 5 ||
+  interop_fail "the info log line is not in syslog as daemon.info (<30>)"
 grep -q '^<29>' "$SYSLOG_TXT" || interop_fail "progress lines are not daemon.notice (<29>)"
-grep -q 'Disconnected: logged off' "$SK_LOG" && interop_fail "the logoff went to stderr too"
+grep -Eq 'Disconnected: logged off|tunnel counters' "$SK_LOG" &&
+  interop_fail "lines after the tunnel came up went to stderr too"
 echo "syslog: $(grep -c . "$SYSLOG_TXT") lines on the test's /dev/log"
 
 # --- 4. --reconnect-timeout ------------------------------------------------------------------

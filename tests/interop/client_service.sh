@@ -9,7 +9,10 @@
 #   3. --syslog: in a private mount namespace whose /dev/log is a socket read by this test,
 #      the lines after the tunnel is up (down to the logoff) arrive there and not on stderr;
 #   4. --reconnect-timeout 4: with the gateway unreachable the client gives up after about 4 s
-#      of trying (bounded: between 3 and 12 s after the link loss).
+#      of trying (bounded: between 3 and 12 s after the link loss);
+#   5. --local-hostname, --base-mtu, --mtu, --useragent, --os with --dump-http-traffic: the
+#      dump shows sekishod echoing the hostname and base MTU, the TUN takes its X-CSTP-MTU,
+#      every request carries the agent and the device-id, and no password or cookie shows.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/gateway_common.sh"
@@ -156,4 +159,32 @@ grep -q 'Reconnect: gave up after 4 s' "$SK_LOG" || interop_fail "no give-up lin
 [ "$gave_up_ms" -ge 3000 ] && [ "$gave_up_ms" -le 12000 ] ||
   interop_fail "gave up after $gave_up_ms ms, expected about 4000"
 echo "reconnect-timeout: gave up $gave_up_ms ms after the link loss"
+
+# --- 5. identity, MTU and dump options as sekishod answers them ------------------------------
+# sekishod does not log the agent or device-id, but it echoes X-CSTP-Hostname and the base MTU
+# and answers X-CSTP-MTU from the client's values; --dump-http-traffic shows its answers.
+sk_connect id $'alicepw\n' "${LOGIN[@]}" --dump-http-traffic --useragent 'TestAgent/2.0' \
+  --os mac-intel --local-hostname sk-host-1 --base-mtu 1300 --mtu 1200
+sk_wait_tunnel id
+id_pid=$SK_PID
+grep -q '^< X-CSTP-Hostname: sk-host-1$' "$SK_LOG" || interop_fail "sekishod did not echo the hostname"
+grep -q '^< X-CSTP-Base-MTU: 1300$' "$SK_LOG" || interop_fail "sekishod did not echo the base MTU"
+gw_mtu=$(grep -Eo '^< X-CSTP-MTU: [0-9]+' "$SK_LOG" | awk '{ print $3 }')
+mtu=$(ip -n "$SK_NS_CL" -o link show sk-id | grep -Eo 'mtu [0-9]+' | cut -d' ' -f2)
+# Like ocserv, sekishod derives its answer from the base MTU (1300 here; 1500 would give
+# more than 1400), not from the X-CSTP-MTU asked for.
+[ -n "$gw_mtu" ] && [ "$gw_mtu" -lt 1300 ] || interop_fail "sekishod answered X-CSTP-MTU $gw_mtu"
+grep -q '^> X-CSTP-MTU: 1200$' "$SK_LOG" || interop_fail "--mtu not sent"
+grep -q '^> X-CSTP-Base-MTU: 1300$' "$SK_LOG" || interop_fail "--base-mtu not sent"
+[ "$mtu" = "$gw_mtu" ] || interop_fail "TUN MTU $mtu, sekishod's X-CSTP-MTU $gw_mtu"
+[ "$(grep -c '^> User-Agent: ' "$SK_LOG")" = "$(grep -c '^> User-Agent: TestAgent/2.0$' "$SK_LOG")" ] ||
+  interop_fail "a request did not carry --useragent"
+grep -q '<device-id>mac-intel</device-id>' "$SK_LOG" || interop_fail "no device-id mac-intel"
+grep -q '^> CONNECT /CSCOSSLC/tunnel' "$SK_LOG" || interop_fail "CONNECT not dumped"
+grep -q '^> Cookie: webvpn=\[redacted\]$' "$SK_LOG" || interop_fail "CONNECT cookie not redacted"
+grep -q 'alicepw' "$SK_LOG" && interop_fail "the password is in the dump"
+grep -Eq '<session-token>[^[]' "$SK_LOG" && interop_fail "a session token is in the dump"
+ip netns exec "$SK_NS_CL" ping -c 2 -i 0.2 -W 2 198.18.101.1 >/dev/null || interop_fail "id: ping"
+sk_stop "$id_pid"
+echo "identity: sekishod echoed hostname and base MTU, TUN MTU $mtu; dump redacted"
 echo "PASS"

@@ -328,7 +328,8 @@ int Flow::Run() {
     pid_file_.Write(tun_.tun()->name());
   }
   // --pid-file, --background, --syslog, --setuid (daemon.h).
-  Result<ServiceMode::TunnelUp> up = service_.OnTunnelUp(io_);
+  Result<ServiceMode::TunnelUp> up =
+      service_.OnTunnelUp(io_, [&connected] { connected->conn.reset(); });
   if (!up) {
     Say("Error: {}", up.error().ToString());
     (void)connected->conn->engine().WriteRecord(proto::cstp::UserDisconnectFrame("setup failed"));

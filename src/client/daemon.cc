@@ -98,7 +98,8 @@ void ServiceMode::ReportUp() {
   up_pipe_ = -1;
 }
 
-Result<ServiceMode::TunnelUp> ServiceMode::OnTunnelUp(boost::asio::io_context& io) {
+Result<ServiceMode::TunnelUp> ServiceMode::OnTunnelUp(
+    boost::asio::io_context& io, const std::function<void()>& release_in_parent) {
   if (!options_.pid_file.empty()) {
     std::FILE* file = std::fopen(options_.pid_file.c_str(), "w");
     if (file == nullptr) {
@@ -129,6 +130,9 @@ Result<ServiceMode::TunnelUp> ServiceMode::OnTunnelUp(boost::asio::io_context& i
   }
   if (child > 0) {
     io.notify_fork(boost::asio::io_context::fork_parent);
+    if (release_in_parent) {
+      release_in_parent();
+    }
     return Supervise(child);
   }
   io.notify_fork(boost::asio::io_context::fork_child);

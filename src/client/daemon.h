@@ -31,6 +31,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <functional>
 #include <optional>
 #include <sys/types.h>
 
@@ -52,8 +53,12 @@ class ServiceMode {
   // without). Errors: kIo when pipe/fork fail.
   Result<void> Detach();
 
-  // See above. Errors: kNotFound (unknown --setuid user), kPermission (dropping failed), kIo.
-  Result<TunnelUp> OnTunnelUp(boost::asio::io_context& io);
+  // See above. `release_in_parent` runs in the root parent right after the fork: it drops
+  // what only the child uses (the CSTP connection), so that the gateway sees the connection
+  // close when the child closes it. Errors: kNotFound (unknown --setuid user), kPermission
+  // (dropping failed), kIo.
+  Result<TunnelUp> OnTunnelUp(boost::asio::io_context& io,
+                              const std::function<void()>& release_in_parent);
 
   bool IsDroppedChild() const { return dropped_child_; }
 

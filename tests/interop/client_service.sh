@@ -82,6 +82,11 @@ grep -Eq "^Uid:\s+$nobody_uid\s+$nobody_uid\s+$nobody_uid\s+$nobody_uid$" "/proc
 grep -Eq "^Groups:\s+$(id -g nobody)\s*$" "/proc/$child/status" ||
   interop_fail "child $child: $(grep Groups "/proc/$child/status")"
 grep -Eq '^Uid:\s+0\s' "/proc/$su_pid/status" || interop_fail "the parent is not root"
+# Only the child holds the TLS connection to the gateway (the parent closed its copy).
+ip netns exec "$SK_NS_CL" ss -tnpH state established "dst $SK_GW_IP:443" | grep -q "pid=$child," ||
+  interop_fail "the child has no connection to the gateway"
+ip netns exec "$SK_NS_CL" ss -tnpH state established "dst $SK_GW_IP:443" | grep -q "pid=$su_pid," &&
+  interop_fail "the root parent still holds the gateway connection"
 ip netns exec "$SK_NS_CL" ping -c 3 -i 0.2 -W 2 198.18.101.1 >/dev/null || interop_fail "su: ping"
 sk_reconnect_check su 198.18.101.1
 grep -Eq "^Uid:\s+$nobody_uid\s" "/proc/$child/status" || interop_fail "the child changed"

@@ -12,6 +12,8 @@ packages=(
   libboost1.81-dev libgnutls28-dev libpugixml-dev libtomlplusplus-dev libcli11-dev
   libspdlog-dev libfmt-dev libcrypt-dev libgtest-dev libgmock-dev libbenchmark-dev
   libseccomp-dev
+  # --token-mode=totp (client: RFC 6238 codes)
+  liboath-dev
   # certificates, interop peers and network test tools
   gnutls-bin openconnect ocserv vpnc-scripts iperf3 iproute2 nftables iputils-ping tcpdump
   procps psmisc python3

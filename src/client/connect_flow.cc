@@ -2,7 +2,9 @@
 
 #include "base/strings.h"
 #include "client/auth_dialogue.h"
+#include "client/daemon.h"
 #include "client/gateway_connector.h"
+#include "client/http_dump.h"
 #include "client/https_session.h"
 #include "client/pid_file.h"
 #include "client/preferences.h"
@@ -13,6 +15,7 @@
 #include "client/reconnect_loop.h"
 #include "client/script_env.h"
 #include "client/terminal_text.h"
+#include "client/totp.h"
 #include "client/tun_configurator.h"
 #include "client/tunnel_connect.h"
 #include "client/xdg_paths.h"
@@ -21,6 +24,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -42,13 +46,20 @@ class Flow {
         log_(log),
         prompter_(PromptOptions{options.user, options.password_on_stdin, options.non_interactive}),
         tun_(options, log),
-        pid_file_(log) {}
+        pid_file_(log),
+        service_(options, log) {}
 
   int Run();
 
  private:
   // Phases 2-3.
   Result<void> Login();
+  // The form's values: --token-mode=totp fills the one-time-code field (totp.h), the
+  // Prompter the rest. Typed secrets are registered with --dump-http-traffic's scrubber.
+  Result<FilledValues> FillForm(const proto::auth::AuthForm& form, bool retry);
+  // After the flow: pid files and TUN undone, unless this is the unprivileged child of
+  // --setuid (its root parent does it).
+  int Finish(int status);
 
   const ConnectOptions& options_;
   Logger log_;
@@ -65,7 +76,53 @@ class Flow {
 
   TunConfigurator tun_;
   PidFile pid_file_;
+  ServiceMode service_;
+  int token_attempts_ = 0;
 };
+
+Result<FilledValues> Flow::FillForm(const proto::auth::AuthForm& form, bool retry) {
+  std::optional<std::size_t> token_field;
+  std::optional<std::int64_t> token_time;
+  if (!options_.totp_secret.reveal().empty()) {
+    token_field = TokenFieldIndex(form);
+    if (token_field) {
+      const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+          std::chrono::system_clock::now().time_since_epoch());
+      token_time = TokenTimeForAttempt(now.count(), token_attempts_++);
+      if (!token_time) {
+        Say("Authentication: the gateway keeps refusing the generated code; asking instead");
+      }
+    }
+  }
+  proto::auth::AuthForm rest = form;
+  if (token_time) {
+    rest.fields.erase(rest.fields.begin() + static_cast<std::ptrdiff_t>(*token_field));
+  }
+  SEKISHO_ASSIGN_OR_RETURN(FilledValues values, prompter_.FillForm(rest, retry));
+  if (token_time) {
+    SEKISHO_ASSIGN_OR_RETURN(SecretString code, TotpCode(options_.totp_secret, *token_time));
+    Say("Authentication: filling {} with a generated TOTP code",
+        TerminalSafe(form.fields[*token_field].name));
+    values.emplace_back(form.fields[*token_field].name, std::move(code));
+  }
+  for (const auto& [name, value] : values) {
+    for (const auto& field : form.fields) {
+      if (field.name == name && field.kind == proto::auth::FormField::kPassword) {
+        AddHttpDumpSecret(value.reveal());
+      }
+    }
+  }
+  return values;
+}
+
+int Flow::Finish(int status) {
+  if (!service_.IsDroppedChild()) {
+    pid_file_.Remove();
+    tun_.TearDown(connector_->gateway_ip());
+  }
+  service_.Finish();
+  return status;
+}
 
 // ---------------------------------------------------------------- phases 2-3: login
 
@@ -74,6 +131,10 @@ Result<void> Flow::Login() {
   dialogue_options.url = connector_->url();
   dialogue_options.authgroup = options_.authgroup;
   dialogue_options.have_client_certificate = !options_.identities.empty();
+  dialogue_options.identity.device_id = options_.reported_os;  // --os
+  if (!options_.user_agent.empty()) {
+    dialogue_options.user_agent = options_.user_agent;  // --useragent
+  }
   dialogue_.emplace(dialogue_options);
   AuthDialogue& dialogue = *dialogue_;
 
@@ -122,8 +183,7 @@ Result<void> Flow::Login() {
       if (step.retry) {
         Say("Authentication: {}", step.message.empty() ? "rejected, try again" : step.message);
       }
-      SEKISHO_ASSIGN_OR_RETURN(FilledValues values,
-                               prompter_.FillForm(dialogue.form(), step.retry));
+      SEKISHO_ASSIGN_OR_RETURN(FilledValues values, FillForm(dialogue.form(), step.retry));
       dialogue.SubmitForm(std::move(values));
       step = Step();
       step.kind = Step::kSendRequest;
@@ -134,6 +194,7 @@ Result<void> Flow::Login() {
   }
   auth_ = dialogue.result();
   cookie_ = auth_.cookie;
+  AddHttpDumpSecret(cookie_.reveal());
   if (!auth_.group_used.empty()) {
     Say("Group selection: using {}", auth_.group_used);
   }
@@ -168,6 +229,10 @@ int Flow::Run() {
   auto parsed = http::ParseUrl(options_.url);
   if (!parsed) {
     Say("Error: bad URL {}: {}", options_.url, parsed.error().ToString());
+    return 1;
+  }
+  if (auto detached = service_.Detach(); !detached) {  // --background
+    Say("Error: {}", detached.error().ToString());
     return 1;
   }
   Preferences prefs;
@@ -211,6 +276,7 @@ int Flow::Run() {
       value = value.substr(7);
     }
     cookie_ = SecretString(std::move(value));
+    AddHttpDumpSecret(cookie_.reveal());
     first_connection_.reset();
     Say("Authentication: skipped (cookie from stdin)");
   } else {
@@ -261,10 +327,19 @@ int Flow::Run() {
   if (tun_.tun() != nullptr) {
     pid_file_.Write(tun_.tun()->name());
   }
-  int status = loop.Run(std::move(*connected));
-  pid_file_.Remove();
-  tun_.TearDown(connector_->gateway_ip());
-  return status;
+  // --pid-file, --background, --syslog, --setuid (daemon.h).
+  Result<ServiceMode::TunnelUp> up =
+      service_.OnTunnelUp(io_, [&connected] { connected->conn.reset(); });
+  if (!up) {
+    Say("Error: {}", up.error().ToString());
+    (void)connected->conn->engine().WriteRecord(proto::cstp::UserDisconnectFrame("setup failed"));
+    (void)connected->conn->FlushAll(ClientNow() + seconds(1));
+    return Finish(1);
+  }
+  if (up->role == ServiceMode::Role::kSupervisor) {
+    return Finish(up->child_status);  // the unprivileged child ran the tunnel
+  }
+  return Finish(loop.Run(std::move(*connected)));
 }
 
 }  // namespace

@@ -31,6 +31,10 @@
 // While the tunnel is up, a pid file <run dir>/<interface>.pid lets `sekisho disconnect` find
 // the process and send it SIGTERM. <run dir> is $XDG_RUNTIME_DIR/sekisho, else <config>/run.
 //
+// Service options (ServiceMode, daemon.h): --background forks at the start and detaches once
+// the tunnel is up; --pid-file, --syslog and --setuid take effect then (docs/client.md
+// "Running as a service").
+//
 // The phases live in their own files: GatewayConnector (1), ProfileDownload (4), ConnectTunnel
 // (5), TunConfigurator and ReconnectLoop (6), PidFile; this file pair runs them in order and
 // holds the login (2-3).

@@ -2,6 +2,7 @@
 // ConnectOptions: everything `sekisho connect` takes from its command line (main.cc), read by
 // every phase of the connect flow (connect_flow.h).
 
+#include "base/redacted.h"
 #include "tls/credentials.h"
 
 #include <cstdint>
@@ -33,6 +34,23 @@ struct ConnectOptions {
   int verbosity = 0;
   // Profile download failures end the attempt (Cisco) or only warn (openconnect).
   bool profiles_best_effort = false;
+
+  // --- service options (openconnect-compatible; docs/client.md "Running as a service") ---
+  bool background = false;  // --background: detach once the tunnel is up
+  std::string pid_file;     // --pid-file: written once backgrounded/up, removed on exit
+  bool use_syslog = false;  // --syslog: progress and log lines go to syslog once up
+  std::string setuid_user;  // --setuid: drop to this user once the TUN is configured
+  // --reconnect-timeout: seconds the reconnect loop keeps trying; unset = the gateway's
+  // X-CSTP-Disconnected-Timeout, else 300 s.
+  std::optional<std::uint32_t> reconnect_timeout_s;
+  std::optional<std::uint32_t> base_mtu;  // --base-mtu: X-CSTP-Base-MTU (default 1500)
+  std::optional<std::uint32_t> mtu;       // --mtu: X-CSTP-MTU asked for
+  std::string user_agent;                 // --useragent; empty = kDefaultUserAgent
+  std::string reported_os = "linux-64";   // --os: the <device-id> platform
+  std::string local_hostname;             // --local-hostname: X-CSTP-Hostname; empty = gethostname
+  bool dump_http_traffic = false;         // --dump-http-traffic: redacted HTTP on stderr
+  // --token-mode=totp: the one-time-code field is filled from this (already decoded) secret.
+  SecretBytes totp_secret;
 };
 
 }  // namespace sekisho::client

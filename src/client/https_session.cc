@@ -1,5 +1,6 @@
 #include "client/https_session.h"
 
+#include "client/http_dump.h"
 #include "proto/http/writer.h"
 
 #include <boost/asio/connect.hpp>
@@ -174,6 +175,7 @@ Result<proto::http::HttpResponse> HttpsSession::Exchange(const proto::http::Http
   }
   reusable_ = false;  // until this exchange completes cleanly
   Instant deadline = ClientNow() + timeout;
+  DumpHttpRequest(request);  // --dump-http-traffic (redacted; http_dump.h)
   std::string wire = proto::http::SerializeRequest(request);
   ByteSpan bytes = AsBytes(wire);
   tls::TlsEngine& engine = connection_->engine();
@@ -227,6 +229,7 @@ Result<proto::http::HttpResponse> HttpsSession::Exchange(const proto::http::Http
   bool keep = reader_.header_done() && reader_.keep_alive();
   proto::http::HttpResponse response = reader_.Take();
   reader_.Reset();
+  DumpHttpResponse(response);
   reusable_ = keep && request.method != "CONNECT";
   return response;
 }

@@ -3,14 +3,20 @@
 
 #include "app/spdlog_sink.h"
 #include "client/connect_flow.h"
+#include "client/http_dump.h"
 #include "client/key_password.h"
 #include "client/pid_file.h"
 #include "client/prompt.h"
 #include "client/server_pin.h"
+#include "client/service_options.h"
+#include "client/syslog_output.h"
+#include "client/totp.h"
 #include "client/xdg_paths.h"
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -59,6 +65,83 @@ std::optional<sekisho::SecretString> KeyPassword(sekisho::client::KeyPasswordSou
     return std::nullopt;
   }
   return password->value_or(sekisho::SecretString());
+}
+
+// Size cap for --token-secret=@FILE: a secret, or a small PSKC-like file at most.
+constexpr std::size_t kMaxTokenSecretFileBytes = 4096;
+
+// Options whose values main() checks: --os, --mtu/--base-mtu, header values, --token-*.
+struct ServiceArgs {
+  std::optional<std::uint32_t> mtu;
+  std::optional<std::uint32_t> base_mtu;
+  std::optional<std::uint32_t> reconnect_timeout;
+  std::string token_mode;
+  std::string token_secret;
+};
+
+// Fills the service fields of `options` from `args`; false after printing the error.
+bool ApplyServiceArgs(const ServiceArgs& args, sekisho::client::ConnectOptions& options) {
+  namespace client = sekisho::client;
+  auto fail = [](const sekisho::Error& error) {
+    std::fprintf(stderr, "sekisho: %s\n", error.context.c_str());
+    return false;
+  };
+  if (auto os = client::CheckReportedOs(options.reported_os); !os) {
+    return fail(os.error());
+  }
+  if (args.mtu) {
+    if (auto ok = client::CheckMtuOption("--mtu", *args.mtu); !ok) {
+      return fail(ok.error());
+    }
+  }
+  if (args.base_mtu) {
+    if (auto ok = client::CheckMtuOption("--base-mtu", *args.base_mtu); !ok) {
+      return fail(ok.error());
+    }
+  }
+  options.mtu = args.mtu;
+  options.base_mtu = args.base_mtu;
+  options.reconnect_timeout_s = args.reconnect_timeout;
+  if (!options.user_agent.empty()) {
+    if (auto ok = client::CheckHeaderValueOption("--useragent", options.user_agent); !ok) {
+      return fail(ok.error());
+    }
+  }
+  if (!options.local_hostname.empty()) {
+    if (auto ok = client::CheckHeaderValueOption("--local-hostname", options.local_hostname); !ok) {
+      return fail(ok.error());
+    }
+  }
+  if (args.token_mode.empty() != args.token_secret.empty()) {
+    std::fprintf(stderr, "sekisho: --token-mode and --token-secret go together\n");
+    return false;
+  }
+  if (args.token_mode.empty()) {
+    return true;
+  }
+  if (args.token_mode != "totp") {
+    std::fprintf(stderr, "sekisho: --token-mode: only 'totp' is supported\n");
+    return false;
+  }
+  std::string text = args.token_secret;
+  if (!text.empty() && text.front() == '@') {  // openconnect's @FILENAME form
+    auto content = client::ReadFileIfExists(text.substr(1), kMaxTokenSecretFileBytes);
+    if (!content || !*content) {
+      std::fprintf(stderr, "sekisho: --token-secret: cannot read %s\n", text.c_str() + 1);
+      return false;
+    }
+    text = std::move(**content);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
+      text.pop_back();
+    }
+  }
+  auto secret = client::ParseTokenSecret(text);
+  std::fill(text.begin(), text.end(), '\0');
+  if (!secret) {
+    return fail(secret.error());
+  }
+  options.totp_secret = std::move(*secret);
+  return true;
 }
 
 int Main(int argc, char** argv) {
@@ -116,6 +199,35 @@ int Main(int argc, char** argv) {
   connect->add_flag("--profiles-best-effort", options.profiles_best_effort,
                     "connect even when a profile download fails (openconnect behaviour)");
   connect->add_flag("-v,--verbose", verbosity, "more detail (repeat for more)");
+  // Service options, as openconnect 9.01 (docs/client.md "Running as a service").
+  ServiceArgs service;
+  connect->add_flag("-b,--background", options.background,
+                    "continue in the background once the tunnel is up");
+  connect->add_option("--pid-file", options.pid_file,
+                      "write the pid here once the tunnel is up; removed on exit");
+  connect->add_flag("-l,--syslog", options.use_syslog,
+                    "once the tunnel is up, send progress and log lines to syslog");
+  connect->add_option("-U,--setuid", options.setuid_user,
+                      "drop to this user once the tunnel is up (a root parent undoes the "
+                      "network configuration at the end)");
+  connect->add_option("--reconnect-timeout", service.reconnect_timeout,
+                      "keep reconnecting for at most this many seconds (default: the "
+                      "gateway's disconnect timeout, else 300)");
+  connect->add_option("-m,--mtu", service.mtu, "tunnel MTU to ask for (X-CSTP-MTU)");
+  connect->add_option("--base-mtu,--basemtu", service.base_mtu,
+                      "path MTU to the gateway (X-CSTP-Base-MTU, default 1500)");
+  connect->add_option("--useragent", options.user_agent, "User-Agent of every HTTP request");
+  connect->add_option("--os", options.reported_os,
+                      "OS type to report: linux, linux-64 (default), win, mac-intel, android, "
+                      "apple-ios");
+  connect->add_option("--local-hostname", options.local_hostname,
+                      "host name to send in X-CSTP-Hostname (default: this host's name)");
+  connect->add_flag("--dump-http-traffic", options.dump_http_traffic,
+                    "print every HTTP request and response on stderr, secrets redacted");
+  connect->add_option("--token-mode", service.token_mode,
+                      "one-time password generation: totp (RFC 6238)");
+  connect->add_option("--token-secret", service.token_secret,
+                      "TOTP secret: raw, base32:SECRET, 0xHEX, or @FILE");
 
   std::string disconnect_interface;
   CLI::App* disconnect =
@@ -126,15 +238,21 @@ int Main(int argc, char** argv) {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     sekisho::client::ScrubKeyPasswordArgs(argc, argv);
+    sekisho::client::ScrubTokenSecretArgs(argc, argv);
     return cli.exit(e);
   }
   // CLI11 holds its own copies now: what ps shows can lose the password.
   sekisho::client::ScrubKeyPasswordArgs(argc, argv);
+  sekisho::client::ScrubTokenSecretArgs(argc, argv);
 
   if (disconnect->parsed()) {
     return sekisho::client::RunDisconnect(disconnect_interface);
   }
 
+  if (!ApplyServiceArgs(service, options)) {
+    return 1;
+  }
+  sekisho::client::EnableHttpDump(options.dump_http_traffic);
   if (!user.empty()) {
     options.user = user;
   }
@@ -178,8 +296,10 @@ int Main(int argc, char** argv) {
   } else if (verbosity > 2) {
     level = sekisho::LogLevel::kTrace;
   }
-  auto sink = sekisho::app::MakeStderrSink(level, "sekisho");
-  sekisho::Logger log(*sink, "client");
+  // --syslog switches this sink to syslog once the tunnel is up (syslog_output.h).
+  sekisho::client::SyslogSwitchSink sink(sekisho::app::MakeStderrSink(level, "sekisho"));
+  sekisho::client::RegisterSyslogSwitch(&sink);
+  sekisho::Logger log(sink, "client");
   return sekisho::client::RunConnect(options, log);
 }
 

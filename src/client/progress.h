@@ -21,12 +21,16 @@ namespace sekisho::client {
 
 // Writes one progress line on stderr (made terminal-safe) and flushes it, so that it shows
 // before a blocking step.
+// Where progress lines go: stderr by default; --syslog redirects them once the tunnel is up
+// (syslog_output.h). `writer` gets the terminal-safe line; nullptr restores stderr.
+using ProgressWriter = void (*)(const std::string& line);
+void SetProgressWriter(ProgressWriter writer);
+void WriteProgressLine(const std::string& line);
+
 template <class... Args>
 void Say(fmt::format_string<Args...> format, Args&&... args) {
-  std::string line =
-      TerminalSafe(fmt::format(format, std::forward<Args>(args)...), LineBreaks::kKeep);
-  std::fprintf(stderr, "%s\n", line.c_str());
-  std::fflush(stderr);
+  WriteProgressLine(
+      TerminalSafe(fmt::format(format, std::forward<Args>(args)...), LineBreaks::kKeep));
 }
 
 // The items with `sep` between them ("a, b, c"); empty for no items.

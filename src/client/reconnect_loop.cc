@@ -3,6 +3,7 @@
 #include "client/https_session.h"
 #include "client/progress.h"
 #include "client/script_env.h"
+#include "client/service_options.h"
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -18,7 +19,6 @@ namespace {
 
 namespace asio = boost::asio;
 
-constexpr std::uint32_t kDefaultDisconnectedTimeoutS = 300;
 constexpr std::string_view kLogoutReason = "Client logged off";
 
 }  // namespace
@@ -82,8 +82,9 @@ int ReconnectLoop::Run(ConnectedTunnel first) {
     params.dtls_retry.retry_period = seconds(options_.dtls_retry_period_s);
     params.progress = [](const std::string& line) { Say("{}", line); };
     params.set_mtu = [this](int mtu) { return tun_.tun()->SetMtu(mtu); };
-    std::uint32_t disconnected_timeout =
-        connected->response.disconnected_timeout_s.value_or(kDefaultDisconnectedTimeoutS);
+    // --reconnect-timeout caps the loop; else the gateway's value, else 300 s.
+    std::uint32_t disconnected_timeout = ReconnectBudgetSeconds(
+        options_.reconnect_timeout_s, connected->response.disconnected_timeout_s);
     TunnelOutcome outcome;
     {
       Tunnel tunnel(io_, std::move(connected->conn), tun_.tun()->device(), params,
@@ -112,11 +113,13 @@ int ReconnectLoop::Run(ConnectedTunnel first) {
     bool first_try = true;
     while (!connected) {
       if (!first_try) {
-        if (ClientNow() + backoff > give_up) {
+        // Keep trying until the budget is spent: the last wait is cut to end at it.
+        Instant now = ClientNow();
+        if (now >= give_up) {
           Say("Reconnect: gave up after {} s", disconnected_timeout);
           return 1;
         }
-        if (!SleepInterruptible(backoff)) {
+        if (!SleepInterruptible(std::min<Duration>(backoff, give_up - now))) {
           Say("Disconnected: interrupted while reconnecting");
           return 0;
         }

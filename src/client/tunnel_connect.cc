@@ -4,6 +4,7 @@
 #include "client/auth_dialogue.h"
 #include "client/progress.h"
 #include "client/pushed_config.h"
+#include "client/service_options.h"
 #include "client/terminal_text.h"
 #include "net/ipv4.h"
 #include "proto/http/url.h"
@@ -22,8 +23,6 @@ namespace {
 namespace http = proto::http;
 namespace tunnel = proto::tunnel;
 
-constexpr std::uint32_t kBaseMtu = 1500;
-
 std::string LocalHostname() {
   char name[256] = {};
   if (::gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0') {
@@ -40,13 +39,16 @@ Result<ConnectedTunnel> ConnectTunnel(GatewayConnector& connector, const Connect
   SEKISHO_ASSIGN_OR_RETURN(auto conn, connector.OpenTls(false));
   HttpsSession session(std::move(conn));
   tunnel::ConnectRequest request;
-  request.hostname = LocalHostname();
+  request.hostname = options.local_hostname.empty() ? LocalHostname() : options.local_hostname;
   bool ipv6_transport = connector.gateway_ip().find(':') != std::string::npos;
-  request.base_mtu = kBaseMtu;
-  request.mtu = tunnel::ClientRequestedMtu(kBaseMtu, ipv6_transport);
+  // --base-mtu / --mtu (service_options.h); defaults: 1500 and openconnect's derived MTU.
+  const MtuRequest mtu_request = PlanMtuRequest(options.base_mtu, options.mtu, ipv6_transport);
+  request.base_mtu = mtu_request.base_mtu;
+  request.mtu = mtu_request.mtu;
   request.want_ipv4 = true;
   request.want_ipv6 = false;  // the TUN setup is IPv4-only for now
-  request.user_agent = std::string(kDefaultUserAgent);
+  request.user_agent =
+      options.user_agent.empty() ? std::string(kDefaultUserAgent) : options.user_agent;
   if (previous) {
     request.previous_addresses.push_back(net::FormatIpv4(previous->address));
   }
@@ -78,7 +80,7 @@ Result<ConnectedTunnel> ConnectTunnel(GatewayConnector& connector, const Connect
   connected.headers = std::move(response.headers);
   connected.dtls_master_secret = std::move(dtls_secret);
   std::string dtls_note;
-  auto plan = PlanClientDtls(connected.response, offer, ipv6_transport, kBaseMtu);
+  auto plan = PlanClientDtls(connected.response, offer, ipv6_transport, mtu_request.base_mtu);
   if (!plan) {
     dtls_note = "DTLS: unusable (" + plan.error().context + "); data path: TLS";
   } else if (!*plan) {

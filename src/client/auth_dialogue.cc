@@ -55,6 +55,24 @@ std::optional<std::string> WebvpncField(std::string_view cookie, std::string_vie
 
 std::string_view StripQuery(std::string_view target) { return target.substr(0, target.find('?')); }
 
+// The scheme of an absolute URI reference (RFC 3986 §3.1: ALPHA *(ALPHA / DIGIT / "+" / "-" /
+// ".") followed by ':'), or nullopt for a relative reference ("/path", "page.html").
+std::optional<std::string_view> UriScheme(std::string_view reference) {
+  const std::size_t colon = reference.find(':');
+  if (colon == 0 || colon == std::string_view::npos ||
+      reference.find_first_of("/?#") < colon) {
+    return std::nullopt;
+  }
+  const std::string_view scheme = reference.substr(0, colon);
+  auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  if (!alpha(scheme.front()) || !std::all_of(scheme.begin(), scheme.end(), [&](char c) {
+        return alpha(c) || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
+      })) {
+    return std::nullopt;
+  }
+  return scheme;
+}
+
 }  // namespace
 
 AuthDialogue::AuthDialogue(DialogueOptions options)
@@ -178,34 +196,39 @@ Step AuthDialogue::OnRedirect(std::string_view location) {
                                       std::to_string(kMaxRedirects) + " times (last to " +
                                       TerminalSafe(location) + "); giving up");
   }
-  if (location.starts_with("//")) {
-    // A scheme-relative reference keeps the scheme in use, https.
-    return OnRedirect("https:" + std::string(location));
-  }
-  if (location.find("://") != std::string_view::npos) {
+  // A scheme-relative reference ("//host/path") keeps the scheme in use, https.
+  const std::string absolute =
+      location.starts_with("//") ? "https:" + std::string(location) : std::string(location);
+  std::string target;
+  if (const auto scheme = UriScheme(absolute)) {
     // Only https: a redirect to plain http would send the login (and the cookies) in clear.
-    auto url = http::ParseUrl(location);
+    if (!EqualsIgnoreCase(*scheme, "https")) {
+      return Stop(Errc::kUntrusted,
+                  "refusing to follow the gateway's redirect to a URL that is not https: " +
+                      TerminalSafe(location));
+    }
+    auto url = http::ParseUrl(absolute);
     if (!url) {
-      return Stop(url.error().code == Errc::kUnsupported ? Errc::kUntrusted : Errc::kProtocol,
-                  url.error().code == Errc::kUnsupported
-                      ? "refusing to follow the gateway's redirect to a URL that is not https: " +
-                            TerminalSafe(location)
-                      : "the gateway redirected to an unusable URL: " + TerminalSafe(location));
+      return Stop(Errc::kProtocol,
+                  "the gateway redirected to an unusable URL: " + TerminalSafe(location));
     }
     if (!EqualsIgnoreCase(url->host, options_.url.host) || url->port != options_.url.port) {
       return MoveToHost(std::move(*url));
     }
-  }
-  auto target = ResolveTarget(location);
-  if (!target) {
-    return Stop(target.error().code, target.error().context);
+    target = url->path;
+  } else {
+    auto resolved = ResolveTarget(location);
+    if (!resolved) {
+      return Stop(resolved.error().code, resolved.error().context);
+    }
+    target = std::move(*resolved);
   }
   if (xml_mode_) {
     // openconnect: a local redirect ends aggregate auth; continue in legacy mode there.
-    return StartLegacy(std::move(*target));
+    return StartLegacy(std::move(target));
   }
   method_ = "GET";
-  target_ = std::move(*target);
+  target_ = std::move(target);
   body_ = SecretString();
   pending_ = Pending::kLegacyGet;
   return SendNext(false);

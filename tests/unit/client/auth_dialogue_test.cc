@@ -620,7 +620,7 @@ TEST(AuthDialogueTest, RedirectAfterTheGroupChoiceCarriesTheGroup) {
 TEST(AuthDialogueTest, RedirectToPlainHttpIsRefused) {
   for (std::string location :
        {"http://vpn2.example.com/", "HTTP://vpn.example.com/login", "ftp://vpn2.example.com/",
-        "//vpn2.example.com@evil/"}) {
+        "javascript:alert(1)", "//vpn2.example.com@evil/"}) {
     SCOPED_TRACE(location);
     AuthDialogue dialogue(OcOptions("https://vpn.example.com/"));
     auto step = dialogue.OnResponse(Redirect(location));
@@ -633,6 +633,21 @@ TEST(AuthDialogueTest, RedirectToPlainHttpIsRefused) {
     }
     EXPECT_EQ(dialogue.url().host, "vpn.example.com");
   }
+}
+
+TEST(AuthDialogueTest, SchemeRelativeRedirects) {
+  AuthDialogue dialogue(OcOptions("https://vpn.example.com/"));
+  auto step = dialogue.OnResponse(Redirect("//vpn.example.com/+webvpn+/index.html"));
+  ASSERT_EQ(step->kind, Step::kSendRequest);
+  EXPECT_FALSE(step->host_changed);
+  EXPECT_EQ(dialogue.NextRequest().target, "/+webvpn+/index.html");
+  step = dialogue.OnResponse(Redirect("//vpn3.example.com/x"));
+  ASSERT_EQ(step->kind, Step::kSendRequest);
+  EXPECT_TRUE(step->host_changed);
+  EXPECT_EQ(dialogue.url().ToString(), "https://vpn3.example.com/x");
+  // The legacy fallback of the first host does not stick: the new one gets a fresh init.
+  EXPECT_EQ(dialogue.NextRequest().method, "POST");
+  EXPECT_TRUE(dialogue.xml_mode());
 }
 
 TEST(AuthDialogueTest, RedirectLoopIsCapped) {

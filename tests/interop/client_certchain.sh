@@ -52,7 +52,7 @@ sk_connect chain '' --cafile "$CA" \
   --certificate "$chain/carol.pem" --sslkey "$chain/carol-key.pem"
 sk_wait_tunnel chain
 grep -q "sent $chain/carol.pem" "$SK_LOG" || interop_fail "the chained identity was not chosen"
-grep -q "user carol logged in to group .* by certificate" "$GW_LOG" ||
+grep -q "logged in to group .* by certificate 'UID=carol,CN=Carol Example'" "$GW_LOG" ||
   interop_fail "no certificate login in the gateway log"
 ip netns exec "$SK_NS_CL" ping -c 2 -i 0.2 -W 2 "$(sk_addr chain | sed 's/\.[0-9]*$/.1/')" \
   >/dev/null || interop_fail "ping through the tunnel failed"

@@ -97,7 +97,7 @@ Result<std::unique_ptr<TlsConnection>> GatewayConnector::OpenTls(bool report) {
       }
       return conn;
     }
-    if (failure.error.code != Errc::kUntrusted || !failure.verify || failure.verify->pinned) {
+    if (failure.error.code != Errc::kUntrusted || !failure.verify) {
       return Fail(failure.error);
     }
     const tls::VerifyResult& verify = *failure.verify;
@@ -109,6 +109,9 @@ Result<std::unique_ptr<TlsConnection>> GatewayConnector::OpenTls(bool report) {
       return Fail(Errc::kUntrusted, "server certificate for " + url_.host +
                                         " does not match --servercert (it presents " +
                                         verify.pin_sha256 + ")");
+    }
+    if (verify.pinned) {
+      return Fail(failure.error);
     }
     Say("TLS: certificate for {} is NOT trusted ({}); connection refused.", url_.host,
         verify.reason);

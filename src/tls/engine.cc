@@ -138,6 +138,7 @@ int VerifyServerCertificate(gnutls_session_t session) {
   if (engine->client_credentials_->ViolatesRequiredPins(*fp)) {
     // --servercert restricts even a certificate the trust store accepts (openconnect 9).
     result.pin_mismatch = true;
+    result.pinned = false;  // an acceptance recorded earlier does not override the pin
     result.reason = "does not match the pinned certificate; it presents " + fp->pin_sha256;
     engine->options_.logger.Info("server certificate rejected: {}", result.reason);
     engine->verify_result_ = std::move(result);

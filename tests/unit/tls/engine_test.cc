@@ -297,6 +297,8 @@ TEST_F(TlsEngineTest, RequiredPinRejectsATrustedCertificateThatDoesNotMatch) {
   auto other = Server(certs_->self_signed_server());
   ClientTlsConfig config = ClientConfig();
   config.required_pins = {other->server_cert_pin_sha256()};
+  // An acceptance recorded earlier for this very certificate does not override the pin.
+  config.pins = {server->server_cert_pin_sha256()};
   Pair pair = MakePair(server, Client(config));
   auto outcome = RunHandshake(*pair.client, *pair.server);
   ASSERT_FALSE(outcome.client.has_value());

@@ -4,7 +4,8 @@
 # 198.18.0.4, all on the gateway's veth; sekishod on 198.18.0.1 is the member that logs in:
 #   1. the director answers the init POST with 302 to https://198.18.0.1/eng: sekisho connects
 #      there (certificate checked for 198.18.0.1), logs in, the tunnel comes up (ping), the
-#      director's cookie is not sent to the member, preferences.xml records the member;
+#      director's cookie is not sent to the member, preferences.xml records the member, and a
+#      reconnect after a dead link goes to the member (no request reaches the director);
 #   2. a redirect to a host whose certificate is not for its name (198.18.0.4 presents the
 #      director's certificate for 198.18.0.3) is blocked;
 #   3. a redirect to plain http is refused without connecting;
@@ -27,6 +28,8 @@ ip -n "$SK_NS_GW" addr add "$WRONG/$SK_PREFIX" dev "$SK_IF_GW" || interop_fail "
 GW_DIR=$(interop_tmpdir)
 CL_DIR=$(interop_tmpdir)
 gw_setup "$GW_DIR"
+# Short DPD so that the reconnect check does not wait long for the client to give up the link.
+sed -i 's/^dpd = 30$/dpd = 4/' "$GW_DIR/sekishod.toml"
 gw_start "$GW_DIR"
 CA=$GW_DIR/pki/ca.pem
 
@@ -67,6 +70,10 @@ grep -q 'user alice logged in to group engineering' "$GW_LOG" ||
   interop_fail "the member did not log alice in"
 ip netns exec "$SK_NS_CL" ping -c 3 -i 0.2 -W 2 198.18.101.1 >/dev/null ||
   interop_fail "ping through the tunnel failed"
+director_requests=$(grep -c '^REQ ' "$DIR_LOG")
+sk_reconnect_check ok 198.18.101.1
+[ "$(grep -c '^REQ ' "$DIR_LOG")" = "$director_requests" ] ||
+  interop_fail "the reconnect went to the director: $(tail -2 "$DIR_LOG")"
 sk_stop "$SK_PID"
 grep -q "<gateway key=\"$SK_GW_IP" "$CL_DIR/cfg/preferences.xml" ||
   interop_fail "preferences.xml does not record the member: $(cat "$CL_DIR/cfg/preferences.xml")"

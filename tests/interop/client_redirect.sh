@@ -11,20 +11,25 @@
 #   3. a redirect to plain http is refused without connecting;
 #   4. a redirect loop (198.18.0.3:443 <-> :8443) stops after 10 redirects, and no request on
 #      the second port carries the first port's cookie;
-#   5. --servercert pins the director only: the member is still validated by the CA.
+#   5. --servercert pins the director only: the member is still validated by the CA;
+#   6. the member is Debian's ocserv on 198.18.0.5 (its own certificate for that address):
+#      login with --authgroup sales there, tunnel up, ping.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/gateway_common.sh"
 . "$(dirname "$0")/client_common.sh"
+. "$(dirname "$0")/ocserv_common.sh"
 interop_require_root
 command -v certtool >/dev/null || interop_skip "certtool missing"
 command -v python3 >/dev/null || interop_skip "python3 missing"
 
 DIRECTOR=198.18.0.3
 WRONG=198.18.0.4
+OCSERV=198.18.0.5
 interop_setup_two_hosts
 ip -n "$SK_NS_GW" addr add "$DIRECTOR/$SK_PREFIX" dev "$SK_IF_GW" || interop_fail "director addr"
 ip -n "$SK_NS_GW" addr add "$WRONG/$SK_PREFIX" dev "$SK_IF_GW" || interop_fail "second addr"
+ip -n "$SK_NS_GW" addr add "$OCSERV/$SK_PREFIX" dev "$SK_IF_GW" || interop_fail "ocserv addr"
 GW_DIR=$(interop_tmpdir)
 CL_DIR=$(interop_tmpdir)
 gw_setup "$GW_DIR"
@@ -53,6 +58,7 @@ interop_bg "$SK_NS_GW" "$DIR_LOG" python3 "$SEKISHO_SOURCE_DIR/tests/interop/cis
   --redirect "$DIRECTOR:443/wrongcert=https://$WRONG/" \
   --redirect "$DIRECTOR:443/http=http://$SK_GW_IP/eng" \
   --redirect "$DIRECTOR:443/loop=https://$DIRECTOR:8443/loop" \
+  --redirect "$DIRECTOR:443/ocserv=https://$OCSERV/" \
   --redirect "$DIRECTOR:8443/loop=https://$DIRECTOR/loop"
 interop_wait_for_log "$DIR_LOG" "LISTEN $WRONG:443" 10 || interop_fail "director did not start"
 
@@ -111,4 +117,38 @@ SK_URL=https://$DIRECTOR/ok sk_connect pin $'alicepw\n' --cafile "$CA" --serverc
 sk_wait_tunnel pin
 grep -q "WARNING" "$SK_LOG" && interop_fail "a warning although both hosts are trusted"
 sk_stop "$SK_PID"
-echo "PASS: sekisho follows a cluster redirect to sekishod"
+
+# --- 6. ocserv as the member -------------------------------------------------------------------
+command -v ocserv >/dev/null || interop_skip "ocserv missing (steps 1-5 passed)"
+OCS_DIR=$(interop_tmpdir)
+mkdir -p "$OCS_DIR/pki"
+cp "$pki/ca.pem" "$pki/ca-key.pem" "$pki/client-ca.pem" "$OCS_DIR/pki/"
+certtool --generate-privkey --key-type=ecdsa --curve=secp256r1 \
+  --outfile "$OCS_DIR/pki/server-key.pem" 2>/dev/null
+printf 'cn = "ocserv member"\nip_address = "%s"\ntls_www_server\nsigning_key\nexpiration_days = 30\n' \
+  "$OCSERV" >"$OCS_DIR/pki/server.tmpl"
+certtool --generate-certificate --load-privkey "$OCS_DIR/pki/server-key.pem" \
+  --load-ca-certificate "$pki/ca.pem" --load-ca-privkey "$pki/ca-key.pem" \
+  --template "$OCS_DIR/pki/server.tmpl" --outfile "$OCS_DIR/pki/server.pem" 2>/dev/null ||
+  interop_fail "ocserv member certificate"
+ocs_setup "$OCS_DIR" password
+sed -i "s/^listen-host = .*/listen-host = $OCSERV/" "$OCS_DIR/ocserv.conf"
+OCS_LOG=$OCS_DIR/ocserv.log
+interop_bg "$SK_NS_GW" "$OCS_LOG" ocserv -f -d 1 -c "$OCS_DIR/ocserv.conf"
+ocs_listening() { ip netns exec "$SK_NS_GW" ss -Hltn "src $OCSERV:443" 2>/dev/null | grep -q .; }
+for _ in $(seq 1 150); do ocs_listening && break; sleep 0.1; done
+ocs_listening || interop_fail "ocserv did not listen on $OCSERV:443"
+SK_URL=https://$DIRECTOR/ocserv sk_connect ocs $'alicepw\n' --cafile "$CA" --user alice \
+  --passwd-on-stdin --authgroup sales
+sk_wait_tunnel ocs
+grep -q "redirects the login to https://$OCSERV/" "$SK_LOG" || interop_fail "no redirect to ocserv"
+grep -q 'Group selection: using sales' "$SK_LOG" || interop_fail "sales not used at the member"
+addr=$(sk_addr ocs)
+case $addr in 198.18.112.*) ;; *) interop_fail "$addr is not from ocserv's sales pool" ;; esac
+peer=$(ip -n "$SK_NS_GW" -4 -o addr show |
+  awk -v peer="$addr/32" '$6 == peer { split($4, a, "/"); print a[1] }')
+[ -n "$peer" ] || interop_fail "no ocserv tunnel device for $addr"
+ip netns exec "$SK_NS_CL" ping -c 3 -i 0.2 -W 2 "$peer" >/dev/null ||
+  interop_fail "ping through the ocserv tunnel failed"
+sk_stop "$SK_PID"
+echo "PASS: sekisho follows a cluster redirect to sekishod and to ocserv"

@@ -29,14 +29,18 @@ GatewayConnector::GatewayConnector(boost::asio::io_context& io, const ConnectOpt
 void GatewayConnector::SelectHost() {
   gateway_key_ = GatewayKey(url_.host, url_.port);
   trust_warned_ = false;
-  // --servercert names the certificate of the host the user gave; a host reached by a
-  // redirect is validated on its own (trust store, or an acceptance recorded for it).
+  // --servercert is a strict pin for the host the user gave. For a host reached by a redirect
+  // the pins only accept a certificate that does not validate (with the usual warning), so a
+  // cluster of self-signed members works with one --servercert per member, and a member the
+  // trust store validates is not refused for lacking a pin.
   required_pins_.clear();
+  pins_.clear();
   if (gateway_key_ == original_key_) {
     required_pins_ = options_.server_pins;
+  } else {
+    pins_ = options_.server_pins;
   }
   // Certificates accepted earlier stay accepted (with a warning) until they validate.
-  pins_.clear();
   if (const GatewayPrefs* stored = prefs_.Find(gateway_key_)) {
     for (const auto& acceptance : stored->accepted_certs) {
       pins_.push_back(acceptance.pin);

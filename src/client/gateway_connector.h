@@ -51,7 +51,8 @@ class GatewayConnector {
 
   // The login ended up on another gateway (a cluster redirect, AuthDialogue::url()): every
   // later connection goes to `url`'s host and port, validated for that name. Acceptances
-  // recorded for that host apply; --servercert applies only to the host the user gave.
+  // recorded for that host apply; --servercert is strict only for the host the user gave, and
+  // for the new host only accepts a certificate that does not validate.
   // Errors: those of LoadCredentials.
   Result<void> SwitchHost(const proto::http::Url& url);
 

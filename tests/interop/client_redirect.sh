@@ -7,7 +7,8 @@
 #      director's cookie is not sent to the member, preferences.xml records the member, and a
 #      reconnect after a dead link goes to the member (no request reaches the director);
 #   2. a redirect to a host whose certificate is not for its name (198.18.0.4 presents the
-#      director's certificate for 198.18.0.3) is blocked;
+#      director's certificate for 198.18.0.3) is blocked; --servercert with its pin accepts it
+#      with a warning;
 #   3. a redirect to plain http is refused without connecting;
 #   4. a redirect loop (198.18.0.3:443 <-> :8443) stops after 10 redirects, and no request on
 #      the second port carries the first port's cookie;
@@ -96,6 +97,14 @@ grep -q "redirects the login to https://$WRONG/" "$CL_DIR/wrongcert.log" ||
 grep -q "TLS $WRONG:443 handshake failed" "$DIR_LOG" || grep -q "REQ $WRONG:443" "$DIR_LOG" ||
   interop_fail "no connection to $WRONG was attempted"
 grep -q "REQ $WRONG:443" "$DIR_LOG" && interop_fail "a request reached the wrongly certified host"
+# As the message says, --servercert with that pin accepts it (strict for the director, whose
+# certificate it is too), with a warning; the stand-in then answers 404.
+SK_STDIN=/dev/null sk_expect_fail "$CL_DIR/wrongcert-pinned.log" "HTTP 404" \
+  connect --non-inter --cafile "$CA" --servercert "$DIRECTOR_PIN" --user alice --passwd-on-stdin \
+  "https://$DIRECTOR/wrongcert"
+grep -q "WARNING: certificate for $WRONG is not trusted (hostname mismatch); accepted by pin" \
+  "$CL_DIR/wrongcert-pinned.log" || interop_fail "no warning for the pinned member"
+grep -q "REQ $WRONG:443 POST / " "$DIR_LOG" || interop_fail "the pinned member was not reached"
 
 # --- 3. redirect to plain http ---------------------------------------------------------------
 SK_STDIN=/dev/null sk_expect_fail "$CL_DIR/http.log" \

@@ -55,6 +55,24 @@ std::optional<std::string> WebvpncField(std::string_view cookie, std::string_vie
 
 std::string_view StripQuery(std::string_view target) { return target.substr(0, target.find('?')); }
 
+// The scheme of an absolute URI reference (RFC 3986 §3.1: ALPHA *(ALPHA / DIGIT / "+" / "-" /
+// ".") followed by ':'), or nullopt for a relative reference ("/path", "page.html").
+std::optional<std::string_view> UriScheme(std::string_view reference) {
+  const std::size_t colon = reference.find(':');
+  if (colon == 0 || colon == std::string_view::npos ||
+      reference.find_first_of("/?#") < colon) {
+    return std::nullopt;
+  }
+  const std::string_view scheme = reference.substr(0, colon);
+  auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  if (!alpha(scheme.front()) || !std::all_of(scheme.begin(), scheme.end(), [&](char c) {
+        return alpha(c) || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
+      })) {
+    return std::nullopt;
+  }
+  return scheme;
+}
+
 }  // namespace
 
 AuthDialogue::AuthDialogue(DialogueOptions options)
@@ -118,16 +136,15 @@ Result<std::string> AuthDialogue::ResolveTarget(std::string_view reference) cons
   if (reference.empty()) {
     return std::string("/");
   }
-  if (StartsWithIgnoreCase(reference, "https://") || StartsWithIgnoreCase(reference, "http://")) {
+  if (reference.find("://") != std::string_view::npos) {
     auto url = http::ParseUrl(reference);
     if (!url) {
       return Fail(Errc::kUnsupported,
-                  "the gateway sent an unusable URL: " + std::string(reference));
+                  "the gateway sent an unusable URL: " + TerminalSafe(reference));
     }
     if (!EqualsIgnoreCase(url->host, options_.url.host) || url->port != options_.url.port) {
-      return Fail(Errc::kUnsupported, "the gateway sent the login to another server, " +
-                                          url->ToString() +
-                                          "; sekisho does not follow that: connect to it directly");
+      return Fail(Errc::kUnsupported, "the gateway's login form posts to another server, " +
+                                          url->ToString() + "; sekisho does not follow that");
     }
     return url->path;
   }
@@ -173,6 +190,78 @@ Step AuthDialogue::StartLegacy(std::string target) {
   return SendNext(/*new_connection=*/true);
 }
 
+Step AuthDialogue::OnRedirect(std::string_view location) {
+  if (++redirects_ > kMaxRedirects) {
+    return Stop(Errc::kExhausted, "the gateway redirected the login more than " +
+                                      std::to_string(kMaxRedirects) + " times (last to " +
+                                      TerminalSafe(location) + "); giving up");
+  }
+  // A scheme-relative reference ("//host/path") keeps the scheme in use, https.
+  const std::string absolute =
+      location.starts_with("//") ? "https:" + std::string(location) : std::string(location);
+  std::string target;
+  if (const auto scheme = UriScheme(absolute)) {
+    // Only https: a redirect to plain http would send the login (and the cookies) in clear.
+    if (!EqualsIgnoreCase(*scheme, "https")) {
+      return Stop(Errc::kUntrusted,
+                  "refusing to follow the gateway's redirect to a URL that is not https: " +
+                      TerminalSafe(location));
+    }
+    auto url = http::ParseUrl(absolute);
+    if (!url) {
+      return Stop(Errc::kProtocol,
+                  "the gateway redirected to an unusable URL: " + TerminalSafe(location));
+    }
+    if (!EqualsIgnoreCase(url->host, options_.url.host) || url->port != options_.url.port) {
+      return MoveToHost(std::move(*url));
+    }
+    target = url->path;
+  } else {
+    auto resolved = ResolveTarget(location);
+    if (!resolved) {
+      return Stop(resolved.error().code, resolved.error().context);
+    }
+    target = std::move(*resolved);
+  }
+  if (xml_mode_) {
+    // openconnect: a local redirect ends aggregate auth; continue in legacy mode there.
+    return StartLegacy(std::move(target));
+  }
+  method_ = "GET";
+  target_ = std::move(target);
+  body_ = SecretString();
+  pending_ = Pending::kLegacyGet;
+  return SendNext(false);
+}
+
+Step AuthDialogue::MoveToHost(http::Url url) {
+  // anyconnect.md §2.7: a new host means a new connection, no cookies of the old host, and
+  // the login from the start (a fresh init, or the legacy GET) at the new URL.
+  options_.url = std::move(url);
+  jar_.Clear();
+  form_ = auth::AuthForm();
+  opaque_xml_.clear();
+  first_response_ = true;  // the new gateway may still need the legacy fallback
+  xml_mode_ = options_.xml_post;
+  group_init_sent_ = false;
+  cert_retry_done_ = false;
+  target_ = options_.url.path.empty() ? std::string("/") : options_.url.path;
+  if (xml_mode_) {
+    method_ = "POST";
+    // The group chosen on the first gateway goes along (cluster members share the groups).
+    body_ = SecretString(auth::BuildInit(options_.identity, FullUrl(target_), group_));
+    pending_ = Pending::kInit;
+  } else {
+    method_ = "GET";
+    body_ = SecretString();
+    pending_ = Pending::kLegacyGet;
+  }
+  Step step = SendNext(/*new_connection=*/true);
+  step.host_changed = true;
+  step.message = options_.url.ToString();
+  return step;
+}
+
 Result<Step> AuthDialogue::OnResponse(const http::HttpResponse& response) {
   if (done_ || pending_ == Pending::kNone) {
     return Fail(Errc::kInvalidArgument, "OnResponse without an outstanding request");
@@ -189,19 +278,7 @@ Result<Step> AuthDialogue::OnResponse(const http::HttpResponse& response) {
 
   const unsigned status = response.status;
   if (status >= 300 && status < 400 && response.Find("Location") != nullptr) {
-    auto target = ResolveTarget(TrimWhitespace(*response.Find("Location")));
-    if (!target) {
-      return Stop(Errc::kUnsupported, target.error().context);
-    }
-    if (xml_mode_) {
-      // openconnect: a local redirect ends aggregate auth; continue in legacy mode there.
-      return StartLegacy(std::move(*target));
-    }
-    method_ = "GET";
-    target_ = std::move(*target);
-    body_ = SecretString();
-    pending_ = Pending::kLegacyGet;
-    return SendNext(false);
+    return OnRedirect(TrimWhitespace(*response.Find("Location")));
   }
   if (status == 401 || status == 403) {
     std::string message = "authentication failed (HTTP " + std::to_string(status);

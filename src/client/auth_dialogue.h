@@ -42,10 +42,15 @@
 //    current POST target; the gateway's <opaque> is echoed verbatim.
 //  * Retry: a form with <error>, or a message starting "Login failed" (ocserv), is returned
 //    as kNeedInput again with step.retry = true and step.message = the error text.
-//  * Redirects: a Location with another host or port → kFailed (cluster redirects are not
-//    followed yet: the user must connect to that host directly; the message names it).
-//    Same host: in XML mode the dialogue falls back to legacy at that path; in legacy mode it
-//    GETs it.
+//  * Redirects (anyconnect.md §2.7): a 3xx Location with another host or port (ASA load
+//    balancing / cluster redirect) → the login starts over there: kSendRequest with
+//    new_connection and host_changed set, url() is the new gateway (connect to it, checking its
+//    certificate for the new name), the cookie jar is emptied (its cookies belong to the old
+//    host, as openconnect does), and a fresh init (legacy: GET) goes to the new URL carrying the
+//    group in use, if any. Same host: in XML mode the dialogue falls back to legacy at that
+//    path; in legacy mode it GETs it. A Location that is not https (http://, ftp://, ...) →
+//    kFailed kUntrusted; more than kMaxRedirects redirects → kFailed kExhausted (a loop).
+//    A form action on another host is still refused (kUnsupported): only redirects move.
 //  * <client-cert-request/>: when options.have_client_certificate and this is the first
 //    request, restart with init on a new connection (the caller presents the certificate);
 //    otherwise kFailed "the gateway requires a client certificate".
@@ -97,13 +102,17 @@ struct Step {
   Kind kind = kSendRequest;
   bool new_connection = false;  // kSendRequest: open a fresh TLS connection first
   bool retry = false;           // kNeedInput: the gateway rejected the previous answer
+  // kSendRequest: the gateway redirected the login to another host; AuthDialogue::url() is
+  // the new gateway and `message` says where ("https://host2/"). Implies new_connection.
+  bool host_changed = false;
   // kFailed: a user-facing reason ("authentication failed (HTTP 401 Authentication failed)",
   // "unknown group 'x'; the gateway offers: a, b", ...). kNeedInput with retry: the
   // gateway's error text. Never contains a secret.
   std::string message;
   // kFailed: kAuthFailed (credentials refused, 401/403, terminal <error>), kNotFound
-  // (unknown authgroup), kUnsupported (cross-host redirect, client certificate needed, SSO),
-  // kProtocol (unusable answer), kExhausted (too many rounds).
+  // (unknown authgroup), kUnsupported (form action on another host, client certificate needed,
+  // SSO), kUntrusted (redirect to a URL that is not https), kProtocol (unusable answer),
+  // kExhausted (too many rounds or redirects).
   Errc code = Errc::kInternal;
 };
 
@@ -136,6 +145,8 @@ using FilledValues = std::vector<std::pair<std::string, SecretString>>;
 class AuthDialogue {
  public:
   static constexpr std::size_t kMaxRounds = 16;
+  // openconnect follows at most 10 redirects (anyconnect.md §2.7).
+  static constexpr std::size_t kMaxRedirects = 10;
 
   explicit AuthDialogue(DialogueOptions options);
 
@@ -170,6 +181,11 @@ class AuthDialogue {
   // then or when the gateway has no group list.
   const std::vector<proto::auth::SelectOption>& groups_offered() const { return groups_; }
 
+  // The gateway the dialogue talks to: options.url until a redirect to another host. The
+  // caller connects there (Step::host_changed) and keeps using it after the login (downloader,
+  // CONNECT, reconnects, the preferences key).
+  const proto::http::Url& url() const { return options_.url; }
+
   // True while the aggregate-auth XML protocol is in use; false after the legacy fallback.
   bool xml_mode() const { return xml_mode_; }
 
@@ -192,6 +208,8 @@ class AuthDialogue {
   Step OnForm(proto::auth::ServerMessage message);
   Step OnComplete(const proto::auth::ServerMessage& message);
   Step StartLegacy(std::string target);
+  Step OnRedirect(std::string_view location);
+  Step MoveToHost(proto::http::Url url);
   Result<std::string> ResolveTarget(std::string_view reference) const;
   void BuildReply(const FilledValues& values);
   proto::http::HttpRequest BuildRequest(std::string_view method, std::string_view target,
@@ -208,6 +226,7 @@ class AuthDialogue {
   bool group_init_sent_ = false;
   bool cert_retry_done_ = false;
   std::size_t rounds_ = 0;
+  std::size_t redirects_ = 0;
 
   // The request to send next.
   std::string method_ = "POST";

@@ -169,6 +169,15 @@ Result<void> Flow::Login() {
     }
     log_.Debug("HTTP {} {}", response->status, TerminalSafe(response->reason));
     SEKISHO_ASSIGN_OR_RETURN(step, dialogue.OnResponse(*response));
+    if (step.kind == Step::kSendRequest && step.host_changed) {
+      // A cluster redirect: from now on every connection (the rest of the login, downloader,
+      // CONNECT, reconnects) goes to the new gateway, its certificate checked for its name.
+      Say("Authentication: the gateway redirects the login to {}", step.message);
+      SEKISHO_TRY(connector_->SwitchHost(dialogue.url()));
+      SEKISHO_ASSIGN_OR_RETURN(auto conn, connector_->OpenTls(true));
+      session = std::make_unique<HttpsSession>(std::move(conn));
+      step.new_connection = false;
+    }
     if (!groups_shown && !dialogue.groups_offered().empty()) {
       groups_shown = true;
       std::vector<std::string> names;

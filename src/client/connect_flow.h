@@ -11,6 +11,9 @@
 //   2-3. Login      AuthDialogue over keep-alive TLS connections (a new one when the dialogue
 //                   asks or the gateway closed); the group list and the group used are shown;
 //                   the announced server-cert-hash is compared with the stored one.
+//                   A redirect to another host (ASA load balancing) moves the whole flow
+//                   there: GatewayConnector::SwitchHost, a TLS connection checked for the new
+//                   name, and the login starts over; the later phases use that host.
 //   4. Downloader   a NEW TLS session; one GET per profile that ProfileCache says is stale;
 //                   a failed mandatory download ends the attempt.
 //   5. CONNECT      on a NEW TLS connection (both gateways accept either; a fresh connection is

@@ -4,6 +4,9 @@
 // (path, domain, Secure) are ignored, an expired Set-Cookie deletes the cookie, a repeated name
 // replaces the value in place (so the Cookie header keeps first-seen order, as in the traces:
 // "webvpncontext=...; webvpn=...; webvpnc=...").
+// One jar holds the cookies of one gateway (host and port): when a redirect moves the login to
+// another host, AuthDialogue clears it, as openconnect does, so no cookie of the first host is
+// ever sent to the second (anyconnect.md §2.7).
 //
 // Every value is a secret (webvpn is the session token): values are stored as SecretString and
 // nothing here logs. HeaderValue() reveals them on purpose, for the Cookie header only.

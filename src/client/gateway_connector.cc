@@ -20,10 +20,26 @@ GatewayConnector::GatewayConnector(boost::asio::io_context& io, const ConnectOpt
       prompter_(prompter),
       log_(log),
       url_(std::move(url)),
-      gateway_key_(GatewayKey(url_.host, url_.port)),
       prefs_(std::move(prefs)),
-      prefs_usable_(prefs_usable),
-      pins_(options.server_pins) {
+      prefs_usable_(prefs_usable) {
+  original_key_ = GatewayKey(url_.host, url_.port);
+  SelectHost();
+}
+
+void GatewayConnector::SelectHost() {
+  gateway_key_ = GatewayKey(url_.host, url_.port);
+  trust_warned_ = false;
+  // --servercert is a strict pin for the host the user gave. For a host reached by a redirect
+  // the pins only accept a certificate that does not validate (with the usual warning), so a
+  // cluster of self-signed members works with one --servercert per member, and a member the
+  // trust store validates is not refused for lacking a pin.
+  required_pins_.clear();
+  pins_.clear();
+  if (gateway_key_ == original_key_) {
+    required_pins_ = options_.server_pins;
+  } else {
+    pins_ = options_.server_pins;
+  }
   // Certificates accepted earlier stay accepted (with a warning) until they validate.
   if (const GatewayPrefs* stored = prefs_.Find(gateway_key_)) {
     for (const auto& acceptance : stored->accepted_certs) {
@@ -32,12 +48,19 @@ GatewayConnector::GatewayConnector(boost::asio::io_context& io, const ConnectOpt
   }
 }
 
+Result<void> GatewayConnector::SwitchHost(const proto::http::Url& url) {
+  url_ = url;
+  SelectHost();
+  return LoadCredentials();
+}
+
 Result<void> GatewayConnector::LoadCredentials() {
   tls::ClientTlsConfig config;
   config.server_name = url_.host;
   config.ca_file = options_.ca_file;
   config.use_system_trust = options_.use_system_trust;
   config.pins = pins_;
+  config.required_pins = required_pins_;
   config.identities = options_.identities;
   SEKISHO_ASSIGN_OR_RETURN(auto creds, tls::ClientCredentials::Load(config));
   creds_ = std::move(creds);
@@ -78,10 +101,22 @@ Result<std::unique_ptr<TlsConnection>> GatewayConnector::OpenTls(bool report) {
       }
       return conn;
     }
-    if (failure.error.code != Errc::kUntrusted || !failure.verify || failure.verify->pinned) {
+    if (failure.error.code != Errc::kUntrusted || !failure.verify) {
       return Fail(failure.error);
     }
     const tls::VerifyResult& verify = *failure.verify;
+    if (verify.pin_mismatch) {
+      // A strict pin: no prompt can override it.
+      Say("TLS: certificate for {} does not match --servercert {}; it presents {}; connection "
+          "refused.",
+          url_.host, Join(required_pins_, ", "), verify.pin_sha256);
+      return Fail(Errc::kUntrusted, "server certificate for " + url_.host +
+                                        " does not match --servercert (it presents " +
+                                        verify.pin_sha256 + ")");
+    }
+    if (verify.pinned) {
+      return Fail(failure.error);
+    }
     Say("TLS: certificate for {} is NOT trusted ({}); connection refused.", url_.host,
         verify.reason);
     Say("TLS: to accept this certificate, run again with --servercert {}", verify.pin_sha256);

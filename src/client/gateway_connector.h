@@ -49,6 +49,13 @@ class GatewayConnector {
   // (refused, or declined), and those of TlsConnection::Open.
   Result<std::unique_ptr<TlsConnection>> OpenTls(bool report);
 
+  // The login ended up on another gateway (a cluster redirect, AuthDialogue::url()): every
+  // later connection goes to `url`'s host and port, validated for that name. Acceptances
+  // recorded for that host apply; --servercert is strict only for the host the user gave, and
+  // for the new host only accepts a certificate that does not validate.
+  // Errors: those of LoadCredentials.
+  Result<void> SwitchHost(const proto::http::Url& url);
+
   // Writes preferences.xml when it is usable; a failure only warns.
   void SavePrefs();
 
@@ -63,6 +70,8 @@ class GatewayConnector {
  private:
   // Warns about, records or clears a pin-based acceptance of the connection's certificate.
   void CheckTrust(TlsConnection& conn);
+  // Sets the key and the pins for url_'s host.
+  void SelectHost();
 
   boost::asio::io_context& io_;
   const ConnectOptions& options_;
@@ -71,9 +80,11 @@ class GatewayConnector {
 
   proto::http::Url url_;
   std::string gateway_key_;
+  std::string original_key_;  // the host the user gave: --servercert applies there
   Preferences prefs_;
   bool prefs_usable_ = false;
-  std::vector<std::string> pins_;
+  std::vector<std::string> pins_;           // acceptances: allow an untrusted certificate
+  std::vector<std::string> required_pins_;  // --servercert: the certificate must match one
   std::shared_ptr<const tls::ClientCredentials> creds_;
   bool trust_warned_ = false;
   std::string gateway_ip_;

@@ -8,6 +8,7 @@
 #include <gnutls/pkcs12.h>
 #include <gnutls/x509.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -56,25 +57,28 @@ std::string SubjectDn(gnutls_x509_crt_t crt) {
   return std::string(AsChars(dn.span()));
 }
 
-// Fills the derived fields of an identity from its leaf certificate.
+// Fills the derived fields of an identity from its chain (leaf first).
 Result<void> DescribeIdentity(ClientCredentials::LoadedIdentity& id) {
-  gnutls_x509_crt_t crt = nullptr;
-  if (gnutls_x509_crt_init(&crt) < 0) {
-    return Fail(Errc::kInternal, "gnutls_x509_crt_init");
-  }
-  int rc = gnutls_x509_crt_import(crt, &id.chain.front().cert, GNUTLS_X509_FMT_DER);
-  if (rc >= 0) {
-    id.subject_dn = SubjectDn(crt);
-    GnutlsDatum issuer;
-    rc = gnutls_x509_crt_get_raw_issuer_dn(crt, issuer.get());
-    if (rc >= 0) {
-      id.issuer_dn_der.assign(issuer.span().begin(), issuer.span().end());
+  for (std::size_t i = 0; i < id.chain.size(); ++i) {
+    gnutls_x509_crt_t crt = nullptr;
+    if (gnutls_x509_crt_init(&crt) < 0) {
+      return Fail(Errc::kInternal, "gnutls_x509_crt_init");
     }
+    int rc = gnutls_x509_crt_import(crt, &id.chain[i].cert, GNUTLS_X509_FMT_DER);
+    GnutlsDatum issuer;
+    if (rc >= 0) {
+      if (i == 0) {
+        id.subject_dn = SubjectDn(crt);
+      }
+      rc = gnutls_x509_crt_get_raw_issuer_dn(crt, issuer.get());
+    }
+    gnutls_x509_crt_deinit(crt);
+    if (rc < 0) {
+      return Fail(ConfigError(rc, "cannot parse client certificate", id.label));
+    }
+    id.chain_issuer_dns_der.emplace_back(issuer.span().begin(), issuer.span().end());
   }
-  gnutls_x509_crt_deinit(crt);
-  if (rc < 0) {
-    return Fail(ConfigError(rc, "cannot parse client certificate", id.label));
-  }
+  id.issuer_dn_der = id.chain_issuer_dns_der.front();
   return Ok();
 }
 
@@ -447,12 +451,15 @@ Result<std::shared_ptr<ClientCredentials>> ClientCredentials::Load(const ClientT
 }
 
 bool ClientCredentials::MatchesPin(const CertificateFingerprints& fp) const {
-  for (const std::string& pin : config_.pins) {
-    if (PinMatches(pin, fp)) {
-      return true;
-    }
-  }
-  return false;
+  auto matches = [&](const std::string& pin) { return PinMatches(pin, fp); };
+  return std::any_of(config_.pins.begin(), config_.pins.end(), matches) ||
+         std::any_of(config_.required_pins.begin(), config_.required_pins.end(), matches);
+}
+
+bool ClientCredentials::ViolatesRequiredPins(const CertificateFingerprints& fp) const {
+  return !config_.required_pins.empty() &&
+         std::none_of(config_.required_pins.begin(), config_.required_pins.end(),
+                      [&](const std::string& pin) { return PinMatches(pin, fp); });
 }
 
 ClientCredentials::~ClientCredentials() {

@@ -55,6 +55,10 @@ struct ClientTlsConfig {
   std::string ca_file;  // Optional extra trust anchors (PEM).
   bool use_system_trust = true;
   std::vector<std::string> pins;  // Any match accepts an otherwise untrusted server.
+  // --servercert: when not empty the certificate must match one of these, trusted or not (a
+  // trusted certificate that matches none is rejected, like openconnect 9); a match also
+  // accepts an otherwise untrusted certificate.
+  std::vector<std::string> required_pins;
   std::vector<ClientIdentity> identities;
   bool allow_tls13 = true;
   std::string priority_override;
@@ -135,7 +139,12 @@ class ClientCredentials {
   struct LoadedIdentity {
     std::string label;       // The file it came from.
     std::string subject_dn;  // Leaf subject, RFC 4514 string.
-    Bytes issuer_dn_der;     // Raw DER issuer name, compared with the server's CA list.
+    Bytes issuer_dn_der;     // Raw DER issuer name of the leaf.
+    // Raw DER issuer names of every certificate of the chain (leaf first, then the
+    // intermediates given with it): the identity fits a CertificateRequest when any of them is
+    // in the server's CA list, so a gateway that trusts only the root still gets a certificate
+    // issued by an intermediate (the intermediates are sent with it).
+    std::vector<Bytes> chain_issuer_dns_der;
     std::vector<gnutls_pcert_st> chain;
     gnutls_privkey_t key = nullptr;
   };
@@ -148,8 +157,10 @@ class ClientCredentials {
 
   const ClientTlsConfig& config() const { return config_; }
   const std::vector<LoadedIdentity>& identities() const { return identities_; }
-  // True when some pin matches.
+  // True when some pin (accepting or required) matches.
   bool MatchesPin(const CertificateFingerprints& fp) const;
+  // True when required pins are configured and none matches: the certificate is refused.
+  bool ViolatesRequiredPins(const CertificateFingerprints& fp) const;
 
   // For TlsEngine.
   gnutls_certificate_credentials_t handle() const { return cred_; }

@@ -135,6 +135,15 @@ int VerifyServerCertificate(gnutls_session_t session) {
   result.pin_sha256 = fp->pin_sha256;
   result.cert_sha1_hex_upper = fp->sha1_hex_upper;
   result.pinned = engine->client_credentials_->MatchesPin(*fp);
+  if (engine->client_credentials_->ViolatesRequiredPins(*fp)) {
+    // --servercert restricts even a certificate the trust store accepts (openconnect 9).
+    result.pin_mismatch = true;
+    result.pinned = false;  // an acceptance recorded earlier does not override the pin
+    result.reason = "does not match the pinned certificate; it presents " + fp->pin_sha256;
+    engine->options_.logger.Info("server certificate rejected: {}", result.reason);
+    engine->verify_result_ = std::move(result);
+    return -1;
+  }
 
   unsigned int status = 0;
   int rc = 0;
@@ -183,12 +192,16 @@ int RetrieveClientCertificate(gnutls_session_t session, const gnutls_datum_t* re
   const ClientCredentials::LoadedIdentity* chosen = nullptr;
   for (const auto& identity : identities) {
     // An empty CA list means "any issuer" (RFC 5246 §7.4.4).
+    // Otherwise any certificate of the chain issued by a listed CA will do: a gateway that
+    // lists only the root accepts a leaf issued by an intermediate sent along with it.
     bool match = nreqs == 0;
     for (int i = 0; i < nreqs && !match; ++i) {
-      match = ByteSpan(req_ca_rdn[i].data, req_ca_rdn[i].size).size() ==
-                  identity.issuer_dn_der.size() &&
-              std::equal(identity.issuer_dn_der.begin(), identity.issuer_dn_der.end(),
-                         req_ca_rdn[i].data);
+      const ByteSpan wanted(req_ca_rdn[i].data, req_ca_rdn[i].size);
+      match = std::any_of(identity.chain_issuer_dns_der.begin(),
+                          identity.chain_issuer_dns_der.end(), [&](const Bytes& issuer) {
+                            return std::equal(issuer.begin(), issuer.end(), wanted.begin(),
+                                              wanted.end());
+                          });
     }
     if (match) {
       chosen = &identity;
@@ -770,6 +783,9 @@ Result<bool> TlsEngine::DriveHandshake() {
       gnutls_alert_send_appropriate(session_, rc);
     }
     if (rc == GNUTLS_E_CERTIFICATE_ERROR || rc == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
+      if (verify_result_.has_value() && verify_result_->pin_mismatch) {
+        return Fail(Errc::kUntrusted, "server certificate " + verify_result_->reason);
+      }
       if (verify_result_.has_value()) {
         return Fail(Errc::kUntrusted, "server certificate not trusted (" + verify_result_->reason +
                                           "); it would be accepted with " +

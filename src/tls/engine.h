@@ -99,6 +99,9 @@ struct VerifyResult {
   std::string pin_sha256;  // The pin that would accept this certificate.
   std::string cert_sha1_hex_upper;  // SHA-1 of the DER leaf (Cisco server-cert-hash).
   bool pinned = false;              // A configured pin matched.
+  // Required pins (ClientTlsConfig::required_pins) are set and none matched: refused whatever
+  // the trust store says; `reason` names the pin the certificate presents.
+  bool pin_mismatch = false;
 };
 
 class TlsEngine {

@@ -11,7 +11,8 @@
 #      through the tunnel (0/1 + 128/1) after a host route to the gateway via the original
 #      route, all removed on exit; the profile is not downloaded again;
 #   5. --servercert accepts the certificate without --cafile and warns; the next connection
-#      (acceptance recorded in preferences.xml) warns again;
+#      (acceptance recorded in preferences.xml) warns again; a --servercert that does not match
+#      refuses even a certificate the CA validates (a strict pin, as openconnect 9);
 #   6. --cookieonly, then --cookie-on-stdin reuses the session;
 #   7. client certificate chosen among two identities by the gateway's CA list;
 #   8. `sekisho disconnect` logs off (DISCONNECT 0xB0: the gateway ends the session);
@@ -107,6 +108,18 @@ sk_connect pin2 $'carolpw\n' --no-system-trust --user carol --passwd-on-stdin
 sk_wait_tunnel pin2
 grep -q "WARNING: certificate for 198.18.0.1 is not trusted" "$SK_LOG" ||
   interop_fail "no warning on the next connection"
+sk_stop "$SK_PID"
+
+# A strict pin: the CA validates the certificate, but it is not the one pinned.
+other_pin=pin-sha256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=
+SK_STDIN=/dev/null sk_expect_fail "$CL_DIR/pin-mismatch.log" \
+  "does not match --servercert pin-sha256:A+=; it presents pin-sha256:" \
+  connect --non-inter --cafile "$CA" --servercert "$other_pin" --user carol --passwd-on-stdin \
+  "$GW_URL"
+grep -qF "it presents $GW_PIN" "$CL_DIR/pin-mismatch.log" || interop_fail "the presented pin is not named"
+sk_connect pin3 $'carolpw\n' --cafile "$CA" --servercert "$GW_PIN" --user carol --passwd-on-stdin
+sk_wait_tunnel pin3
+grep -q "WARNING" "$SK_LOG" && interop_fail "a warning for a trusted certificate matching the pin"
 sk_stop "$SK_PID"
 
 # --- 6. --cookieonly, then --cookie-on-stdin ---------------------------------------------------

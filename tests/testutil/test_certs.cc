@@ -119,15 +119,31 @@ struct TestCerts::Impl {
 
 namespace {
 
+// A CA certificate: self-signed unless `issuer` (with its key) is given.
 void MakeCa(gnutls_x509_crt_t crt, gnutls_x509_privkey_t key, const std::string& cn,
-            unsigned int serial) {
+            unsigned int serial, gnutls_x509_crt_t issuer = nullptr,
+            gnutls_x509_privkey_t issuer_key = nullptr) {
   Prepare(crt, key, serial, false);
   SetDnField(crt, GNUTLS_OID_X520_ORGANIZATION_NAME, "Sekisho Test");
   SetDnField(crt, GNUTLS_OID_X520_COMMON_NAME, cn);
   Must(gnutls_x509_crt_set_basic_constraints(crt, 1, -1), "basic_constraints");
   Must(gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN),
        "key_usage");
-  Must(gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0), "self sign");
+  if (issuer != nullptr) {
+    SignBy(crt, issuer, issuer_key);
+  } else {
+    Must(gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0), "self sign");
+  }
+}
+
+void FillClient(gnutls_x509_crt_t crt, const ClientCertSpec& spec) {
+  SetDnField(crt, GNUTLS_OID_X520_ORGANIZATION_NAME, "Sekisho Test");
+  SetDnField(crt, GNUTLS_OID_X520_ORGANIZATIONAL_UNIT_NAME, spec.organizational_unit);
+  SetDnField(crt, GNUTLS_OID_X520_COMMON_NAME, spec.common_name);
+  SetDnField(crt, GNUTLS_OID_LDAP_UID, spec.uid);
+  Must(gnutls_x509_crt_set_basic_constraints(crt, 0, -1), "basic_constraints");
+  Must(gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE), "key_usage");
+  Must(gnutls_x509_crt_set_key_purpose_oid(crt, GNUTLS_KP_TLS_WWW_CLIENT, 0), "purpose");
 }
 
 void FillServer(gnutls_x509_crt_t crt, const ServerCertSpec& spec) {
@@ -156,7 +172,8 @@ void FillServer(gnutls_x509_crt_t crt, const ServerCertSpec& spec) {
   }
 }
 
-std::string MakePkcs12(gnutls_x509_crt_t crt, gnutls_x509_privkey_t key, const char* password) {
+std::string MakePkcs12(gnutls_x509_crt_t crt, gnutls_x509_privkey_t key, const char* password,
+                       gnutls_x509_crt_t intermediate = nullptr) {
   std::array<unsigned char, 64> id_buf{};
   size_t id_size = id_buf.size();
   Must(gnutls_x509_crt_get_key_id(crt, 0, id_buf.data(), &id_size), "key id");
@@ -170,6 +187,9 @@ std::string MakePkcs12(gnutls_x509_crt_t crt, gnutls_x509_privkey_t key, const c
   Must(idx, "bag_set_crt");
   Must(gnutls_pkcs12_bag_set_key_id(cert_bag, static_cast<unsigned int>(idx), &key_id),
        "bag key id");
+  if (intermediate != nullptr) {
+    Must(gnutls_pkcs12_bag_set_crt(cert_bag, intermediate), "bag_set_crt intermediate");
+  }
   Must(gnutls_pkcs12_bag_encrypt(cert_bag, password, GNUTLS_PKCS_PBES2_AES_256), "bag encrypt");
   Must(gnutls_pkcs12_set_bag(p12, cert_bag), "set_bag");
 
@@ -262,13 +282,7 @@ std::unique_ptr<TestCerts> TestCerts::Create() {
     Key key;
     Cert crt;
     Prepare(crt.crt, key.key, impl.next_serial++, false);
-    SetDnField(crt.crt, GNUTLS_OID_X520_ORGANIZATION_NAME, "Sekisho Test");
-    SetDnField(crt.crt, GNUTLS_OID_X520_ORGANIZATIONAL_UNIT_NAME, set.spec.organizational_unit);
-    SetDnField(crt.crt, GNUTLS_OID_X520_COMMON_NAME, set.spec.common_name);
-    SetDnField(crt.crt, GNUTLS_OID_LDAP_UID, set.spec.uid);
-    Must(gnutls_x509_crt_set_basic_constraints(crt.crt, 0, -1), "basic_constraints");
-    Must(gnutls_x509_crt_set_key_usage(crt.crt, GNUTLS_KEY_DIGITAL_SIGNATURE), "key_usage");
-    Must(gnutls_x509_crt_set_key_purpose_oid(crt.crt, GNUTLS_KP_TLS_WWW_CLIENT, 0), "purpose");
+    FillClient(crt.crt, set.spec);
     SignBy(crt.crt, ca_crt.crt, ca_key.key);
     *set.client_out = {dir + "/client-" + suffix + ".pem", dir + "/client-" + suffix + "-key.pem"};
     WriteFile(set.client_out->cert, ExportPem(crt.crt));
@@ -277,6 +291,28 @@ std::unique_ptr<TestCerts> TestCerts::Create() {
       certs->client_a_p12_ = dir + "/client-a.p12";
       WriteFile(certs->client_a_p12_, MakePkcs12(crt.crt, key.key, kP12Password));
     }
+  }
+  {
+    // root C -> intermediate C -> client C: a gateway that trusts only the root.
+    Key root_key, mid_key, key;
+    Cert root, mid, crt;
+    MakeCa(root.crt, root_key.key, "Sekisho Client Root C", impl.next_serial++);
+    MakeCa(mid.crt, mid_key.key, "Sekisho Client Intermediate C", impl.next_serial++, root.crt,
+           root_key.key);
+    Prepare(crt.crt, key.key, impl.next_serial++, false);
+    FillClient(crt.crt, {"Carol Example", "carol", "engineering"});
+    SignBy(crt.crt, mid.crt, mid_key.key);
+    certs->client_root_c_ = {dir + "/client-root-c.pem", dir + "/client-root-c-key.pem"};
+    WriteFile(certs->client_root_c_.cert, ExportPem(root.crt));
+    WriteFile(certs->client_root_c_.key, ExportPem(root_key.key));
+    certs->client_intermediate_c_ = {dir + "/client-mid-c.pem", dir + "/client-mid-c-key.pem"};
+    WriteFile(certs->client_intermediate_c_.cert, ExportPem(mid.crt));
+    WriteFile(certs->client_intermediate_c_.key, ExportPem(mid_key.key));
+    certs->client_c_ = {dir + "/client-c.pem", dir + "/client-c-key.pem"};
+    WriteFile(certs->client_c_.cert, ExportPem(crt.crt) + ExportPem(mid.crt));
+    WriteFile(certs->client_c_.key, ExportPem(key.key));
+    certs->client_c_p12_ = dir + "/client-c.p12";
+    WriteFile(certs->client_c_p12_, MakePkcs12(crt.crt, key.key, kP12Password, mid.crt));
   }
   return certs;
 }

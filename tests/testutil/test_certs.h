@@ -15,6 +15,10 @@
 //     client_a     CN=Alice Example, UID=alice, OU=engineering (also as client_a.p12)
 //   client_ca_b   "CN=Sekisho Client CA B,O=Sekisho Test"
 //     client_b     CN=Bob Example, UID=bob, OU=sales
+//   client_root_c "CN=Sekisho Client Root C,O=Sekisho Test"
+//     client_intermediate_c "CN=Sekisho Client Intermediate C,O=Sekisho Test"
+//       client_c   CN=Carol Example, UID=carol, OU=engineering; its .cert file holds the leaf
+//                  then the intermediate (also as client_c.p12, with the intermediate)
 //
 // Validity uses the wall clock because GnuTLS verifies against it.
 
@@ -61,6 +65,10 @@ class TestCerts {
   const CertKeyFiles& client_a() const { return client_a_; }
   const CertKeyFiles& client_b() const { return client_b_; }
   const std::string& client_a_p12() const { return client_a_p12_; }
+  const CertKeyFiles& client_root_c() const { return client_root_c_; }
+  const CertKeyFiles& client_intermediate_c() const { return client_intermediate_c_; }
+  const CertKeyFiles& client_c() const { return client_c_; }
+  const std::string& client_c_p12() const { return client_c_p12_; }
   static constexpr const char* kP12Password = "sekisho-test";
 
   // Issues one more server certificate from ca(), written as <name>.pem / <name>-key.pem.
@@ -77,6 +85,8 @@ class TestCerts {
   CertKeyFiles ca_, server_, expired_server_, wrong_host_server_, self_signed_server_;
   CertKeyFiles client_ca_a_, client_ca_b_, client_a_, client_b_;
   std::string client_a_p12_;
+  CertKeyFiles client_root_c_, client_intermediate_c_, client_c_;
+  std::string client_c_p12_;
 };
 
 }  // namespace sekisho::testutil

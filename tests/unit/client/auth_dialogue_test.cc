@@ -553,14 +553,131 @@ TEST(AuthDialogueTest, TerminalCompleteWithErrorFails) {
   EXPECT_THAT(step->message, HasSubstr("Authentication failed."));
 }
 
-TEST(AuthDialogueTest, RedirectToAnotherHostFailsClearly) {
+HttpResponse Redirect(std::string location, std::vector<std::string> set_cookies = {}) {
+  HttpResponse redirect = Response(302, "Found", "", std::move(set_cookies));
+  redirect.headers.push_back({"Location", std::move(location)});
+  return redirect;
+}
+
+TEST(AuthDialogueTest, RedirectToAnotherHostStartsOverThereWithoutTheOldCookies) {
   AuthDialogue dialogue(OcOptions("https://vpn.example.com/"));
-  HttpResponse redirect = Response(302, "Found", "");
-  redirect.headers.push_back({"Location", "https://vpn2.example.com/"});
-  auto step = dialogue.OnResponse(redirect);
+  auto step = dialogue.OnResponse(
+      Redirect("https://vpn2.example.com:8443/cluster", {"webvpnlogin=1; Secure"}));
+  ASSERT_EQ(step->kind, Step::kSendRequest);
+  EXPECT_TRUE(step->new_connection);
+  EXPECT_TRUE(step->host_changed);
+  EXPECT_EQ(step->message, "https://vpn2.example.com:8443/cluster");
+  EXPECT_EQ(dialogue.url().host, "vpn2.example.com");
+  EXPECT_EQ(dialogue.url().port, 8443);
+  // The first host's cookies stay behind (anyconnect.md §2.7).
+  EXPECT_TRUE(dialogue.cookies().empty());
+  const HttpRequest init = dialogue.NextRequest();
+  EXPECT_EQ(init.method, "POST");
+  EXPECT_EQ(init.target, "/cluster");
+  EXPECT_EQ(Header(init, "Host"), "vpn2.example.com:8443");
+  EXPECT_EQ(Header(init, "Cookie"), "<absent>");
+  EXPECT_THAT(init.body, HasSubstr("type=\"init\""));
+  EXPECT_THAT(init.body,
+              HasSubstr("<group-access>https://vpn2.example.com:8443/cluster</group-access>"));
+
+  // The new gateway's login completes normally; its cookies are used from then on.
+  step = dialogue.OnResponse(Ok(kPasswordForm, {"webvpncontext=ctx2; Secure"}));
+  ASSERT_EQ(step->kind, Step::kNeedInput);
+  dialogue.SubmitForm(Values("password", "pw"));
+  EXPECT_EQ(Header(dialogue.NextRequest(), "Cookie"), "webvpncontext=ctx2");
+  EXPECT_EQ(Header(dialogue.NextRequest(), "Host"), "vpn2.example.com:8443");
+  step = dialogue.OnResponse(Ok(kSuccessPlain, {"webvpn=tok2; Secure"}));
+  ASSERT_EQ(step->kind, Step::kSuccess);
+  EXPECT_EQ(dialogue.result().cookie.reveal(), "tok2");
+  EXPECT_EQ(dialogue.url().ToString(), "https://vpn2.example.com:8443/cluster");
+}
+
+TEST(AuthDialogueTest, RedirectToAnotherPortIsAnotherHost) {
+  AuthDialogue dialogue(OcOptions("https://vpn.example.com/"));
+  auto step = dialogue.OnResponse(Redirect("https://VPN.example.com:444/"));
+  ASSERT_EQ(step->kind, Step::kSendRequest);
+  EXPECT_TRUE(step->host_changed);
+  EXPECT_EQ(dialogue.url().port, 444);
+}
+
+TEST(AuthDialogueTest, RedirectAfterTheGroupChoiceCarriesTheGroup) {
+  AuthDialogue dialogue(OcOptions("https://localhost:4443/", "group2"));
+  auto step = dialogue.OnResponse(Ok(kUsernameFormGroup12));
+  ASSERT_EQ(step->kind, Step::kSendRequest);  // the group init
+  step = dialogue.OnResponse(Redirect("https://node2.example.com/"));
+  ASSERT_EQ(step->kind, Step::kSendRequest);
+  ASSERT_TRUE(step->host_changed);
+  EXPECT_THAT(dialogue.NextRequest().body,
+              HasSubstr("<group-access>https://node2.example.com/</group-access>"
+                        "<group-select>group2</group-select>"));
+  // The new gateway answers with that group already selected: no second group init.
+  step = dialogue.OnResponse(Ok(kUsernameFormGroup2First));
+  ASSERT_EQ(step->kind, Step::kNeedInput);
+  dialogue.SubmitForm(Values("username", "test"));
+  EXPECT_THAT(dialogue.NextRequest().body, HasSubstr("<group-select>group2</group-select>"));
+}
+
+TEST(AuthDialogueTest, RedirectToPlainHttpIsRefused) {
+  for (std::string location :
+       {"http://vpn2.example.com/", "HTTP://vpn.example.com/login", "ftp://vpn2.example.com/",
+        "javascript:alert(1)", "//vpn2.example.com@evil/"}) {
+    SCOPED_TRACE(location);
+    AuthDialogue dialogue(OcOptions("https://vpn.example.com/"));
+    auto step = dialogue.OnResponse(Redirect(location));
+    ASSERT_EQ(step->kind, Step::kFailed);
+    if (location.starts_with("//")) {
+      EXPECT_EQ(step->code, Errc::kProtocol);  // userinfo: unusable
+    } else {
+      EXPECT_EQ(step->code, Errc::kUntrusted);
+      EXPECT_THAT(step->message, HasSubstr("not https"));
+    }
+    EXPECT_EQ(dialogue.url().host, "vpn.example.com");
+  }
+}
+
+TEST(AuthDialogueTest, SchemeRelativeRedirects) {
+  AuthDialogue dialogue(OcOptions("https://vpn.example.com/"));
+  auto step = dialogue.OnResponse(Redirect("//vpn.example.com/+webvpn+/index.html"));
+  ASSERT_EQ(step->kind, Step::kSendRequest);
+  EXPECT_FALSE(step->host_changed);
+  EXPECT_EQ(dialogue.NextRequest().target, "/+webvpn+/index.html");
+  step = dialogue.OnResponse(Redirect("//vpn3.example.com/x"));
+  ASSERT_EQ(step->kind, Step::kSendRequest);
+  EXPECT_TRUE(step->host_changed);
+  EXPECT_EQ(dialogue.url().ToString(), "https://vpn3.example.com/x");
+  // The legacy fallback of the first host does not stick: the new one gets a fresh init.
+  EXPECT_EQ(dialogue.NextRequest().method, "POST");
+  EXPECT_TRUE(dialogue.xml_mode());
+}
+
+TEST(AuthDialogueTest, RedirectLoopIsCapped) {
+  AuthDialogue dialogue(OcOptions("https://a.example.com/"));
+  Step step;
+  std::size_t followed = 0;
+  for (std::size_t i = 0; i < 2 * AuthDialogue::kMaxRedirects; ++i) {
+    step = *dialogue.OnResponse(
+        Redirect(i % 2 == 0 ? "https://b.example.com/" : "https://a.example.com/"));
+    if (step.kind != Step::kSendRequest) {
+      break;
+    }
+    ++followed;
+  }
+  EXPECT_EQ(followed, AuthDialogue::kMaxRedirects);
+  ASSERT_EQ(step.kind, Step::kFailed);
+  EXPECT_EQ(step.code, Errc::kExhausted);
+  EXPECT_THAT(step.message, HasSubstr("redirected the login more than 10 times"));
+}
+
+TEST(AuthDialogueTest, FormActionOnAnotherHostIsStillRefused) {
+  AuthDialogue dialogue(OcOptions("https://vpn.example.com/"));
+  auto step = dialogue.OnResponse(Ok(R"(<?xml version="1.0" encoding="UTF-8"?>
+<config-auth client="vpn" type="auth-request" aggregate-auth-version="2">
+<auth id="main"><form action="https://evil.example.com/"><input type="password" name="password"/>
+</form></auth></config-auth>
+)"));
   ASSERT_EQ(step->kind, Step::kFailed);
   EXPECT_EQ(step->code, Errc::kUnsupported);
-  EXPECT_THAT(step->message, HasSubstr("https://vpn2.example.com/"));
+  EXPECT_THAT(step->message, HasSubstr("https://evil.example.com/"));
 }
 
 TEST(AuthDialogueTest, SameHostRedirectFallsBackToLegacyAndIsFollowed) {

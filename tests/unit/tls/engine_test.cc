@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <array>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,7 @@ namespace sekisho::tls {
 namespace {
 
 using ::testing::Contains;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
@@ -289,6 +292,38 @@ TEST_F(TlsEngineTest, WrongPinDoesNotAccept) {
   EXPECT_EQ(outcome.client.error().code, Errc::kUntrusted);
 }
 
+TEST_F(TlsEngineTest, RequiredPinRejectsATrustedCertificateThatDoesNotMatch) {
+  auto server = Server(certs_->server());
+  auto other = Server(certs_->self_signed_server());
+  ClientTlsConfig config = ClientConfig();
+  config.required_pins = {other->server_cert_pin_sha256()};
+  // An acceptance recorded earlier for this very certificate does not override the pin.
+  config.pins = {server->server_cert_pin_sha256()};
+  Pair pair = MakePair(server, Client(config));
+  auto outcome = RunHandshake(*pair.client, *pair.server);
+  ASSERT_FALSE(outcome.client.has_value());
+  EXPECT_EQ(outcome.client.error().code, Errc::kUntrusted);
+  EXPECT_THAT(outcome.client.error().context, HasSubstr("does not match the pinned certificate"));
+  EXPECT_THAT(outcome.client.error().context, HasSubstr(server->server_cert_pin_sha256()));
+  ASSERT_TRUE(pair.client->verify_result().has_value());
+  EXPECT_TRUE(pair.client->verify_result()->pin_mismatch);
+  EXPECT_FALSE(pair.client->verify_result()->pinned);
+}
+
+TEST_F(TlsEngineTest, RequiredPinAcceptsTrustedAndUntrustedMatches) {
+  for (const auto* files : {&certs_->server(), &certs_->self_signed_server()}) {
+    auto server = Server(*files);
+    ClientTlsConfig config = ClientConfig();
+    config.required_pins = {"pin-sha256:AAAAAAAA", server->server_cert_pin_sha256()};
+    Pair pair = MakePair(server, Client(config));
+    auto outcome = RunHandshake(*pair.client, *pair.server);
+    ASSERT_TRUE(outcome.client.has_value()) << outcome.client.error().ToString();
+    EXPECT_TRUE(pair.client->verify_result()->pinned);
+    EXPECT_FALSE(pair.client->verify_result()->pin_mismatch);
+    EXPECT_EQ(pair.client->verify_result()->trusted, files == &certs_->server());
+  }
+}
+
 TEST_F(TlsEngineTest, ExpiredCertificateIsDetected) {
   Pair pair = MakePair(Server(certs_->expired_server()), Client(ClientConfig()));
   auto outcome = RunHandshake(*pair.client, *pair.server);
@@ -369,6 +404,58 @@ TEST_F(TlsEngineTest, Pkcs12IdentityAuthenticates) {
   EXPECT_EQ(peer->common_name, "Alice Example");
   EXPECT_EQ(peer->organizational_unit, "engineering");
   EXPECT_TRUE(peer->verified);
+}
+
+// The gateway lists only the root; the identity's leaf is issued by an intermediate that the
+// certificate file (or the PKCS#12) carries: it is chosen, and the intermediate goes with it
+// so that the gateway can verify the chain.
+TEST_F(TlsEngineTest, ClientCertificateChosenByAChainLeadingToTheListedRoot) {
+  for (bool tls13 : {true, false}) {
+    for (bool p12 : {false, true}) {
+      SCOPED_TRACE(std::string(tls13 ? "TLS1.3" : "TLS1.2") + (p12 ? " PKCS#12" : " PEM"));
+      ClientTlsConfig config = ClientConfig(tls13);
+      config.identities.push_back({certs_->client_a().cert, certs_->client_a().key, {}, {}});
+      if (p12) {
+        config.identities.push_back(
+            {{}, {}, certs_->client_c_p12(), SecretString(testutil::TestCerts::kP12Password)});
+      } else {
+        config.identities.push_back({certs_->client_c().cert, certs_->client_c().key, {}, {}});
+      }
+      auto client = Client(config);
+      ASSERT_NE(client, nullptr);
+      ASSERT_EQ(client->identities().back().chain.size(), 2u);
+      Pair pair = MakePair(Server(certs_->server(), certs_->client_root_c().cert), client);
+      auto outcome = RunHandshake(*pair.client, *pair.server);
+      ASSERT_TRUE(outcome.client.has_value()) << outcome.client.error().ToString();
+      ASSERT_TRUE(outcome.server.has_value()) << outcome.server.error().ToString();
+      EXPECT_THAT(pair.client->requested_ca_names(),
+                  ElementsAre(HasSubstr("CN=Sekisho Client Root C")));
+      EXPECT_EQ(pair.client->ChosenIdentity(),
+                p12 ? certs_->client_c_p12() : certs_->client_c().cert);
+      auto peer = pair.server->PeerCertificateInfo();
+      ASSERT_TRUE(peer.has_value());
+      EXPECT_EQ(peer->uid, "carol");
+      EXPECT_THAT(peer->issuer_dn, HasSubstr("CN=Sekisho Client Intermediate C"));
+      EXPECT_TRUE(peer->verified) << peer->verify_reason;
+    }
+  }
+}
+
+// Without the intermediate the leaf's issuer is not listed: nothing fits, nothing is sent.
+TEST_F(TlsEngineTest, LeafWithoutItsIntermediateDoesNotMatchTheRoot) {
+  std::string leaf_only = certs_->dir() + "/client-c-leaf.pem";
+  {
+    std::ifstream in(certs_->client_c().cert);
+    std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string end = "-----END CERTIFICATE-----\n";
+    std::ofstream(leaf_only) << all.substr(0, all.find(end) + end.size());
+  }
+  ClientTlsConfig config = ClientConfig();
+  config.identities.push_back({leaf_only, certs_->client_c().key, {}, {}});
+  Pair pair = MakePair(Server(certs_->server(), certs_->client_root_c().cert), Client(config));
+  auto outcome = RunHandshake(*pair.client, *pair.server);
+  ASSERT_TRUE(outcome.client.has_value()) << outcome.client.error().ToString();
+  EXPECT_EQ(pair.client->ChosenIdentity(), "");
 }
 
 TEST_F(TlsEngineTest, ExporterAgreesOnBothSides) {

@@ -12,12 +12,18 @@ packages=(
   libboost1.81-dev libgnutls28-dev libpugixml-dev libtomlplusplus-dev libcli11-dev
   libspdlog-dev libfmt-dev libcrypt-dev libgtest-dev libgmock-dev libbenchmark-dev
   libseccomp-dev
+  # sd-bus for the client's systemd-resolved DNS backend
+  libsystemd-dev
   # certificates, interop peers and network test tools
   gnutls-bin openconnect ocserv vpnc-scripts iperf3 iproute2 nftables iputils-ping tcpdump
   procps psmisc python3
   # unshare + mount (private resolv.conf for vpnc-script tests); required on Debian, listed
   # because the tests call them
   util-linux mount
+  # the client's DNS tests: a private system bus (dbus-daemon) for a systemd-resolved unpacked
+  # at test time (apt-get download, never installed: its postinst rewrites resolv.conf), which
+  # needs the libsystemd-shared of the installed systemd; busctl comes with systemd
+  dbus-daemon dbus-bin systemd
 )
 
 missing=()

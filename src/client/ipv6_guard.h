@@ -7,7 +7,7 @@
 // adds two IPv6 "unreachable" routes, ::/1 and 8000::/1: together they cover the whole
 // address space and, being more specific than any default route (::/0), win over it without
 // replacing it (the same trick as TunSetup's 0.0.0.0/1 + 128.0.0.0/1). A connection attempt
-// fails at once with ENETUNREACH, so dual-stack programs fall back to IPv4 (through the tunnel)
+// fails at once ("No route to host"), so dual-stack programs fall back to IPv4 (through the tunnel)
 // without waiting for a timeout.
 //
 // What stays reachable: routes more specific than /1, i.e. link-local (fe80::/64 per link),

@@ -84,17 +84,27 @@ getent group systemd-resolve >/dev/null || echo 'systemd-resolve:x:991:' >>"$CL_
 # WITH_BUS: the prefix that shows $BUS_DIR as /run/dbus to the command that follows.
 WITH_BUS=(sh -c 'mount --bind "$0" /run/dbus || exit 97; exec "$@"' "$BUS_DIR")
 
-interop_bg "$SK_NS_CL" "$CL_DIR/dbus.log" "${WITH_BUS[@]}" \
+# WITH_USERS: also the copies of /etc/passwd and /etc/group that name resolved's user, and an
+# empty /run/systemd (resolved's runtime directory; it also hides the host's userdb sockets,
+# which glibc's nss-systemd would otherwise ask — and wait for — about resolved's uid). The bus
+# daemon needs both as well: it maps the uid of each connection to a user and its groups.
+WITH_USERS=("${WITH_BUS[@]}" sh -c '
+  mount --bind "$0" /etc/passwd && mount --bind "$1" /etc/group &&
+    mount -t tmpfs -o mode=0755 tmpfs /run/systemd || exit 97
+  shift
+  exec "$@"' "$CL_DIR/passwd" "$CL_DIR/group")
+
+interop_bg "$SK_NS_CL" "$CL_DIR/dbus.log" "${WITH_USERS[@]}" \
   dbus-daemon --config-file="$CL_DIR/bus.conf" --nofork --nopidfile
 _sk_poll 10 test -S "$BUS_DIR/system_bus_socket" || interop_fail "private bus did not start"
-interop_bg "$SK_NS_CL" "$CL_DIR/resolved.log" "${WITH_BUS[@]}" sh -c '
-  mount -t tmpfs -o mode=0755 tmpfs /run/systemd &&
-  mount --bind "$0" /etc/passwd && mount --bind "$1" /etc/group || exit 97
-  shift 2
-  exec "$@"' "$CL_DIR/passwd" "$CL_DIR/group" env SYSTEMD_LOG_LEVEL=debug "$RESOLVED"
+interop_bg "$SK_NS_CL" "$CL_DIR/resolved.log" "${WITH_USERS[@]}" "$RESOLVED"
 in_bus() { ip netns exec "$SK_NS_CL" "${WITH_BUS[@]}" "$@"; }
-resolved_up() { in_bus busctl --system status org.freedesktop.resolve1 >/dev/null 2>&1; }
-_sk_poll 15 resolved_up || interop_fail "systemd-resolved did not appear on the private bus"
+resolved_up() {
+  in_bus busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
+    NameHasOwner s org.freedesktop.resolve1 >"$CL_DIR/busctl.err" 2>&1; grep -q '^b true$' "$CL_DIR/busctl.err"
+}
+_sk_poll 15 resolved_up ||
+  interop_fail "systemd-resolved did not appear on the private bus: $(cat "$CL_DIR/busctl.err")"
 interop_bg "$SK_NS_CL" "$CL_DIR/monitor.log" "${WITH_BUS[@]}" \
   dbus-monitor --system "type='method_call',interface='org.freedesktop.resolve1.Manager'"
 interop_wait_for_log "$CL_DIR/monitor.log" 'NameAcquired|NameLost|signal' 10 ||
@@ -129,7 +139,7 @@ interop_wait_for_log "$SK_LOG" 'DNS: systemd-resolved on sk-full1' 10 ||
 status=$(link_status sk-full1)
 echo "$status"
 echo "$status" | grep -Eq 'DNS Servers?: 198\.18\.100\.53' || interop_fail "full: no DNS server"
-echo "$status" | grep -Eq 'DNS Domain: ~\. corp\.example$' || interop_fail "full: domains"
+echo "$status" | grep -Eq 'DNS Domain: ~\. corp\.example ~intra\.example$' || interop_fail "full: domains"
 echo "$status" | grep -q '+DefaultRoute' || interop_fail "full: not the default route"
 cmp -s "$CL_DIR/resolv.conf" "$CL_DIR/resolv.conf.orig" ||
   interop_fail "resolv.conf changed although resolved was used"

@@ -40,8 +40,8 @@ Result<std::string> SymlinkTarget(const std::string& path) {
 
 // Rewrites a regular file in place (see the header for why not a rename).
 Result<void> WriteInPlace(const std::string& path, std::string_view data) {
-  net::ScopedFd fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-                          0644));
+  net::ScopedFd fd(
+      ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644));
   if (!fd.valid()) {
     return Fail(Errc::kIo, fmt::format("{}: {}", path, ErrnoText()));
   }

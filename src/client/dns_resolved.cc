@@ -1,6 +1,7 @@
 #include "client/dns_resolved.h"
 
 #include <fmt/format.h>
+#include <systemd/sd-bus.h>
 
 #include <arpa/inet.h>
 #include <cerrno>
@@ -10,7 +11,6 @@
 #include <string>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <systemd/sd-bus.h>
 
 namespace sekisho::client {
 namespace {
@@ -44,7 +44,7 @@ class ScopedBusError {
   }
 
  private:
-  sd_bus_error error_ = SD_BUS_ERROR_NULL;
+  sd_bus_error error_{};  // SD_BUS_ERROR_NULL (a C compound literal in the header)
 };
 
 Result<BusPtr> OpenSystemBus() {
@@ -78,9 +78,8 @@ Result<void> Call(sd_bus* bus, sd_bus_message* message, std::string_view what) {
 
 Result<MessagePtr> NewCall(sd_bus* bus, const char* method) {
   sd_bus_message* message = nullptr;
-  SEKISHO_TRY(Check(sd_bus_message_new_method_call(bus, &message, kService, kPath, kManager,
-                                                   method),
-                    method));
+  SEKISHO_TRY(Check(
+      sd_bus_message_new_method_call(bus, &message, kService, kPath, kManager, method), method));
   return MessagePtr(message);
 }
 
@@ -129,8 +128,7 @@ Result<void> SetLinkDomains(sd_bus* bus, int ifindex, const DnsPlan& plan) {
   return Call(bus, m.get(), "SetLinkDomains");
 }
 
-Result<void> CallWithIndex(sd_bus* bus, const char* method, int ifindex,
-                           std::optional<bool> flag) {
+Result<void> CallWithIndex(sd_bus* bus, const char* method, int ifindex, std::optional<bool> flag) {
   SEKISHO_ASSIGN_OR_RETURN(MessagePtr m, NewCall(bus, method));
   SEKISHO_TRY(Check(sd_bus_message_append(m.get(), "i", ifindex), method));
   if (flag) {

@@ -12,9 +12,9 @@
 // Detection (ResolvedIsRunning): the well-known name org.freedesktop.resolve1 has an owner on
 // the system bus, i.e. resolved is running now, and that process is in our network namespace
 // (interface indexes mean nothing across namespaces: a bus socket shared into a container or
-// `ip netns exec` reaches the host's resolved, which must not be configured). Neither the existence of /run/systemd/resolve
-// (left behind after resolved is stopped) nor D-Bus activation (an installed but stopped
-// resolved is not what the host resolves through) is taken as a sign.
+// `ip netns exec` reaches the host's resolved, which must not be configured). Neither the existence
+// of /run/systemd/resolve (left behind after resolved is stopped) nor D-Bus activation (an
+// installed but stopped resolved is not what the host resolves through) is taken as a sign.
 //
 // sd-bus (libsystemd) honours $DBUS_SYSTEM_BUS_ADDRESS, else /run/dbus/system_bus_socket.
 // Root (CAP_NET_ADMIN) needs no polkit authorisation for these calls.

@@ -7,9 +7,9 @@
 namespace sekisho::client {
 
 std::string SerializeHostState(const HostState& state) {
-  std::string text = fmt::format("{}\npid={}\nstart_time={}\nboot_id={}\ninterface={}\n",
-                                 kHostStateMagic, state.pid, state.start_time, state.boot_id,
-                                 state.interface);
+  std::string text =
+      fmt::format("{}\npid={}\nstart_time={}\nboot_id={}\ninterface={}\n", kHostStateMagic,
+                  state.pid, state.start_time, state.boot_id, state.interface);
   if (state.resolved_ifindex != 0) {
     text += fmt::format("resolved_ifindex={}\n", state.resolved_ifindex);
   }

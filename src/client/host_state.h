@@ -30,11 +30,11 @@ namespace sekisho::client {
 inline constexpr std::string_view kHostStateMagic = "sekisho-host-state 1";
 
 struct HostState {
-  long pid = 0;                     // pid=
-  std::uint64_t start_time = 0;     // start_time= (clock ticks after boot)
-  std::string boot_id;              // boot_id=
-  std::string interface;            // interface= (the TUN name, also the file's name)
-  int resolved_ifindex = 0;         // resolved_ifindex=: per-link DNS set on this link
+  long pid = 0;                  // pid=
+  std::uint64_t start_time = 0;  // start_time= (clock ticks after boot)
+  std::string boot_id;           // boot_id=
+  std::string interface;         // interface= (the TUN name, also the file's name)
+  int resolved_ifindex = 0;      // resolved_ifindex=: per-link DNS set on this link
   // resolv.conf rewrite (all empty when not done):
   std::string resolv_conf;          // resolv_conf=: the path rewritten (/etc/resolv.conf)
   std::string resolv_conf_backup;   // resolv_conf_backup=: the original bytes

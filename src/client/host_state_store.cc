@@ -6,11 +6,11 @@
 #include "client/ipv6_guard.h"
 #include "client/xdg_paths.h"
 
+#include <dirent.h>
 #include <fmt/format.h>
 
 #include <cerrno>
 #include <cstdlib>
-#include <dirent.h>
 #include <signal.h>
 #include <unistd.h>
 #include <vector>

@@ -48,9 +48,9 @@ void ReconnectLoop::ArmSignals() {
     if (ec) {
       return;
     }
-    Say("Received {}; logging off", signal_number == SIGINT    ? "SIGINT"
-                                     : signal_number == SIGHUP ? "SIGHUP"
-                                                               : "SIGTERM");
+    Say("Received {}; logging off", signal_number == SIGINT   ? "SIGINT"
+                                    : signal_number == SIGHUP ? "SIGHUP"
+                                                              : "SIGTERM");
     stop_requested_ = true;
     if (current_tunnel_ != nullptr) {
       current_tunnel_->Stop(kLogoutReason);

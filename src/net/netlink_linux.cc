@@ -336,9 +336,8 @@ Result<void> RouteIpv6(NetlinkOp op, const Ipv6Address& dst, std::uint8_t prefix
 Result<void> UnreachableRouteIpv6(NetlinkOp op, const Ipv6Address& dst, std::uint8_t prefix,
                                   std::uint32_t metric) {
   SEKISHO_TRY(CheckPrefix(prefix, 128));
-  const std::string what =
-      fmt::format("{} unreachable (IPv6 /{}) metric {}",
-                  OpName(op, "RTM_NEWROUTE", "RTM_DELROUTE"), prefix, metric);
+  const std::string what = fmt::format("{} unreachable (IPv6 /{}) metric {}",
+                                       OpName(op, "RTM_NEWROUTE", "RTM_DELROUTE"), prefix, metric);
   return Run(what, [&](std::uint32_t seq) {
     return BuildUnreachableRouteIpv6Request(op, seq, dst, prefix, metric);
   });

@@ -65,8 +65,8 @@ Bytes BuildRouteIpv6Request(NetlinkOp op, std::uint32_t seq, const Ipv6Address& 
 // RTM_NEWROUTE (NLM_F_CREATE|NLM_F_EXCL) or RTM_DELROUTE of an IPv6 "unreachable" route (what
 // `ip -6 route add unreachable DST/PREFIX metric M` sends): main table, RTN_UNREACHABLE, no
 // device (the kernel attaches reject routes to lo); a packet matching it fails at once
-// (EHOSTUNREACH for a connect) instead of leaving by another route. Attributes: RTA_DST (omitted for /0),
-// RTA_PRIORITY.
+// (EHOSTUNREACH for a connect) instead of leaving by another route. Attributes: RTA_DST (omitted
+// for /0), RTA_PRIORITY.
 Bytes BuildUnreachableRouteIpv6Request(NetlinkOp op, std::uint32_t seq, const Ipv6Address& dst,
                                        std::uint8_t prefix, std::uint32_t metric);
 

@@ -54,10 +54,9 @@ TEST(HostStateTest, RejectsWhatIsNotAStateFile) {
   EXPECT_EQ(ParseHostState("sekisho-host-state 1\npid=3\nno equals sign\n").error().code,
             Errc::kMalformed);
   // A resolv.conf rewrite without its copies cannot be undone.
-  EXPECT_EQ(ParseHostState("sekisho-host-state 1\npid=3\nresolv_conf=/etc/resolv.conf\n")
-                .error()
-                .code,
-            Errc::kMalformed);
+  EXPECT_EQ(
+      ParseHostState("sekisho-host-state 1\npid=3\nresolv_conf=/etc/resolv.conf\n").error().code,
+      Errc::kMalformed);
 }
 
 }  // namespace

@@ -145,15 +145,15 @@ TEST_F(NetlinkMessageTest, Ipv6UnreachableRoute) {
   EXPECT_EQ(header.nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
   EXPECT_EQ(header.nlmsg_len, add.size());
   EXPECT_EQ(add[16], AF_INET6);
-  EXPECT_EQ(add[17], 1);                // rtm_dst_len
+  EXPECT_EQ(add[17], 1);  // rtm_dst_len
   EXPECT_EQ(add[20], RT_TABLE_MAIN);
   EXPECT_EQ(add[21], RTPROT_STATIC);
   EXPECT_EQ(add[22], RT_SCOPE_UNIVERSE);
   EXPECT_EQ(add[23], RTN_UNREACHABLE);
-  EXPECT_EQ(add[28], 20);               // rta_len of RTA_DST
+  EXPECT_EQ(add[28], 20);  // rta_len of RTA_DST
   EXPECT_EQ(add[30], RTA_DST);
   EXPECT_EQ(add[32], 0x80);
-  EXPECT_EQ(add[48], 8);                // rta_len of RTA_PRIORITY
+  EXPECT_EQ(add[48], 8);  // rta_len of RTA_PRIORITY
   EXPECT_EQ(add[50], RTA_PRIORITY);
   EXPECT_EQ(add[52], 7);
 

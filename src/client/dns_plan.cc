@@ -48,10 +48,15 @@ std::optional<std::string_view> KeywordValue(std::string_view line, std::string_
 
 }  // namespace
 
-std::optional<DnsPlan> PlanDns(const proto::tunnel::ConnectResponse& response) {
+std::optional<DnsPlan> PlanDns(const proto::tunnel::ConnectResponse& response,
+                               bool tunnel_carries_ipv6) {
   DnsPlan plan;
   for (const auto& server : response.dns) {
-    AppendUnique(plan.servers, TrimWhitespace(server));
+    const std::string_view address = TrimWhitespace(server);
+    // pushed_config.h admits only IPv4 and IPv6 literals: a colon means IPv6.
+    if (tunnel_carries_ipv6 || address.find(':') == std::string_view::npos) {
+      AppendUnique(plan.servers, address);
+    }
   }
   if (plan.servers.empty()) {
     return std::nullopt;

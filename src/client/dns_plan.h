@@ -37,9 +37,13 @@ struct DnsPlan {
   bool operator==(const DnsPlan&) const = default;
 };
 
-// The plan for `response`, or nullopt when the gateway pushed no DNS server.
-// Duplicate names (case-insensitive, trailing dot ignored) are kept once.
-std::optional<DnsPlan> PlanDns(const proto::tunnel::ConnectResponse& response);
+// The plan for `response`, or nullopt when the gateway pushed no usable DNS server.
+// Duplicate names (case-insensitive, trailing dot ignored) are kept once. IPv6 servers are
+// used only when `tunnel_carries_ipv6` (an IPv6 address on the TUN; the built-in setup is
+// IPv4-only today): otherwise they could only be reached around the tunnel — a DNS leak, or
+// nothing at all behind the IPv6 guard (ipv6_guard.h).
+std::optional<DnsPlan> PlanDns(const proto::tunnel::ConnectResponse& response,
+                               bool tunnel_carries_ipv6);
 
 // resolv.conf allows at most this many nameserver lines (glibc MAXNS) and 6 search names
 // before glibc 2.26; we keep to both limits.

@@ -47,11 +47,13 @@ bool ResolvConfHeldByAnotherClient(const std::string& own_interface) {
 
 void HostChanges::Apply(const proto::tunnel::ConnectResponse& response,
                         const std::string& interface, int ifindex, bool dns) {
+  // The built-in TUN setup (tun_setup.h) configures IPv4 only.
+  constexpr bool kTunnelCarriesIpv6 = false;
   Decision decision;
   if (dns) {
-    decision.dns = PlanDns(response);
+    decision.dns = PlanDns(response, kTunnelCarriesIpv6);
   }
-  decision.ipv6_guard = NeedsIpv6Guard(response, /*tunnel_carries_ipv6=*/false);
+  decision.ipv6_guard = NeedsIpv6Guard(response, kTunnelCarriesIpv6);
   if (applied_ && *applied_ == decision && interface_ == interface) {
     return;
   }
@@ -61,7 +63,8 @@ void HostChanges::Apply(const proto::tunnel::ConnectResponse& response,
   if (decision.dns) {
     ApplyDns(*decision.dns, state, ifindex);
   } else if (dns) {
-    Say("DNS: the gateway pushed no DNS server; the host's resolver is unchanged");
+    Say("DNS: the gateway pushed no DNS server reachable through the tunnel; the host's "
+        "resolver is unchanged");
   }
   if (decision.ipv6_guard) {
     ApplyIpv6Guard(state);

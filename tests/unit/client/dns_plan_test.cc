@@ -24,11 +24,20 @@ TEST(DnsPlanTest, NoServerMeansNothingToConfigure) {
   tunnel::ConnectResponse response = FullTunnel();
   response.dns.clear();
   response.split_dns = {"corp.example"};
-  EXPECT_FALSE(PlanDns(response).has_value());
+  EXPECT_FALSE(PlanDns(response, true).has_value());
+}
+
+TEST(DnsPlanTest, Ipv6ServersOnlyWhenTheTunnelCarriesIpv6) {
+  auto plan = PlanDns(FullTunnel(), /*tunnel_carries_ipv6=*/false);
+  ASSERT_TRUE(plan);
+  EXPECT_THAT(plan->servers, ElementsAre("198.18.7.1"));
+  tunnel::ConnectResponse only_ipv6 = FullTunnel();
+  only_ipv6.dns = {"2001:db8::53"};
+  EXPECT_FALSE(PlanDns(only_ipv6, false).has_value());
 }
 
 TEST(DnsPlanTest, FullTunnelSendsEveryNameToTheTunnel) {
-  auto plan = PlanDns(FullTunnel());
+  auto plan = PlanDns(FullTunnel(), true);
   ASSERT_TRUE(plan);
   EXPECT_TRUE(plan->full);
   EXPECT_THAT(plan->servers, ElementsAre("198.18.7.1", "2001:db8::53"));
@@ -39,7 +48,7 @@ TEST(DnsPlanTest, FullTunnelSendsEveryNameToTheTunnel) {
 TEST(DnsPlanTest, SplitDnsDomainsMakeSplitDnsEvenInAFullTunnel) {
   tunnel::ConnectResponse response = FullTunnel();
   response.split_dns = {"intra.example,CORP.example.", "lab.example"};
-  auto plan = PlanDns(response);
+  auto plan = PlanDns(response, true);
   ASSERT_TRUE(plan);
   EXPECT_FALSE(plan->full);
   // corp.example is already a search domain (which routes too): not repeated.
@@ -49,7 +58,7 @@ TEST(DnsPlanTest, SplitDnsDomainsMakeSplitDnsEvenInAFullTunnel) {
 TEST(DnsPlanTest, SplitTunnelMakesSplitDns) {
   tunnel::ConnectResponse response = FullTunnel();
   response.split_include = {"198.18.7.0/255.255.255.0"};
-  auto plan = PlanDns(response);
+  auto plan = PlanDns(response, true);
   ASSERT_TRUE(plan);
   EXPECT_FALSE(plan->full);
   EXPECT_THAT(plan->search_domains, ElementsAre("corp.example"));
@@ -60,7 +69,7 @@ TEST(DnsPlanTest, TunnelAllDnsWinsOverSplit) {
   response.split_include = {"198.18.7.0/255.255.255.0"};
   response.split_dns = {"intra.example"};
   response.tunnel_all_dns = true;
-  auto plan = PlanDns(response);
+  auto plan = PlanDns(response, true);
   ASSERT_TRUE(plan);
   EXPECT_TRUE(plan->full);
 }
@@ -69,7 +78,7 @@ TEST(DnsPlanTest, SeveralDefaultDomainsAndDuplicates) {
   tunnel::ConnectResponse response = FullTunnel();
   response.dns = {"198.18.7.1", "198.18.7.1"};
   response.default_domain = "a.example  b.example A.EXAMPLE.";
-  auto plan = PlanDns(response);
+  auto plan = PlanDns(response, true);
   ASSERT_TRUE(plan);
   EXPECT_THAT(plan->servers, ElementsAre("198.18.7.1"));
   EXPECT_THAT(plan->search_domains, ElementsAre("a.example", "b.example"));
@@ -84,7 +93,7 @@ constexpr std::string_view kHostResolvConf =
     "options edns0 trust-ad\n";
 
 TEST(DnsPlanTest, ResolvConfFullReplacesTheHostServers) {
-  auto plan = PlanDns(FullTunnel());
+  auto plan = PlanDns(FullTunnel(), true);
   ASSERT_TRUE(plan);
   EXPECT_EQ(RenderResolvConf(*plan, kHostResolvConf, "sekisho0"),
             "# Written by sekisho for the VPN on sekisho0; the previous file comes back when "
@@ -98,7 +107,7 @@ TEST(DnsPlanTest, ResolvConfFullReplacesTheHostServers) {
 TEST(DnsPlanTest, ResolvConfSplitPutsTheTunnelFirstAndKeepsTheHost) {
   tunnel::ConnectResponse response = FullTunnel();
   response.split_dns = {"intra.example"};
-  auto plan = PlanDns(response);
+  auto plan = PlanDns(response, true);
   ASSERT_TRUE(plan);
   EXPECT_EQ(RenderResolvConf(*plan, kHostResolvConf, "tun7"),
             "# Written by sekisho for the VPN on tun7; the previous file comes back when it "

@@ -7,6 +7,7 @@
 #include "client/progress.h"
 
 #include <dirent.h>
+#include <unistd.h>
 
 namespace sekisho::client {
 namespace {
@@ -101,6 +102,11 @@ void HostChanges::ApplyDns(const DnsPlan& plan, HostState& state, int ifindex) {
 }
 
 void HostChanges::ApplyIpv6Guard(HostState& state) {
+  // A kernel booted with ipv6.disable=1 has no IPv6 to leak (and refuses IPv6 routes).
+  if (::access("/proc/net/if_inet6", F_OK) != 0) {
+    log_.Info("IPv6 is disabled on this host; no guard needed");
+    return;
+  }
   state.ipv6_guard = true;
   if (auto saved = SaveHostState(state); !saved) {
     log_.Warn("IPv6 not blocked: {}", saved.error().ToString());

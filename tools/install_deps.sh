@@ -14,12 +14,18 @@ packages=(
   libseccomp-dev
   # --token-mode=totp (client: RFC 6238 codes)
   liboath-dev
+  # sd-bus for the client's systemd-resolved DNS backend
+  libsystemd-dev
   # certificates, interop peers and network test tools
   gnutls-bin openconnect ocserv vpnc-scripts iperf3 iproute2 nftables iputils-ping tcpdump
   procps psmisc python3
   # unshare + mount (private resolv.conf for vpnc-script tests); required on Debian, listed
   # because the tests call them
   util-linux mount
+  # the client's DNS tests: a private system bus (dbus-daemon) for a systemd-resolved unpacked
+  # at test time (apt-get download, never installed: its postinst rewrites resolv.conf), which
+  # needs the libsystemd-shared of the installed systemd; busctl comes with systemd
+  dbus-daemon dbus-bin systemd
 )
 
 missing=()

@@ -29,6 +29,7 @@ struct ConnectOptions {
   std::uint32_t dtls_retry_period_s = 60;
   std::string interface_name;    // --interface; empty = "sekisho%d"
   std::string script;            // --script
+  bool no_dns = false;           // --no-dns: leave the host's DNS alone (host_changes.h)
   bool cookie_only = false;      // --cookieonly: print the webvpn value and exit
   bool cookie_on_stdin = false;  // --cookie-on-stdin: skip the login
   int verbosity = 0;

@@ -4,6 +4,7 @@
 #include "app/spdlog_sink.h"
 #include "client/connect_flow.h"
 #include "client/http_dump.h"
+#include "client/host_state_store.h"
 #include "client/key_password.h"
 #include "client/pid_file.h"
 #include "client/prompt.h"
@@ -144,6 +145,15 @@ bool ApplyServiceArgs(const ServiceArgs& args, sekisho::client::ConnectOptions& 
   return true;
 }
 
+// `sekisho restore`: what the next `sekisho connect` does first, on demand (host_state_store.h).
+int RunRestore() {
+  auto sink = sekisho::app::MakeStderrSink(sekisho::LogLevel::kInfo, "sekisho");
+  sekisho::Logger log(*sink, "client");
+  const int undone = sekisho::client::RecoverStaleHostStates(log);
+  std::fprintf(stderr, "sekisho: %d stale host state file(s) undone\n", undone);
+  return 0;
+}
+
 int Main(int argc, char** argv) {
   CLI::App cli{"sekisho: AnyConnect-compatible SSL VPN client"};
   cli.require_subcommand(1);
@@ -192,6 +202,8 @@ int Main(int argc, char** argv) {
       ->default_val(60);
   connect->add_option("-i,--interface", options.interface_name, "TUN interface name");
   connect->add_option("-s,--script", options.script, "vpnc-script compatible routing script");
+  connect->add_flag("--no-dns", options.no_dns,
+                    "do not configure the pushed DNS servers and domains (without --script)");
   connect->add_flag("--cookieonly", options.cookie_only,
                     "log in, print the webvpn cookie value on stdout and exit");
   connect->add_flag("--cookie-on-stdin", options.cookie_on_stdin,
@@ -234,6 +246,9 @@ int Main(int argc, char** argv) {
       cli.add_subcommand("disconnect", "log off the running client (SIGTERM via its pid file)");
   disconnect->add_option("-i,--interface", disconnect_interface, "interface of the client to stop");
 
+  CLI::App* restore = cli.add_subcommand(
+      "restore", "undo the DNS and IPv6 changes of a client that died without cleaning up");
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -247,6 +262,10 @@ int Main(int argc, char** argv) {
 
   if (disconnect->parsed()) {
     return sekisho::client::RunDisconnect(disconnect_interface);
+  }
+
+  if (restore->parsed()) {
+    return RunRestore();
   }
 
   if (!ApplyServiceArgs(service, options)) {
@@ -300,6 +319,8 @@ int Main(int argc, char** argv) {
   sekisho::client::SyslogSwitchSink sink(sekisho::app::MakeStderrSink(level, "sekisho"));
   sekisho::client::RegisterSyslogSwitch(&sink);
   sekisho::Logger log(sink, "client");
+  // Before anything is resolved: a dead client's resolv.conf may point into its tunnel.
+  sekisho::client::RecoverStaleHostStates(log);
   return sekisho::client::RunConnect(options, log);
 }
 

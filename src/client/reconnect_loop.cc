@@ -37,6 +37,9 @@ ReconnectLoop::ReconnectLoop(boost::asio::io_context& io, const ConnectOptions& 
 void ReconnectLoop::CatchSignals() {
   signals_.add(SIGINT);
   signals_.add(SIGTERM);
+  // A closed terminal must not kill the client before its teardown undoes the host's DNS and
+  // IPv6 changes (host_changes.h): SIGHUP ends the session like SIGTERM.
+  signals_.add(SIGHUP);
   ArmSignals();
 }
 
@@ -45,7 +48,9 @@ void ReconnectLoop::ArmSignals() {
     if (ec) {
       return;
     }
-    Say("Received {}; logging off", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+    Say("Received {}; logging off", signal_number == SIGINT   ? "SIGINT"
+                                    : signal_number == SIGHUP ? "SIGHUP"
+                                                              : "SIGTERM");
     stop_requested_ = true;
     if (current_tunnel_ != nullptr) {
       current_tunnel_->Stop(kLogoutReason);

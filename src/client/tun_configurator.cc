@@ -76,6 +76,7 @@ Result<void> TunConfigurator::SetUp(const ConnectedTunnel& connected, ScriptReas
     }
   } else {
     SEKISHO_TRY(tun_->Apply(addressing));
+    host_changes_.Apply(response, tun_->name(), tun_->device().ifindex(), !options_.no_dns);
   }
   addressing_ = addressing;
   last_response_ = response;
@@ -106,7 +107,8 @@ void TunConfigurator::TearDown(const std::string& gateway_ip) {
       log_.Warn("script (reason=disconnect) failed");
     }
   }
-  tun_.reset();  // removes our routes, then the device
+  host_changes_.Undo();  // while the link exists: resolved's RevertLink needs it
+  tun_.reset();          // removes our routes, then the device
 }
 
 }  // namespace sekisho::client

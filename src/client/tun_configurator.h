@@ -4,12 +4,15 @@
 // environment: at once, with the DTLS MTU when DTLS was offered (the Tunnel lowers it to
 // X-CSTP-MTU if DTLS gives up). A reconnect keeps the same TUN; a new address runs the script
 // as a fresh connect. TearDown() runs the script's disconnect, then removes routes and device.
+// Without --script the configurator also sets the host's DNS (unless --no-dns) and, in a full
+// tunnel, the IPv6 guard (host_changes.h); TearDown() undoes them from their state file.
 //
 // Thread affinity: the flow's thread. The options must outlive the configurator.
 
 #include "base/log.h"
 #include "base/result.h"
 #include "client/connect_options.h"
+#include "client/host_changes.h"
 #include "client/script_env.h"
 #include "client/tun_setup.h"
 #include "client/tunnel_connect.h"
@@ -25,7 +28,7 @@ namespace sekisho::client {
 class TunConfigurator {
  public:
   TunConfigurator(const ConnectOptions& options, const Logger& log)
-      : options_(options), log_(log) {}
+      : options_(options), log_(log), host_changes_(log) {}
 
   // Opens the TUN (first call) and configures it from `connected`; `reason` is kConnect the
   // first time, kReconnect after. `gateway_ip`: the address the TLS connection went to.
@@ -47,6 +50,7 @@ class TunConfigurator {
  private:
   const ConnectOptions& options_;
   Logger log_;
+  HostChanges host_changes_;  // DNS and IPv6 guard; only without --script
   std::unique_ptr<TunSetup> tun_;
   std::optional<TunAddressing> addressing_;
   std::optional<proto::tunnel::ConnectResponse> last_response_;

@@ -127,6 +127,29 @@ Bytes BuildRouteRequest(NetlinkOp op, std::uint32_t seq, std::uint8_t family, By
   return std::move(builder).Finish();
 }
 
+Bytes BuildUnreachableRequest(NetlinkOp op, std::uint32_t seq, std::uint8_t family, ByteSpan dst,
+                              std::uint8_t prefix, std::uint32_t metric) {
+  RequestBuilder builder(op == NetlinkOp::kAdd ? RTM_NEWROUTE : RTM_DELROUTE, RequestFlags(op),
+                         seq);
+  struct rtmsg rtm {};
+  rtm.rtm_family = family;
+  rtm.rtm_dst_len = prefix;
+  rtm.rtm_table = RT_TABLE_MAIN;
+  rtm.rtm_type = RTN_UNREACHABLE;
+  if (op == NetlinkOp::kAdd) {
+    rtm.rtm_protocol = RTPROT_STATIC;
+    rtm.rtm_scope = RT_SCOPE_UNIVERSE;  // iproute2's choice for reject routes
+  } else {
+    rtm.rtm_scope = RT_SCOPE_NOWHERE;  // wildcard, as in BuildRouteRequest
+  }
+  builder.AppendHeader(rtm);
+  if (prefix > 0) {
+    builder.AddAttribute(RTA_DST, dst);
+  }
+  builder.AddU32(RTA_PRIORITY, metric);
+  return std::move(builder).Finish();
+}
+
 Errc ErrcForErrno(int err) {
   switch (err) {
     case EPERM:
@@ -310,6 +333,16 @@ Result<void> RouteIpv6(NetlinkOp op, const Ipv6Address& dst, std::uint8_t prefix
   });
 }
 
+Result<void> UnreachableRouteIpv6(NetlinkOp op, const Ipv6Address& dst, std::uint8_t prefix,
+                                  std::uint32_t metric) {
+  SEKISHO_TRY(CheckPrefix(prefix, 128));
+  const std::string what = fmt::format("{} unreachable (IPv6 /{}) metric {}",
+                                       OpName(op, "RTM_NEWROUTE", "RTM_DELROUTE"), prefix, metric);
+  return Run(what, [&](std::uint32_t seq) {
+    return BuildUnreachableRouteIpv6Request(op, seq, dst, prefix, metric);
+  });
+}
+
 }  // namespace
 
 Bytes BuildSetLinkUpRequest(std::uint32_t seq, int ifindex) {
@@ -361,6 +394,11 @@ Bytes BuildRouteIpv4Request(NetlinkOp op, std::uint32_t seq, std::uint32_t dst, 
 Bytes BuildRouteIpv6Request(NetlinkOp op, std::uint32_t seq, const Ipv6Address& dst,
                             std::uint8_t prefix, int ifindex, std::uint32_t metric) {
   return BuildRouteRequest(op, seq, AF_INET6, dst, prefix, ifindex, {}, metric);
+}
+
+Bytes BuildUnreachableRouteIpv6Request(NetlinkOp op, std::uint32_t seq, const Ipv6Address& dst,
+                                       std::uint8_t prefix, std::uint32_t metric) {
+  return BuildUnreachableRequest(op, seq, AF_INET6, dst, prefix, metric);
 }
 
 Result<void> ParseAck(ByteSpan datagram, std::uint32_t seq) {
@@ -452,6 +490,16 @@ Result<void> AddRouteIpv6(const Ipv6Address& dst, std::uint8_t prefix, int ifind
 Result<void> DelRouteIpv6(const Ipv6Address& dst, std::uint8_t prefix, int ifindex,
                           std::uint32_t metric) {
   return RouteIpv6(NetlinkOp::kDelete, dst, prefix, ifindex, metric);
+}
+
+Result<void> AddUnreachableRouteIpv6(const Ipv6Address& dst, std::uint8_t prefix,
+                                     std::uint32_t metric) {
+  return UnreachableRouteIpv6(NetlinkOp::kAdd, dst, prefix, metric);
+}
+
+Result<void> DelUnreachableRouteIpv6(const Ipv6Address& dst, std::uint8_t prefix,
+                                     std::uint32_t metric) {
+  return UnreachableRouteIpv6(NetlinkOp::kDelete, dst, prefix, metric);
 }
 
 }  // namespace sekisho::net

@@ -62,6 +62,13 @@ Bytes BuildRouteIpv4Request(NetlinkOp op, std::uint32_t seq, std::uint32_t dst, 
                             std::uint32_t metric);
 Bytes BuildRouteIpv6Request(NetlinkOp op, std::uint32_t seq, const Ipv6Address& dst,
                             std::uint8_t prefix, int ifindex, std::uint32_t metric);
+// RTM_NEWROUTE (NLM_F_CREATE|NLM_F_EXCL) or RTM_DELROUTE of an IPv6 "unreachable" route (what
+// `ip -6 route add unreachable DST/PREFIX metric M` sends): main table, RTN_UNREACHABLE, no
+// device (the kernel attaches reject routes to lo); a packet matching it fails at once
+// (EHOSTUNREACH for a connect) instead of leaving by another route. Attributes: RTA_DST (omitted
+// for /0), RTA_PRIORITY.
+Bytes BuildUnreachableRouteIpv6Request(NetlinkOp op, std::uint32_t seq, const Ipv6Address& dst,
+                                       std::uint8_t prefix, std::uint32_t metric);
 
 // Looks for the NLMSG_ERROR answering `seq` in one datagram received from the kernel.
 // Returns Ok for an ACK (error 0), the mapped error above for a negative errno,
@@ -87,5 +94,9 @@ Result<void> AddRouteIpv6(const Ipv6Address& dst, std::uint8_t prefix, int ifind
                           std::uint32_t metric);
 Result<void> DelRouteIpv6(const Ipv6Address& dst, std::uint8_t prefix, int ifindex,
                           std::uint32_t metric);
+Result<void> AddUnreachableRouteIpv6(const Ipv6Address& dst, std::uint8_t prefix,
+                                     std::uint32_t metric);
+Result<void> DelUnreachableRouteIpv6(const Ipv6Address& dst, std::uint8_t prefix,
+                                     std::uint32_t metric);
 
 }  // namespace sekisho::net

@@ -14,11 +14,15 @@
 #
 # Every client uses $CL_DIR/cfg as SEKISHO_CONFIG_DIR (preferences, profiles) and
 # $CL_DIR/run as XDG_RUNTIME_DIR (pid files), so nothing is written outside the test's dir.
+# Its DNS setup writes $CL_DIR/resolv.conf (SEKISHO_RESOLV_CONF) instead of /etc/resolv.conf
+# and its host state files go to $CL_DIR/host-state (SEKISHO_HOST_STATE_DIR): `ip netns exec`
+# shares the host's /etc, which no test may change.
 
 SEKISHO=$SEKISHO_BUILD_DIR/src/client/sekisho
 
 sk_env() {
-  echo "SEKISHO_CONFIG_DIR=$CL_DIR/cfg" "XDG_RUNTIME_DIR=$CL_DIR/run"
+  echo "SEKISHO_CONFIG_DIR=$CL_DIR/cfg" "XDG_RUNTIME_DIR=$CL_DIR/run" \
+    "SEKISHO_RESOLV_CONF=$CL_DIR/resolv.conf" "SEKISHO_HOST_STATE_DIR=$CL_DIR/host-state"
 }
 
 sk_connect() {

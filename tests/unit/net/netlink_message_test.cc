@@ -134,6 +134,38 @@ TEST_F(NetlinkMessageTest, Ipv6AddressAndRoute) {
   EXPECT_EQ(route[22], RT_SCOPE_LINK);
 }
 
+// `ip -6 route add unreachable 8000::/1 metric 7`: rtmsg + RTA_DST + RTA_PRIORITY, no RTA_OIF.
+TEST_F(NetlinkMessageTest, Ipv6UnreachableRoute) {
+  Ipv6Address upper_half{0x80};
+  const Bytes add = BuildUnreachableRouteIpv6Request(NetlinkOp::kAdd, 3, upper_half, 1, 7);
+  ASSERT_EQ(add.size(), 16U + 12U + 20U + 8U);
+  nlmsghdr header{};
+  std::memcpy(&header, add.data(), sizeof(header));
+  EXPECT_EQ(header.nlmsg_type, RTM_NEWROUTE);
+  EXPECT_EQ(header.nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
+  EXPECT_EQ(header.nlmsg_len, add.size());
+  EXPECT_EQ(add[16], AF_INET6);
+  EXPECT_EQ(add[17], 1);  // rtm_dst_len
+  EXPECT_EQ(add[20], RT_TABLE_MAIN);
+  EXPECT_EQ(add[21], RTPROT_STATIC);
+  EXPECT_EQ(add[22], RT_SCOPE_UNIVERSE);
+  EXPECT_EQ(add[23], RTN_UNREACHABLE);
+  EXPECT_EQ(add[28], 20);  // rta_len of RTA_DST
+  EXPECT_EQ(add[30], RTA_DST);
+  EXPECT_EQ(add[32], 0x80);
+  EXPECT_EQ(add[48], 8);  // rta_len of RTA_PRIORITY
+  EXPECT_EQ(add[50], RTA_PRIORITY);
+  EXPECT_EQ(add[52], 7);
+
+  const Bytes del = BuildUnreachableRouteIpv6Request(NetlinkOp::kDelete, 4, upper_half, 1, 7);
+  std::memcpy(&header, del.data(), sizeof(header));
+  EXPECT_EQ(header.nlmsg_type, RTM_DELROUTE);
+  EXPECT_EQ(header.nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
+  EXPECT_EQ(del[21], 0);  // any protocol
+  EXPECT_EQ(del[22], RT_SCOPE_NOWHERE);
+  EXPECT_EQ(del[23], RTN_UNREACHABLE);
+}
+
 // An NLMSG_ERROR as the kernel sends it with NETLINK_CAP_ACK, optionally with an extended-ACK
 // message attribute.
 Bytes MakeAck(std::uint32_t seq, int error, const char* extack = nullptr) {

@@ -4,10 +4,10 @@ sekisho_cc_library(
   NAME client_io
   HDRS connect_flow.h connect_options.h dtls_link.h gateway_connector.h https_session.h
        pid_file.h profile_download.h progress.h prompt.h reconnect_loop.h tun_configurator.h
-       tun_setup.h tunnel.h tunnel_connect.h
+       tun_setup.h tunnel.h tunnel_connect.h status_socket.h
   SRCS connect_flow.cc dtls_link.cc gateway_connector.cc https_session.cc pid_file.cc
        profile_download.cc progress.cc prompt.cc reconnect_loop.cc tun_configurator.cc
-       tun_setup.cc tunnel.cc tunnel_connect.cc
+       tun_setup.cc tunnel.cc tunnel_connect.cc status_socket.cc
   DEPS sekisho::client_core sekisho::tls sekisho::net sekisho::stream sekisho::proto_auth sekisho::proto_http
        sekisho::proto_cstp sekisho::proto_dtls sekisho::proto_tunnel sekisho::proto_session
        Boost::headers PkgConfig::GNUTLS fmt::fmt

@@ -33,6 +33,10 @@ struct ConnectOptions {
   int verbosity = 0;
   // Profile download failures end the attempt (Cisco) or only warn (openconnect).
   bool profiles_best_effort = false;
+  // Path-MTU probing over DTLS (path_mtu.h): --no-pmtu-probe turns it off; --pmtu-recheck is
+  // how often (seconds) the size in use is probed again, 0 = only when DTLS comes up.
+  bool no_pmtu_probe = false;
+  std::uint32_t pmtu_recheck_s = 60;
 };
 
 }  // namespace sekisho::client

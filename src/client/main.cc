@@ -7,6 +7,7 @@
 #include "client/pid_file.h"
 #include "client/prompt.h"
 #include "client/server_pin.h"
+#include "client/status_socket.h"
 #include "client/xdg_paths.h"
 
 #include <CLI/CLI.hpp>
@@ -107,6 +108,12 @@ int Main(int argc, char** argv) {
       ->add_option("--dtls-retry-period", options.dtls_retry_period_s,
                    "seconds between DTLS attempts after one gave up (0 = never again)")
       ->default_val(60);
+  connect->add_flag("--no-pmtu-probe", options.no_pmtu_probe,
+                    "do not probe the path MTU over DTLS (the TUN keeps X-DTLS-MTU)");
+  connect
+      ->add_option("--pmtu-recheck", options.pmtu_recheck_s,
+                   "seconds between path-MTU rechecks over DTLS (0 = only when DTLS comes up)")
+      ->default_val(60);
   connect->add_option("-i,--interface", options.interface_name, "TUN interface name");
   connect->add_option("-s,--script", options.script, "vpnc-script compatible routing script");
   connect->add_flag("--cookieonly", options.cookie_only,
@@ -122,6 +129,13 @@ int Main(int argc, char** argv) {
       cli.add_subcommand("disconnect", "log off the running client (SIGTERM via its pid file)");
   disconnect->add_option("-i,--interface", disconnect_interface, "interface of the client to stop");
 
+  std::string status_interface;
+  bool status_json = false;
+  CLI::App* status = cli.add_subcommand(
+      "status", "show the running client's data path, ciphers, MTU, counters and DTLS state");
+  status->add_option("-i,--interface", status_interface, "interface of the client to ask");
+  status->add_flag("--json", status_json, "JSON output");
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -133,6 +147,9 @@ int Main(int argc, char** argv) {
 
   if (disconnect->parsed()) {
     return sekisho::client::RunDisconnect(disconnect_interface);
+  }
+  if (status->parsed()) {
+    return sekisho::client::RunStatus(status_interface, status_json);
   }
 
   if (!user.empty()) {

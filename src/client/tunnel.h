@@ -34,6 +34,7 @@
 #include "client/dtls_link.h"
 #include "client/dtls_plan.h"
 #include "client/https_session.h"
+#include "client/status_model.h"
 #include "net/tun_linux.h"
 #include "proto/session/tunnel_core.h"
 #include "stream/tls_socket.h"
@@ -66,6 +67,11 @@ struct TunnelParams {
   std::function<void(const std::string&)> progress;
   // Changes the TUN MTU at run time. May be empty (then the MTU is left alone).
   std::function<Result<void>(int mtu)> set_mtu;
+  // Without a plan: why (sekisho status). kDisabled (--no-dtls), kNotOffered or kUnusable.
+  DtlsCause dtls_off = DtlsCause::kNotOffered;
+  std::string dtls_off_detail;
+  // Path-MTU probing over DTLS (ceiling: the plan's DTLS MTU); nullopt = off.
+  std::optional<proto::session::PathMtuProber::Config> path_mtu;
 };
 
 enum class TunnelEnd { kUserQuit, kGatewayDisconnect, kGatewayTerminate, kLinkDead, kFatal };
@@ -97,6 +103,8 @@ class Tunnel : private DtlsLink::Sink {
   void Stop(std::string_view reason);
 
   const TunnelCounters& counters() const { return core_->counters(); }
+  // The tunnel's part of `sekisho status`: data path, ciphers, MTUs, counters, DTLS diagnosis.
+  void FillStatus(ClientStatus& status) const;
 
  private:
   std::optional<DtlsLink::Options> PrepareDtls();
@@ -139,6 +147,7 @@ class Tunnel : private DtlsLink::Sink {
   Instant timer_deadline_ = Instant::Max();
   std::optional<proto::session::TunnelCore> core_;
   std::unique_ptr<DtlsLink> dtls_;
+  DtlsDiagnostics diag_;
   int dtls_attempts_ = 0;
   std::uint32_t read_limit_ = 0;  // largest packet read from the TUN
   std::optional<TunnelOutcome> outcome_;

@@ -60,7 +60,7 @@ class StatusServer::Connection : public std::enable_shared_from_this<Connection>
     timer_.expires_after(kRequestTimeout);
     timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (!ec) {
-        self->log_.Info("status socket: no request within {} s; connection closed",
+        self->log_.Warn("status socket: no request within {} s; connection closed",
                         kRequestTimeout.count());
         boost::system::error_code ignored;
         self->socket_.close(ignored);
@@ -80,7 +80,7 @@ class StatusServer::Connection : public std::enable_shared_from_this<Connection>
     if (ec) {
       // EOF before a newline, more than kMaxRequest bytes, or the timeout closed it.
       if (ec != asio::error::operation_aborted) {
-        log_.Info("status socket: bad request ({}); connection closed",
+        log_.Warn("status socket: bad request ({}); connection closed",
                   ec == asio::error::not_found ? "too long" : ec.message());
       }
       return;
@@ -89,7 +89,7 @@ class StatusServer::Connection : public std::enable_shared_from_this<Connection>
                         asio::buffers_begin(buffer_.data()) + static_cast<std::ptrdiff_t>(n));
     std::optional<StatusFormat> format = ParseStatusRequest(request);
     if (!format) {
-      log_.Info("status socket: unknown request ({} bytes); connection closed", n);
+      log_.Warn("status socket: unknown request ({} bytes); connection closed", n);
       return;
     }
     ClientStatus status = provider_();
@@ -158,7 +158,7 @@ void StatusServer::Accept() {
     }
     if (!ec) {
       if (*clients_ >= kMaxClients) {
-        log_.Info("status socket: {} requests already being served; connection closed",
+        log_.Warn("status socket: {} requests already being served; connection closed",
                   kMaxClients);
       } else {
         auto connection =

@@ -159,7 +159,7 @@ TEST(StatusRenderTest, JsonHasEveryField) {
        {R"("state":"connected")", R"("pid":4242)", R"("uptime_s":3725)",
         R"("gateway":"https://vpn.example.com/eng")", R"("user":"alice")", R"("group":"eng")",
         R"("interface":"sk-test")", R"("address_ipv4":"198.18.10.20")", R"("data_path":"DTLS")",
-        R"("dtls_cipher":"PSK-NEGOTIATE, (DTLS1.2)-(PSK)-(AES-256-GCM)")", R"("mtu":1300)",
+        R"x("dtls_cipher":"PSK-NEGOTIATE, (DTLS1.2)-(PSK)-(AES-256-GCM)")x", R"("mtu":1300)",
         R"("cstp_mtu":1406)", R"("dtls_mtu":1434)", R"("path_mtu":1300)",
         R"("tls":{"bytes_in":100,"bytes_out":200,"packets_in":1,"packets_out":2})",
         R"("dtls_state":"up")", R"("dtls_reason":"none")", R"("dtls_why_not":"")",

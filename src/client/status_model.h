@@ -60,8 +60,8 @@ struct DtlsStatus {
 const char* DtlsCauseName(DtlsCause cause);
 const char* DtlsPhaseName(DtlsPhase phase);
 
-// One phrase: why data is not on DTLS ("UDP blocked? no answer after 5 ClientHello retries;
-// next attempt in 42 s"). Empty when DTLS carries the data.
+// One phrase: why data is not on DTLS ("no answer after 5 retries (blocked UDP?);
+// next DTLS attempt in 42 s"). Empty when DTLS carries the data.
 std::string DtlsWhyNot(const DtlsStatus& status);
 // Only the cause part ("DTLS DPD timeout: no answer on UDP, fell back to TLS"): the log's
 // "data path: TLS (...)" line. Empty for kNone.

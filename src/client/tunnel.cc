@@ -268,7 +268,7 @@ void Tunnel::HandleDtlsAction(const TunnelEvent& event) {
       diag_.GaveUp(max_retries);
       dtls_->Abandon();
       Say(fmt::format(
-          "DTLS: no answer after {} retries (UDP blocked?); data stays on TLS (t+{:.1f} s)",
+          "DTLS: no answer after {} retries (blocked UDP?); data stays on TLS (t+{:.1f} s)",
           max_retries, Seconds(event.since_start)));
       return;
     case DtlsAction::kAbandon: dtls_->Abandon(); return;

@@ -16,6 +16,8 @@
 //
 // Every change of path is reported on the progress callback ("data path: DTLS (...)" /
 // "data path: TLS (reason)"), with the DTLS retries, the give-up and every MTU change.
+// The reason is DtlsDiagnostics' (status_model.h), which also answers `sekisho status` through
+// FillStatus(); the MTU may also change because the path-MTU probe (path_mtu.h) found less.
 //
 // How it ends (Run() returns the first that happens; mapped from the core's close event):
 //   kUserQuit          Stop() was called (SIGINT/SIGTERM): DISCONNECT 0xB0 + reason was sent

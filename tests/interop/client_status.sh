@@ -9,7 +9,9 @@
 #   C. UDP blocked from the start: status shows TLS and "no answer ... retry N of 5 (blocked
 #      UDP?)" once the second retry has left (t+3 s; the 47 s give-up is covered by
 #      client_udp_blocked.sh and the unit tests).
-#   D. --no-dtls: status says so.
+#   D. UDP refused (ICMP port unreachable): status shows the failure text as the reason and
+#      the next attempt's time (--dtls-retry-period 30), in the words of the log.
+#   E. --no-dtls: status says so.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/gateway_common.sh"
@@ -130,7 +132,31 @@ grep -q 'data path: DTLS' "$SK_LOG" && interop_fail "data moved to DTLS although
 sk_stop "$SK_PID"
 interop_allow_udp "$SK_NS_GW"
 
-# --- D. --no-dtls --------------------------------------------------------------------------------------
+# --- D. UDP refused: the attempt fails at once, the next one is scheduled ------------------------
+# An ICMP port unreachable for every datagram to the gateway's UDP port (a table of this test's
+# own, in the gateway namespace it created).
+ip netns exec "$SK_NS_GW" nft -f - <<'NFT' || interop_fail "nft reject rule"
+table inet sekisho_status_reject {
+  chain input { type filter hook input priority 0; policy accept; udp dport 443 reject; }
+}
+NFT
+sk_connect refused $'alicepw\n' "${SKD[@]}" --dtls-retry-period 30
+sk_wait_tunnel refused
+wait_status '^DTLS: +.*; next DTLS attempt in [0-9]+ s$' 10 || interop_fail "refused: no failure reason"
+cat "$CL_DIR/status.txt"
+grep -Eq '^Data path: +TLS$' "$CL_DIR/status.txt" || interop_fail "refused: data path not TLS"
+status --json >"$CL_DIR/status-e.json" || interop_fail "status --json failed (refused)"
+[ "$(json_field dtls_reason "$CL_DIR/status-e.json")" = handshake_failed ] || interop_fail "json refused: reason"
+[ "$(json_field dtls_state "$CL_DIR/status-e.json")" = waiting ] || interop_fail "json refused: state"
+next=$(json_field dtls_next_attempt_s "$CL_DIR/status-e.json")
+[ "$next" -ge 20 ] && [ "$next" -le 30 ] || interop_fail "json refused: next attempt in $next s, expected <= 30"
+[ -n "$(json_field dtls_detail "$CL_DIR/status-e.json")" ] || interop_fail "json refused: no detail"
+grep -q "DTLS: $(json_field dtls_detail "$CL_DIR/status-e.json"); data stays on TLS" "$SK_LOG" ||
+  interop_fail "the log does not give the same failure text"
+sk_stop "$SK_PID"
+ip netns exec "$SK_NS_GW" nft delete table inet sekisho_status_reject
+
+# --- E. --no-dtls --------------------------------------------------------------------------------------
 sk_connect nodtls $'alicepw\n' "${SKD[@]}" --no-dtls
 sk_wait_tunnel nodtls
 status >"$CL_DIR/status-d.txt" || interop_fail "sekisho status failed (--no-dtls)"

@@ -28,7 +28,12 @@ std::string DtlsCauseText(const DtlsStatus& s) {
     case DtlsCause::kBlockedUdp:
       return fmt::format("no answer after {} retries (blocked UDP?)", s.retry);
     case DtlsCause::kHandshakeFailed:
-      return detail.empty() ? std::string("DTLS handshake failed") : detail;
+      // The link's texts start with "DTLS handshake ..." for TLS-level failures; socket errors
+      // (ICMP port unreachable, a local firewall) need the context.
+      if (detail.empty()) {
+        return "DTLS handshake failed";
+      }
+      return detail.starts_with("DTLS") ? detail : "DTLS attempt failed: " + detail;
     case DtlsCause::kDpdTimeout: return "DTLS DPD timeout: no answer on UDP, fell back to TLS";
     case DtlsCause::kChannelFailed:
       return "DTLS channel failed" + (detail.empty() ? std::string() : ": " + detail);

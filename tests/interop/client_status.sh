@@ -142,7 +142,8 @@ table inet sekisho_status_reject {
 NFT
 sk_connect refused $'alicepw\n' "${SKD[@]}" --dtls-retry-period 30
 sk_wait_tunnel refused
-wait_status '^DTLS: +.*; next DTLS attempt in [0-9]+ s$' 10 || interop_fail "refused: no failure reason"
+wait_status '^DTLS: +DTLS attempt failed: .*refused; next DTLS attempt in [0-9]+ s$' 10 ||
+  interop_fail "refused: no failure reason"
 cat "$CL_DIR/status.txt"
 grep -Eq '^Data path: +TLS$' "$CL_DIR/status.txt" || interop_fail "refused: data path not TLS"
 status --json >"$CL_DIR/status-e.json" || interop_fail "status --json failed (refused)"

@@ -82,6 +82,9 @@ TEST(DtlsDiagnosticsTest, HandshakeFailureKeepsTheAlertText) {
             "DTLS handshake failed: A TLS fatal alert has been received (Decrypt error); next "
             "DTLS attempt in 60 s");
   EXPECT_STREQ(DtlsCauseName(diag.status().cause), "handshake_failed");
+  // A socket error (ICMP port unreachable) gets its context.
+  diag.HandshakeFailed("closed: UDP receive: Connection refused");
+  EXPECT_EQ(DtlsCauseText(diag.status()), "DTLS attempt failed: closed: UDP receive: Connection refused");
 }
 
 TEST(DtlsDiagnosticsTest, DpdTimeoutIsTheReasonWhileTheNextAttemptRuns) {

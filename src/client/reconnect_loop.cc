@@ -36,55 +36,6 @@ ReconnectLoop::ReconnectLoop(boost::asio::io_context& io, const ConnectOptions& 
       signals_(io),
       status_server_(io, [this] { return Status(); }, log_.WithComponent("status")) {}
 
-ClientStatus ReconnectLoop::Status() const {
-  ClientStatus s;
-  s.connected = current_tunnel_ != nullptr;
-  s.gateway = options_.url;
-  s.gateway_ip = connector_.gateway_ip();
-  s.user = options_.user.value_or("");
-  s.group = options_.authgroup.value_or("");
-  s.pid = static_cast<long>(::getpid());
-  s.uptime = ClientNow() - started_;
-  if (const TunSetup* tun = tun_.tun()) {
-    s.interface_name = tun->name();
-  }
-  if (tun_.addressing()) {
-    s.address_ipv4 = net::FormatIpv4(tun_.addressing()->address);
-    s.mtu = static_cast<std::uint32_t>(tun_.addressing()->mtu);
-    s.cstp_mtu = s.mtu;
-  }
-  s.tls = tls_total_;
-  s.dtls = dtls_total_;
-  s.dtls_status = last_dtls_;
-  if (current_tunnel_ != nullptr) {
-    current_tunnel_->FillStatus(s);
-  }
-  return s;
-}
-
-TunnelParams ReconnectLoop::MakeParams(const ConnectedTunnel& connected) const {
-  TunnelParams params;
-  params.mtu = static_cast<std::uint32_t>(tun_.addressing()->mtu);
-  params.dpd = seconds(connected.response.dpd_s);
-  params.keepalive = seconds(connected.response.keepalive_s);
-  params.dtls = connected.dtls_plan;
-  params.dtls_master_secret = connected.dtls_master_secret;
-  params.gateway_ip = connector_.gateway_ip();
-  params.dtls_retry.retry_period = seconds(options_.dtls_retry_period_s);
-  params.progress = [](const std::string& line) { Say("{}", line); };
-  params.set_mtu = [this](int mtu) { return tun_.tun()->SetMtu(mtu); };
-  params.dtls_off = options_.no_dtls                    ? DtlsCause::kDisabled
-                    : !connected.dtls_unusable.empty() ? DtlsCause::kUnusable
-                                                        : DtlsCause::kNotOffered;
-  params.dtls_off_detail = connected.dtls_unusable;
-  if (!options_.no_pmtu_probe) {
-    proto::session::PathMtuProber::Config probe;
-    probe.recheck_interval = seconds(options_.pmtu_recheck_s);
-    params.path_mtu = probe;
-  }
-  return params;
-}
-
 void ReconnectLoop::CatchSignals() {
   signals_.add(SIGINT);
   signals_.add(SIGTERM);
@@ -127,7 +78,17 @@ int ReconnectLoop::Run(ConnectedTunnel first) {
     status_server_.Start(tun_.tun()->name());
   }
   while (true) {
-    TunnelParams params = MakeParams(*connected);
+    TunnelParams params;
+    params.mtu = static_cast<std::uint32_t>(tun_.addressing()->mtu);
+    params.dpd = seconds(connected->response.dpd_s);
+    params.keepalive = seconds(connected->response.keepalive_s);
+    params.dtls = connected->dtls_plan;
+    params.dtls_master_secret = connected->dtls_master_secret;
+    params.gateway_ip = connector_.gateway_ip();
+    params.dtls_retry.retry_period = seconds(options_.dtls_retry_period_s);
+    params.progress = [](const std::string& line) { Say("{}", line); };
+    params.set_mtu = [this](int mtu) { return tun_.tun()->SetMtu(mtu); };
+    AddDiagnosticParams(*connected, params);
     std::uint32_t disconnected_timeout =
         connected->response.disconnected_timeout_s.value_or(kDefaultDisconnectedTimeoutS);
     TunnelOutcome outcome;
@@ -217,6 +178,47 @@ int ReconnectLoop::Run(ConnectedTunnel first) {
     }
     Say("Reconnect: tunnel resumed");
   }
+}
+
+// ---------------------------------------------------------------- status
+
+void ReconnectLoop::AddDiagnosticParams(const ConnectedTunnel& connected,
+                                        TunnelParams& params) const {
+  params.dtls_off = options_.no_dtls                    ? DtlsCause::kDisabled
+                    : !connected.dtls_unusable.empty() ? DtlsCause::kUnusable
+                                                        : DtlsCause::kNotOffered;
+  params.dtls_off_detail = connected.dtls_unusable;
+  if (!options_.no_pmtu_probe) {
+    proto::session::PathMtuProber::Config probe;
+    probe.recheck_interval = seconds(options_.pmtu_recheck_s);
+    params.path_mtu = probe;
+  }
+}
+
+ClientStatus ReconnectLoop::Status() const {
+  ClientStatus s;
+  s.connected = current_tunnel_ != nullptr;
+  s.gateway = options_.url;
+  s.gateway_ip = connector_.gateway_ip();
+  s.user = options_.user.value_or("");
+  s.group = options_.authgroup.value_or("");
+  s.pid = static_cast<long>(::getpid());
+  s.uptime = ClientNow() - started_;
+  if (const TunSetup* tun = tun_.tun()) {
+    s.interface_name = tun->name();
+  }
+  if (tun_.addressing()) {
+    s.address_ipv4 = net::FormatIpv4(tun_.addressing()->address);
+    s.mtu = static_cast<std::uint32_t>(tun_.addressing()->mtu);
+    s.cstp_mtu = s.mtu;
+  }
+  s.tls = tls_total_;
+  s.dtls = dtls_total_;
+  s.dtls_status = last_dtls_;
+  if (current_tunnel_ != nullptr) {
+    current_tunnel_->FillStatus(s);
+  }
+  return s;
 }
 
 }  // namespace sekisho::client

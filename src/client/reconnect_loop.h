@@ -45,7 +45,8 @@ class ReconnectLoop {
   bool SleepInterruptible(Duration wait);
   // `sekisho status`: the session's part, then the running tunnel's (if any).
   ClientStatus Status() const;
-  TunnelParams MakeParams(const ConnectedTunnel& connected) const;
+  // Why DTLS is off (status) and the path-MTU probe's settings.
+  void AddDiagnosticParams(const ConnectedTunnel& connected, TunnelParams& params) const;
 
   boost::asio::io_context& io_;
   const ConnectOptions& options_;

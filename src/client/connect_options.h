@@ -52,6 +52,10 @@ struct ConnectOptions {
   bool dump_http_traffic = false;         // --dump-http-traffic: redacted HTTP on stderr
   // --token-mode=totp: the one-time-code field is filled from this (already decoded) secret.
   SecretBytes totp_secret;
+  // Path-MTU probing over DTLS (path_mtu.h): --no-pmtu-probe turns it off; --pmtu-recheck is
+  // how often (seconds) the size in use is probed again, 0 = only when DTLS comes up.
+  bool no_pmtu_probe = false;
+  std::uint32_t pmtu_recheck_s = 60;
 };
 
 }  // namespace sekisho::client

@@ -12,6 +12,7 @@
 #include "client/service_options.h"
 #include "client/syslog_output.h"
 #include "client/totp.h"
+#include "client/status_socket.h"
 #include "client/xdg_paths.h"
 
 #include <CLI/CLI.hpp>
@@ -200,6 +201,12 @@ int Main(int argc, char** argv) {
       ->add_option("--dtls-retry-period", options.dtls_retry_period_s,
                    "seconds between DTLS attempts after one gave up (0 = never again)")
       ->default_val(60);
+  connect->add_flag("--no-pmtu-probe", options.no_pmtu_probe,
+                    "do not probe the path MTU over DTLS (the TUN keeps X-DTLS-MTU)");
+  connect
+      ->add_option("--pmtu-recheck", options.pmtu_recheck_s,
+                   "seconds between path-MTU rechecks over DTLS (0 = only when DTLS comes up)")
+      ->default_val(60);
   connect->add_option("-i,--interface", options.interface_name, "TUN interface name");
   connect->add_option("-s,--script", options.script, "vpnc-script compatible routing script");
   connect->add_flag("--no-dns", options.no_dns,
@@ -248,6 +255,12 @@ int Main(int argc, char** argv) {
 
   CLI::App* restore = cli.add_subcommand(
       "restore", "undo the DNS and IPv6 changes of a client that died without cleaning up");
+  std::string status_interface;
+  bool status_json = false;
+  CLI::App* status = cli.add_subcommand(
+      "status", "show the running client's data path, ciphers, MTU, counters and DTLS state");
+  status->add_option("-i,--interface", status_interface, "interface of the client to ask");
+  status->add_flag("--json", status_json, "JSON output");
 
   try {
     cli.parse(argc, argv);
@@ -262,6 +275,9 @@ int Main(int argc, char** argv) {
 
   if (disconnect->parsed()) {
     return sekisho::client::RunDisconnect(disconnect_interface);
+  }
+  if (status->parsed()) {
+    return sekisho::client::RunStatus(status_interface, status_json);
   }
 
   if (restore->parsed()) {

@@ -4,6 +4,7 @@
 #include "client/progress.h"
 #include "client/script_env.h"
 #include "client/service_options.h"
+#include "net/ipv4.h"
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -32,7 +33,8 @@ ReconnectLoop::ReconnectLoop(boost::asio::io_context& io, const ConnectOptions& 
       tun_(tun),
       cookie_(cookie),
       log_(log),
-      signals_(io) {}
+      signals_(io),
+      status_server_(io, [this] { return Status(); }, log_.WithComponent("status")) {}
 
 void ReconnectLoop::CatchSignals() {
   signals_.add(SIGINT);
@@ -76,6 +78,10 @@ bool ReconnectLoop::SleepInterruptible(Duration wait) {
 
 int ReconnectLoop::Run(ConnectedTunnel first) {
   std::optional<ConnectedTunnel> connected = std::move(first);
+  started_ = ClientNow();
+  if (tun_.tun() != nullptr) {
+    status_server_.Start(tun_.tun()->name());
+  }
   while (true) {
     TunnelParams params;
     params.mtu = static_cast<std::uint32_t>(tun_.addressing()->mtu);
@@ -87,6 +93,7 @@ int ReconnectLoop::Run(ConnectedTunnel first) {
     params.dtls_retry.retry_period = seconds(options_.dtls_retry_period_s);
     params.progress = [](const std::string& line) { Say("{}", line); };
     params.set_mtu = [this](int mtu) { return tun_.tun()->SetMtu(mtu); };
+    AddDiagnosticParams(*connected, params);
     // --reconnect-timeout caps the loop; else the gateway's value, else 300 s.
     std::uint32_t disconnected_timeout = ReconnectBudgetSeconds(
         options_.reconnect_timeout_s, connected->response.disconnected_timeout_s);
@@ -101,6 +108,13 @@ int ReconnectLoop::Run(ConnectedTunnel first) {
       }
       outcome = tunnel.Run();
       current_tunnel_ = nullptr;
+      ClientStatus last;
+      last.tls = tls_total_;
+      last.dtls = dtls_total_;
+      tunnel.FillStatus(last);
+      tls_total_ = last.tls;
+      dtls_total_ = last.dtls;
+      last_dtls_ = last.dtls_status;
       const TunnelCounters& c = tunnel.counters();
       log_.Info("tunnel counters: in {} packets / {} bytes, out {} packets / {} bytes",
                 c.packets_in, c.bytes_in, c.packets_out, c.bytes_out);
@@ -172,6 +186,47 @@ int ReconnectLoop::Run(ConnectedTunnel first) {
     }
     Say("Reconnect: tunnel resumed");
   }
+}
+
+// ---------------------------------------------------------------- status
+
+void ReconnectLoop::AddDiagnosticParams(const ConnectedTunnel& connected,
+                                        TunnelParams& params) const {
+  params.dtls_off = options_.no_dtls                    ? DtlsCause::kDisabled
+                    : !connected.dtls_unusable.empty() ? DtlsCause::kUnusable
+                                                        : DtlsCause::kNotOffered;
+  params.dtls_off_detail = connected.dtls_unusable;
+  if (!options_.no_pmtu_probe) {
+    proto::session::PathMtuProber::Config probe;
+    probe.recheck_interval = seconds(options_.pmtu_recheck_s);
+    params.path_mtu = probe;
+  }
+}
+
+ClientStatus ReconnectLoop::Status() const {
+  ClientStatus s;
+  s.connected = current_tunnel_ != nullptr;
+  s.gateway = options_.url;
+  s.gateway_ip = connector_.gateway_ip();
+  s.user = options_.user.value_or("");
+  s.group = options_.authgroup.value_or("");
+  s.pid = static_cast<long>(::getpid());
+  s.uptime = ClientNow() - started_;
+  if (const TunSetup* tun = tun_.tun()) {
+    s.interface_name = tun->name();
+  }
+  if (tun_.addressing()) {
+    s.address_ipv4 = net::FormatIpv4(tun_.addressing()->address);
+    s.mtu = static_cast<std::uint32_t>(tun_.addressing()->mtu);
+    s.cstp_mtu = s.mtu;
+  }
+  s.tls = tls_total_;
+  s.dtls = dtls_total_;
+  s.dtls_status = last_dtls_;
+  if (current_tunnel_ != nullptr) {
+    current_tunnel_->FillStatus(s);
+  }
+  return s;
 }
 
 }  // namespace sekisho::client

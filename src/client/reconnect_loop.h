@@ -14,6 +14,8 @@
 #include "base/time.h"
 #include "client/connect_options.h"
 #include "client/gateway_connector.h"
+#include "client/status_model.h"
+#include "client/status_socket.h"
 #include "client/tun_configurator.h"
 #include "client/tunnel.h"
 #include "client/tunnel_connect.h"
@@ -41,6 +43,10 @@ class ReconnectLoop {
   void ArmSignals();
   // Waits `wait` while serving `io`; false when a signal asked to stop meanwhile.
   bool SleepInterruptible(Duration wait);
+  // `sekisho status`: the session's part, then the running tunnel's (if any).
+  ClientStatus Status() const;
+  // Why DTLS is off (status) and the path-MTU probe's settings.
+  void AddDiagnosticParams(const ConnectedTunnel& connected, TunnelParams& params) const;
 
   boost::asio::io_context& io_;
   const ConnectOptions& options_;
@@ -51,6 +57,12 @@ class ReconnectLoop {
   boost::asio::signal_set signals_;
   bool stop_requested_ = false;
   Tunnel* current_tunnel_ = nullptr;
+  // Status (status_socket.h): counters of the tunnels that ended, the last DTLS diagnosis.
+  StatusServer status_server_;
+  Instant started_;
+  ChannelCounters tls_total_;
+  ChannelCounters dtls_total_;
+  DtlsStatus last_dtls_;
 };
 
 }  // namespace sekisho::client

@@ -1,5 +1,6 @@
 #include "client/tunnel.h"
 
+#include "base/rng.h"
 #include "client/terminal_text.h"
 #include "proto/cstp/wire.h"
 #include "proto/session/tunnel_shell_loops.h"
@@ -25,6 +26,15 @@ using session::TunnelEvent;
 
 double Seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 
+// Why the core moved data back to TLS, in the diagnostics' terms.
+DtlsCause LostCause(session::PathReason reason) {
+  switch (reason) {
+    case session::PathReason::kDtlsDpdTimeout: return DtlsCause::kDpdTimeout;
+    case session::PathReason::kDtlsDisconnect: return DtlsCause::kPeerDisconnect;
+    default: return DtlsCause::kChannelFailed;
+  }
+}
+
 }  // namespace
 
 Tunnel::Tunnel(asio::io_context& io, std::unique_ptr<TlsConnection> connection, net::TunDevice& tun,
@@ -37,7 +47,8 @@ Tunnel::Tunnel(asio::io_context& io, std::unique_ptr<TlsConnection> connection, 
       leftover_(std::move(leftover)),
       log_(std::move(log)),
       tun_stream_(io, tun.fd()),
-      timer_(io) {
+      timer_(io),
+      diag_(params_.dtls_retry.max_retries) {
   read_limit_ = params_.mtu;
   std::optional<DtlsLink::Options> dtls = PrepareDtls();
   session::TunnelCore::Config config;
@@ -54,6 +65,15 @@ Tunnel::Tunnel(asio::io_context& io, std::unique_ptr<TlsConnection> connection, 
     config.dtls_keepalive = plan.keepalive;
     config.cstp_mtu = plan.cstp_mtu;
     config.dtls_mtu = plan.dtls_mtu;
+    if (params_.path_mtu) {
+      config.path_mtu = *params_.path_mtu;
+      std::array<std::uint8_t, 4> seed{};
+      SystemRng().Fill(seed);
+      config.path_mtu->id_seed = (std::uint32_t{seed[0]} << 24) | (std::uint32_t{seed[1]} << 16) |
+                                 (std::uint32_t{seed[2]} << 8) | seed[3];
+    }
+  } else {
+    diag_.Off(params_.dtls_off, params_.dtls_off_detail);
   }
   core_.emplace(config, ClientNow());
   if (dtls) {
@@ -85,6 +105,7 @@ std::optional<DtlsLink::Options> Tunnel::PrepareDtls() {
   auto address = asio::ip::make_address(params_.gateway_ip, ec);
   if (ec) {
     Say("DTLS: no usable gateway address (" + params_.gateway_ip + "); data path: TLS");
+    diag_.Off(DtlsCause::kUnusable, "no usable gateway address " + params_.gateway_ip);
     return std::nullopt;
   }
   options.remote = asio::ip::udp::endpoint(address, plan.port);
@@ -93,6 +114,7 @@ std::optional<DtlsLink::Options> Tunnel::PrepareDtls() {
     auto psk = conn_->engine().ExportKeyingMaterial("EXPORTER-openconnect-psk", 32);
     if (!psk) {
       Say("DTLS: cannot derive the PSK (" + psk.error().ToString() + "); data path: TLS");
+      diag_.Off(DtlsCause::kUnusable, "cannot derive the PSK: " + psk.error().ToString());
       return std::nullopt;
     }
     options.key = SecretBytes(std::move(*psk));
@@ -179,14 +201,17 @@ void Tunnel::HandleEvent(const TunnelEvent& event) {
   switch (event.kind) {
     case TunnelEvent::Kind::kDataPath:
       if (event.channel == Channel::kDtls) {
+        diag_.DataOnDtls();
         Say("data path: DTLS (" + dtls_->Description() + ")" +
             (event.path_reason == session::PathReason::kDrainLimit
                  ? std::string(", TLS not yet drained")
                  : std::string()));
+      } else if (event.path_reason == session::PathReason::kLocalDisconnect) {
+        Say("data path: TLS (disconnecting)");
       } else {
-        Say(fmt::format("data path: TLS ({})", event.text.empty()
-                                                   ? session::PathReasonText(event.path_reason)
-                                                   : event.text));
+        // The same words `sekisho status` shows as the reason (status_model.h).
+        diag_.Lost(LostCause(event.path_reason), event.text);
+        Say(fmt::format("data path: TLS ({})", DtlsCauseText(diag_.status())));
       }
       return;
     case TunnelEvent::Kind::kMtu: {
@@ -200,7 +225,9 @@ void Tunnel::HandleEvent(const TunnelEvent& event) {
         return;
       }
       Say(fmt::format("Tunnel: MTU {} ({})", event.mtu,
-                      fallback ? "X-CSTP-MTU, DTLS unavailable" : "DTLS MTU, DTLS up again"));
+                      !event.text.empty() ? event.text
+                      : fallback          ? "X-CSTP-MTU, DTLS unavailable"
+                                          : "DTLS MTU, DTLS up again"));
       return;
     }
     case TunnelEvent::Kind::kDtls: HandleDtlsAction(event); return;
@@ -219,6 +246,7 @@ void Tunnel::HandleDtlsAction(const TunnelEvent& event) {
   const int max_retries = params_.dtls_retry.max_retries;
   switch (event.dtls_action) {
     case DtlsAction::kStartAttempt: {
+      diag_.AttemptStarted();
       if (dtls_attempts_++ == 0) {
         Say(fmt::format("DTLS: {} handshake with {}:{} started; data path: TLS until it completes",
                         params_.dtls->suite.name, params_.gateway_ip, params_.dtls->port));
@@ -231,14 +259,16 @@ void Tunnel::HandleDtlsAction(const TunnelEvent& event) {
       return;
     }
     case DtlsAction::kRetransmitted:
+      diag_.Retransmitted(event.retry);
       Say(fmt::format("DTLS: ClientHello retry {} of {} after {} s (t+{:.1f} s)", event.retry,
                       max_retries, std::chrono::duration_cast<seconds>(event.backoff).count(),
                       Seconds(event.since_start)));
       return;
     case DtlsAction::kGiveUp:
+      diag_.GaveUp(max_retries);
       dtls_->Abandon();
       Say(fmt::format(
-          "DTLS: no answer after {} retries (UDP blocked?); data stays on TLS (t+{:.1f} s)",
+          "DTLS: no answer after {} retries (blocked UDP?); data stays on TLS (t+{:.1f} s)",
           max_retries, Seconds(event.since_start)));
       return;
     case DtlsAction::kAbandon: dtls_->Abandon(); return;
@@ -401,9 +431,13 @@ void Tunnel::OnTunReadable() {
 
 // ---------------------------------------------------------------- DTLS
 
-void Tunnel::OnDtlsAnswered() { core_->OnDtlsPeerAnswered(ClientNow()); }
+void Tunnel::OnDtlsAnswered() {
+  diag_.Answered();
+  core_->OnDtlsPeerAnswered(ClientNow());
+}
 
 void Tunnel::OnDtlsHandshakeDone() {
+  diag_.Established();
   Say("DTLS: established (" + dtls_->Description() + ")");
   core_->OnDtlsHandshakeDone(ClientNow());
 }
@@ -415,6 +449,7 @@ void Tunnel::OnDtlsFailed(std::string_view reason) {
     return;
   }
   if (!core_->dtls_up()) {
+    diag_.HandshakeFailed(reason);
     Say(fmt::format("DTLS: {}; data stays on TLS, next attempt in {} s", reason,
                     std::chrono::duration_cast<seconds>(params_.dtls_retry.retry_period).count()));
   }
@@ -492,6 +527,37 @@ void Tunnel::Stop(std::string_view reason) {
   conn_->engine().Close();
   (void)conn_->FlushAll(ClientNow() + seconds(2));
   ProcessCore();  // the close event: Run() returns kUserQuit
+}
+
+void Tunnel::FillStatus(ClientStatus& s) const {
+  const Instant now = ClientNow();
+  s.on_dtls = core_->data_path() == Channel::kDtls;
+  s.tls_cipher = conn_->engine().CipherDescription();
+  s.dtls_cipher = dtls_ && dtls_->established() ? dtls_->Description() : std::string();
+  s.cstp_mtu = params_.dtls ? params_.dtls->cstp_mtu : params_.mtu;
+  s.dtls_mtu = params_.dtls ? params_.dtls->dtls_mtu : 0;
+  s.mtu = params_.dtls ? core_->tun_mtu() : params_.mtu;
+  if (const session::PathMtuProber* prober = core_->path_mtu()) {
+    s.path_mtu = prober->mtu();
+    s.path_mtu_probing =
+        prober->state() == session::PathMtuProber::State::kSearching ? prober->probing() : 0;
+  }
+  const TunnelCounters& c = core_->counters();
+  s.dtls.bytes_in += c.dtls_bytes_in;
+  s.dtls.bytes_out += c.dtls_bytes_out;
+  s.dtls.packets_in += c.dtls_packets_in;
+  s.dtls.packets_out += c.dtls_packets_out;
+  s.tls.bytes_in += c.bytes_in - c.dtls_bytes_in;
+  s.tls.bytes_out += c.bytes_out - c.dtls_bytes_out;
+  s.tls.packets_in += c.packets_in - c.dtls_packets_in;
+  s.tls.packets_out += c.packets_out - c.dtls_packets_out;
+  std::optional<Duration> next_attempt;
+  if (const session::DtlsSupervisor* supervisor = core_->dtls_supervisor();
+      supervisor != nullptr && supervisor->state() == session::DtlsSupervisor::State::kWaiting &&
+      supervisor->NextDeadline() != Instant::Max()) {
+    next_attempt = std::max(Duration(0), supervisor->NextDeadline() - now);
+  }
+  s.dtls_status = diag_.Snapshot(next_attempt);
 }
 
 }  // namespace sekisho::client

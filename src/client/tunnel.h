@@ -16,6 +16,8 @@
 //
 // Every change of path is reported on the progress callback ("data path: DTLS (...)" /
 // "data path: TLS (reason)"), with the DTLS retries, the give-up and every MTU change.
+// The reason is DtlsDiagnostics' (status_model.h), which also answers `sekisho status` through
+// FillStatus(); the MTU may also change because the path-MTU probe (path_mtu.h) found less.
 //
 // How it ends (Run() returns the first that happens; mapped from the core's close event):
 //   kUserQuit          Stop() was called (SIGINT/SIGTERM): DISCONNECT 0xB0 + reason was sent
@@ -34,6 +36,7 @@
 #include "client/dtls_link.h"
 #include "client/dtls_plan.h"
 #include "client/https_session.h"
+#include "client/status_model.h"
 #include "net/tun_linux.h"
 #include "proto/session/tunnel_core.h"
 #include "stream/tls_socket.h"
@@ -66,6 +69,11 @@ struct TunnelParams {
   std::function<void(const std::string&)> progress;
   // Changes the TUN MTU at run time. May be empty (then the MTU is left alone).
   std::function<Result<void>(int mtu)> set_mtu;
+  // Without a plan: why (sekisho status). kDisabled (--no-dtls), kNotOffered or kUnusable.
+  DtlsCause dtls_off = DtlsCause::kNotOffered;
+  std::string dtls_off_detail;
+  // Path-MTU probing over DTLS (ceiling: the plan's DTLS MTU); nullopt = off.
+  std::optional<proto::session::PathMtuProber::Config> path_mtu;
 };
 
 enum class TunnelEnd { kUserQuit, kGatewayDisconnect, kGatewayTerminate, kLinkDead, kFatal };
@@ -97,6 +105,8 @@ class Tunnel : private DtlsLink::Sink {
   void Stop(std::string_view reason);
 
   const TunnelCounters& counters() const { return core_->counters(); }
+  // The tunnel's part of `sekisho status`: data path, ciphers, MTUs, counters, DTLS diagnosis.
+  void FillStatus(ClientStatus& status) const;
 
  private:
   std::optional<DtlsLink::Options> PrepareDtls();
@@ -139,6 +149,7 @@ class Tunnel : private DtlsLink::Sink {
   Instant timer_deadline_ = Instant::Max();
   std::optional<proto::session::TunnelCore> core_;
   std::unique_ptr<DtlsLink> dtls_;
+  DtlsDiagnostics diag_;
   int dtls_attempts_ = 0;
   std::uint32_t read_limit_ = 0;  // largest packet read from the TUN
   std::optional<TunnelOutcome> outcome_;

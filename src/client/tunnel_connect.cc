@@ -82,6 +82,7 @@ Result<ConnectedTunnel> ConnectTunnel(GatewayConnector& connector, const Connect
   std::string dtls_note;
   auto plan = PlanClientDtls(connected.response, offer, ipv6_transport, mtu_request.base_mtu);
   if (!plan) {
+    connected.dtls_unusable = plan.error().context;
     dtls_note = "DTLS: unusable (" + plan.error().context + "); data path: TLS";
   } else if (!*plan) {
     dtls_note = options.no_dtls ? "DTLS: disabled (--no-dtls); data path: TLS"

@@ -28,6 +28,7 @@ struct ConnectedTunnel {
   proto::http::HeaderList headers;  // the raw response headers, for the --script environment
   SecretBytes dtls_master_secret;
   std::optional<ClientDtlsPlan> dtls_plan;  // unset: data over TLS only
+  std::string dtls_unusable;                // why an offered DTLS cannot be used (status)
 };
 
 // Sends CONNECT with `cookie`, asking again for `previous`'s address on a reconnect. `report`

@@ -40,6 +40,11 @@ TunnelCore::TunnelCore(Config config, Instant now)
   }
   if (client()) {
     supervisor_.emplace(config_.dtls_retry, config_.dtls_mtu, config_.cstp_mtu);
+    if (config_.path_mtu) {
+      PathMtuProber::Config probe = *config_.path_mtu;
+      probe.ceiling = config_.dtls_mtu;
+      prober_.emplace(probe);
+    }
     // The TUN comes up with the DTLS MTU at once (Cisco's rule, decision #1).
     reported_mtu_ = supervisor_->tun_mtu();
     StartAttempt(now);
@@ -49,7 +54,15 @@ TunnelCore::TunnelCore(Config config, Instant now)
 }
 
 std::uint32_t TunnelCore::tun_mtu() const {
-  return supervisor_ ? supervisor_->tun_mtu() : config_.cstp_mtu;
+  if (!supervisor_) {
+    return config_.cstp_mtu;
+  }
+  const std::uint32_t mtu = supervisor_->tun_mtu();
+  if (mtu == config_.dtls_mtu && prober_ && prober_->mtu() != 0) {
+    // DTLS usable: what the path carries, never above X-DTLS-MTU.
+    return std::min(mtu, prober_->mtu());
+  }
+  return mtu;
 }
 
 // ---------------------------------------------------------------- TLS
@@ -148,6 +161,10 @@ ByteSpan TunnelCore::OnDtlsRecord(ByteSpan record, Instant now) {
       DtlsLost(PathReason::kDtlsDisconnect, {}, now);
       break;
     case PacketType::kDpdResponse:
+      if (prober_) {
+        prober_->OnEcho(packet->payload, now);  // maybe the echo of an MTU probe
+      }
+      break;
     case PacketType::kKeepalive:
     case PacketType::kCompressed:
     case PacketType::kTerminate: break;  // TERMINATE counts only on TLS
@@ -183,6 +200,9 @@ void TunnelCore::OnDtlsHandshakeDone(Instant now) {
     supervisor_->OnHandshakeDone();
     ReportMtu();
   }
+  if (prober_) {
+    prober_->Start(now);
+  }
   BeginSwitch(now);
 }
 
@@ -195,6 +215,9 @@ void TunnelCore::OnDtlsFailed(std::string_view reason, Instant now) {
     return;
   }
   dtls_state_ = DtlsState::kDown;
+  if (prober_) {
+    prober_->Stop();
+  }
   if (supervisor_) {
     // The gateway answered but the handshake failed, or UDP sending failed: same fallback as
     // blocked UDP (docs/client.md), next attempt after the retry period.
@@ -214,6 +237,9 @@ void TunnelCore::DtlsLost(PathReason reason, std::string_view text, Instant now)
   dtls_liveness_.reset();
   dtls_queue_.Clear();
   dtls_state_ = DtlsState::kDown;
+  if (prober_) {
+    prober_->Stop();
+  }
   if (supervisor_) {
     // openconnect redoes the handshake at once; if UDP is really gone, this attempt runs the
     // blocked-UDP schedule and gives up 47 s later. The MTU stays until then.
@@ -229,11 +255,11 @@ void TunnelCore::StartAttempt(Instant now) {
   PushEvent({.kind = TunnelEvent::Kind::kDtls, .dtls_action = DtlsAction::kStartAttempt});
 }
 
-void TunnelCore::ReportMtu() {
-  const std::uint32_t mtu = supervisor_->tun_mtu();
+void TunnelCore::ReportMtu(std::string_view why) {
+  const std::uint32_t mtu = tun_mtu();
   if (mtu != reported_mtu_ && mtu != 0) {
     reported_mtu_ = mtu;
-    PushEvent({.kind = TunnelEvent::Kind::kMtu, .mtu = mtu});
+    PushEvent({.kind = TunnelEvent::Kind::kMtu, .mtu = mtu, .text = std::string(why)});
   }
 }
 
@@ -276,6 +302,7 @@ ByteSpan TunnelCore::Deliver(ByteSpan packet, bool dtls, Instant now) {
   ++counters_.packets_in;
   if (dtls) {
     ++counters_.dtls_packets_in;
+    counters_.dtls_bytes_in += packet.size();
   }
   return packet;
 }
@@ -309,6 +336,7 @@ TunnelCore::Outbound TunnelCore::FrameTunPacket(MutableByteSpan buffer, std::siz
     dtls::WriteDtlsHeader(header, PacketType::kData);
     dtls_liveness_->OnSent(now);
     ++counters_.dtls_packets_out;
+    counters_.dtls_bytes_out += packet_size;
     return {Channel::kDtls, ByteSpan(header, dtls::kDtlsHeaderSize + packet_size)};
   }
   return {Channel::kTls, FrameForTls(buffer, packet_size, now)};
@@ -320,6 +348,7 @@ ByteSpan TunnelCore::RerouteToTls(MutableByteSpan buffer, std::size_t packet_siz
   }
   if (counters_.dtls_packets_out > 0) {
     --counters_.dtls_packets_out;  // FrameTunPacket counted it for DTLS
+    counters_.dtls_bytes_out -= std::min<std::uint64_t>(counters_.dtls_bytes_out, packet_size);
   }
   return FrameForTls(buffer, packet_size, now);
 }
@@ -356,6 +385,9 @@ void TunnelCore::OnTimer(Instant now) {
   }
   if (supervisor_) {
     PollSupervisor(now);
+  }
+  if (prober_ && dtls_state_ == DtlsState::kUp) {
+    PollProber(now);
   }
   if (switching_ && now >= switch_deadline_) {
     CompleteSwitch(PathReason::kDrainLimit);
@@ -420,6 +452,31 @@ void TunnelCore::PollSupervisor(Instant now) {
   }
 }
 
+void TunnelCore::PollProber(Instant now) {
+  // A search moves on to its next size within one Poll after a silence; a few rounds suffice.
+  for (int i = 0; i < 4; ++i) {
+    PathMtuProber::Step step = prober_->Poll(now);
+    switch (step.kind) {
+      case PathMtuProber::Step::Kind::kNone:
+        if (prober_->NextDeadline() > now) {
+          return;
+        }
+        break;
+      case PathMtuProber::Step::Kind::kSendProbe: {
+        // DPD-REQ padded to the probe size: its record is as large as DATA of that size.
+        const std::size_t n = prober_->ProbePayload(MutableByteSpan(probe_buffer_));
+        QueueDtls(PacketType::kDpdRequest, ByteSpan(probe_buffer_.data(), n));
+        break;
+      }
+      case PathMtuProber::Step::Kind::kMtuChanged:
+        ReportMtu(step.mtu >= config_.dtls_mtu
+                      ? "path MTU probe: the path carries X-DTLS-MTU"
+                      : "path MTU probe: larger DTLS packets are lost on the way");
+        break;
+    }
+  }
+}
+
 Instant TunnelCore::NextDeadline() const {
   if (closed_) {
     return Instant::Max();
@@ -431,6 +488,9 @@ Instant TunnelCore::NextDeadline() const {
   }
   if (supervisor_) {
     next = std::min(next, supervisor_->NextDeadline());
+  }
+  if (prober_ && dtls_state_ == DtlsState::kUp) {
+    next = std::min(next, prober_->NextDeadline());
   }
   if (switching_) {
     next = std::min({next, switch_deadline_, next_drain_poll_});

@@ -34,6 +34,11 @@
 //   cstp_mtu) -> kStartAttempt every retry_period; handshake done -> kMtu = dtls_mtu again.
 //   An established channel that dies -> data path kTls, kAbandon, kStartAttempt at once.
 //
+// Client path-MTU probing (Config::path_mtu, PathMtuProber): once DTLS is up, padded DPD-REQs
+// go out on DTLS and the gateway's same-size DPD-RESPs are matched; a search that ends with a
+// new size is a kMtu event (text says why), and tun_mtu() is min(X-DTLS-MTU, the probed size)
+// while DTLS is usable. Probing stops when DTLS goes down; the result is kept.
+//
 // How it ends (one kClosed event; afterwards every input is ignored and NextDeadline() is
 // Instant::Max()). Outcome per role:
 //   cause                client                 gateway
@@ -75,8 +80,10 @@
 #include "proto/session/dtls_retry.h"
 #include "proto/session/dtls_supervisor.h"
 #include "proto/session/liveness.h"
+#include "proto/session/path_mtu.h"
 #include "proto/session/source_filter.h"
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -130,7 +137,7 @@ enum class CloseOutcome {
 struct TunnelEvent {
   enum class Kind {
     kDataPath,    // channel = the new data path; path_reason (+ text for kDtlsFailed)
-    kMtu,         // client: set the TUN MTU to `mtu`
+    kMtu,         // client: set the TUN MTU to `mtu` (text: why, when it is the probed size)
     kDtls,        // dtls_action; kRetransmitted/kGiveUp also retry, backoff, since_start
     kDpdTimeout,  // channel = the channel whose peer stopped answering
     kClosed,      // close_cause, close_outcome, text (DISCONNECT reason, if any)
@@ -160,6 +167,8 @@ struct TunnelCounters {
   std::uint64_t packets_out = 0;
   std::uint64_t dtls_packets_in = 0;
   std::uint64_t dtls_packets_out = 0;
+  std::uint64_t dtls_bytes_in = 0;  // the DTLS share of bytes_in / bytes_out
+  std::uint64_t dtls_bytes_out = 0;
   // Gateway: packets from the client refused by the SourceFilter (spoofed source, no IP header,
   // unknown IP version), on either channel.
   std::uint64_t dropped_spoofed = 0;
@@ -204,6 +213,8 @@ class TunnelCore {
     // and DTLS) is checked before it is returned for the TUN; refused ones are dropped,
     // counted (dropped_spoofed) and reported (kSourceRefused). nullopt: no check (the client).
     std::optional<SourceFilter> source_filter;
+    // Client: probe the path MTU over DTLS (ceiling = dtls_mtu; nullopt = do not probe).
+    std::optional<PathMtuProber::Config> path_mtu;
   };
 
   // Starts both channels' timers at `now`. Client with DTLS: queues kDtls/kStartAttempt.
@@ -283,6 +294,10 @@ class TunnelCore {
   // Client: the MTU the TUN should have now.
   std::uint32_t tun_mtu() const;
   const TunnelCounters& counters() const { return counters_; }
+  // Client diagnostics (sekisho status): the DTLS attempt schedule and the path-MTU prober;
+  // nullptr when DTLS was not offered / probing is off.
+  const DtlsSupervisor* dtls_supervisor() const { return supervisor_ ? &*supervisor_ : nullptr; }
+  const PathMtuProber* path_mtu() const { return prober_ ? &*prober_ : nullptr; }
 
  private:
   enum class DtlsState { kOff, kHandshaking, kUp, kDown };
@@ -295,8 +310,9 @@ class TunnelCore {
   void CompleteSwitch(PathReason reason);
   void DtlsLost(PathReason reason, std::string_view text, Instant now);
   void StartAttempt(Instant now);
-  void ReportMtu();
+  void ReportMtu(std::string_view why = {});
   void PollSupervisor(Instant now);
+  void PollProber(Instant now);
   void PollLiveness(ChannelLiveness& liveness, Channel channel, Instant now);
   void QueueTls(cstp::PacketType type, ByteSpan payload = {});
   void QueueDtls(cstp::PacketType type, ByteSpan payload = {});
@@ -309,6 +325,7 @@ class TunnelCore {
   ChannelLiveness tls_liveness_;
   std::optional<ChannelLiveness> dtls_liveness_;
   std::optional<DtlsSupervisor> supervisor_;
+  std::optional<PathMtuProber> prober_;
   IdleTimer idle_;
   DtlsState dtls_state_ = DtlsState::kOff;
   Channel path_ = Channel::kTls;
@@ -322,6 +339,7 @@ class TunnelCore {
   std::vector<TunnelEvent> events_;
   std::size_t event_head_ = 0;
   TunnelCounters counters_;
+  std::array<std::uint8_t, cstp::kMaxPayload> probe_buffer_{};  // the path-MTU probe's payload
   std::uint64_t refusals_reported_ = 0;         // dropped_spoofed at the last kSourceRefused
   std::optional<Instant> next_refusal_report_;  // nullopt: none reported yet
 };

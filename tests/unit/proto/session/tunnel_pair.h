@@ -35,12 +35,14 @@ class Pipe {
   bool blocked = false;    // everything sent is dropped (UDP blocked, TLS dead)
   int drop_every = 0;      // drop every n-th datagram (0 = no loss)
   Duration reorder{0};     // extra delay for every other datagram
+  std::size_t max_datagram = 0;  // larger datagrams vanish (a path-MTU black hole); 0 = none
   std::uint64_t sent = 0;  // datagrams/records accepted by Send()
   std::uint64_t dropped = 0;
 
   void Send(ByteSpan bytes, Instant now) {
     ++sent;
-    if (blocked || (drop_every > 0 && sent % static_cast<std::uint64_t>(drop_every) == 0)) {
+    if (blocked || (drop_every > 0 && sent % static_cast<std::uint64_t>(drop_every) == 0) ||
+        (max_datagram != 0 && bytes.size() > max_datagram)) {
       ++dropped;
       return;
     }

@@ -471,3 +471,90 @@ TEST(TunnelPairTest, SourceRefusalsAreReportedAtMostOncePerInterval) {
 
 }  // namespace
 }  // namespace sekisho::proto::session
+
+namespace sekisho::proto::session {
+namespace {
+
+// Path-MTU probing (path_mtu.h) end to end: the gateway core echoes padded DPD requests with
+// the same length, and the client's TUN MTU follows what the UDP path carries.
+TunnelCore::Config ProbingClient(Duration recheck) {
+  TunnelCore::Config c = ClientConfig(true);
+  PathMtuProber::Config probe;
+  probe.recheck_interval = recheck;
+  probe.id_seed = 7;
+  c.path_mtu = probe;
+  return c;
+}
+
+// A stub datagram is tag + DTLS record (1-byte header + payload).
+constexpr std::size_t kStubOverhead = 2;
+
+TEST(TunnelPairTest, PathMtuProbeKeepsTheDtlsMtuWhenThePathCarriesIt) {
+  TunnelPair pair(ProbingClient(seconds(60)), GatewayConfig(true));
+  pair.RunUntil(pair.At(3));
+  ASSERT_TRUE(pair.client.core.dtls_up());
+  EXPECT_EQ(pair.client.core.tun_mtu(), kDtlsMtu);
+  EXPECT_EQ(pair.client.core.path_mtu()->mtu(), kDtlsMtu);
+  EXPECT_TRUE(pair.client.EventsOf(Kind::kMtu).empty());  // already at X-DTLS-MTU
+}
+
+TEST(TunnelPairTest, PathMtuProbeLowersTheTunMtuToWhatThePathCarries) {
+  TunnelPair pair(ProbingClient(seconds(60)), GatewayConfig(true));
+  pair.udp_up.max_datagram = kStubOverhead + 1300;
+  pair.RunUntil(pair.At(10));
+  ASSERT_TRUE(pair.client.core.dtls_up());
+  EXPECT_EQ(pair.client.core.tun_mtu(), 1300u);
+  auto mtu = pair.client.EventsOf(Kind::kMtu);
+  ASSERT_EQ(mtu.size(), 1u);
+  EXPECT_EQ(mtu[0].mtu, 1300u);
+  EXPECT_NE(mtu[0].text.find("path MTU probe"), std::string::npos);
+  // The gateway answered probes with same-size echoes over DTLS; DTLS never died on the way.
+  EXPECT_TRUE(pair.client.EventsOf(Kind::kDpdTimeout).empty());
+}
+
+TEST(TunnelPairTest, PathMtuRecheckFollowsAPathThatShrinksThenGrows) {
+  TunnelPair pair(ProbingClient(seconds(5)), GatewayConfig(true));
+  pair.RunUntil(pair.At(3));
+  ASSERT_EQ(pair.client.core.tun_mtu(), kDtlsMtu);
+  pair.udp_up.max_datagram = kStubOverhead + 1200;
+  pair.RunUntil(pair.At(20));
+  EXPECT_EQ(pair.client.core.tun_mtu(), 1200u);
+  pair.udp_up.max_datagram = 0;
+  pair.RunUntil(pair.At(30));
+  EXPECT_EQ(pair.client.core.tun_mtu(), kDtlsMtu);
+  auto mtu = pair.client.EventsOf(Kind::kMtu);
+  ASSERT_EQ(mtu.size(), 2u);
+  EXPECT_EQ(mtu[0].mtu, 1200u);
+  EXPECT_EQ(mtu[1].mtu, kDtlsMtu);
+}
+
+TEST(TunnelPairTest, PathMtuGivesWayToTheCstpMtuWhenDtlsIsGivenUp) {
+  TunnelPair pair(ProbingClient(seconds(60)), GatewayConfig(true));
+  pair.udp_up.max_datagram = kStubOverhead + 1300;
+  pair.RunUntil(pair.At(10));
+  ASSERT_EQ(pair.client.core.tun_mtu(), 1300u);
+  // UDP dies: DPD timeout, a new attempt that gives up after 47 s: X-CSTP-MTU over TLS.
+  pair.udp_up.blocked = pair.udp_down.blocked = true;
+  pair.RunUntil(pair.At(70));
+  EXPECT_EQ(pair.client.core.tun_mtu(), kCstpMtu);
+  EXPECT_EQ(pair.client.core.path_mtu()->state(), PathMtuProber::State::kIdle);
+}
+
+TEST(TunnelCoreProbeTest, GatewayEchoesAFullSizeDtlsDpdWithItsLength) {
+  TunnelCore::Config config = GatewayConfig(true);
+  TunnelCore core(config, Instant::FromNanos(0));
+  core.OnDtlsHandshakeStarted(Instant::FromNanos(0));
+  core.OnDtlsHandshakeDone(Instant::FromNanos(0));
+  Bytes probe(1 + kDtlsMtu, 0);
+  probe[0] = 3;  // DPD-REQ
+  probe[1] = 0xAB;
+  EXPECT_TRUE(core.OnDtlsRecord(probe, Instant::FromNanos(0)).empty());
+  std::array<std::uint8_t, cstp::kMaxPayload + 1> out{};
+  std::size_t n = core.WriteDtlsRecord(out, Instant::FromNanos(0));
+  ASSERT_EQ(n, probe.size());
+  EXPECT_EQ(out[0], 4);  // DPD-RESP
+  EXPECT_TRUE(std::equal(probe.begin() + 1, probe.end(), out.begin() + 1));
+}
+
+}  // namespace
+}  // namespace sekisho::proto::session

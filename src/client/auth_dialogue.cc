@@ -59,8 +59,7 @@ std::string_view StripQuery(std::string_view target) { return target.substr(0, t
 // ".") followed by ':'), or nullopt for a relative reference ("/path", "page.html").
 std::optional<std::string_view> UriScheme(std::string_view reference) {
   const std::size_t colon = reference.find(':');
-  if (colon == 0 || colon == std::string_view::npos ||
-      reference.find_first_of("/?#") < colon) {
+  if (colon == 0 || colon == std::string_view::npos || reference.find_first_of("/?#") < colon) {
     return std::nullopt;
   }
   const std::string_view scheme = reference.substr(0, colon);

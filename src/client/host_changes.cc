@@ -7,6 +7,7 @@
 #include "client/progress.h"
 
 #include <dirent.h>
+
 #include <unistd.h>
 
 namespace sekisho::client {

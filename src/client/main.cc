@@ -3,16 +3,16 @@
 
 #include "app/spdlog_sink.h"
 #include "client/connect_flow.h"
-#include "client/http_dump.h"
 #include "client/host_state_store.h"
+#include "client/http_dump.h"
 #include "client/key_password.h"
 #include "client/pid_file.h"
 #include "client/prompt.h"
 #include "client/server_pin.h"
 #include "client/service_options.h"
+#include "client/status_socket.h"
 #include "client/syslog_output.h"
 #include "client/totp.h"
-#include "client/status_socket.h"
 #include "client/xdg_paths.h"
 
 #include <CLI/CLI.hpp>

@@ -34,7 +34,8 @@ ReconnectLoop::ReconnectLoop(boost::asio::io_context& io, const ConnectOptions& 
       cookie_(cookie),
       log_(log),
       signals_(io),
-      status_server_(io, [this] { return Status(); }, log_.WithComponent("status")) {}
+      status_server_(
+          io, [this] { return Status(); }, log_.WithComponent("status")) {}
 
 void ReconnectLoop::CatchSignals() {
   signals_.add(SIGINT);
@@ -192,9 +193,9 @@ int ReconnectLoop::Run(ConnectedTunnel first) {
 
 void ReconnectLoop::AddDiagnosticParams(const ConnectedTunnel& connected,
                                         TunnelParams& params) const {
-  params.dtls_off = options_.no_dtls                    ? DtlsCause::kDisabled
+  params.dtls_off = options_.no_dtls                   ? DtlsCause::kDisabled
                     : !connected.dtls_unusable.empty() ? DtlsCause::kUnusable
-                                                        : DtlsCause::kNotOffered;
+                                                       : DtlsCause::kNotOffered;
   params.dtls_off_detail = connected.dtls_unusable;
   if (!options_.no_pmtu_probe) {
     proto::session::PathMtuProber::Config probe;

@@ -250,8 +250,9 @@ std::string RenderStatusText(const ClientStatus& s) {
 std::string RenderStatusJson(const ClientStatus& s) {
   const DtlsStatus& d = s.dtls_status;
   std::string out = "{";
-  out += fmt::format(R"("state":{},"pid":{},"uptime_s":{},)",
-                     Json(s.connected ? "connected" : "reconnecting"), s.pid, WholeSeconds(s.uptime));
+  out +=
+      fmt::format(R"("state":{},"pid":{},"uptime_s":{},)",
+                  Json(s.connected ? "connected" : "reconnecting"), s.pid, WholeSeconds(s.uptime));
   out += fmt::format(R"("gateway":{},"gateway_ip":{},"user":{},"group":{},)", Json(s.gateway),
                      Json(s.gateway_ip), Json(s.user), Json(s.group));
   out += fmt::format(R"("interface":{},"address_ipv4":{},"address_ipv6":{},)",

@@ -105,7 +105,7 @@ struct ClientStatus {
   bool connected = true;  // false: reconnecting (the tunnel is down, the TUN kept)
   std::string gateway;    // host[:port] as given
   std::string gateway_ip;
-  std::string user;       // empty: unknown (cookie login, certificate)
+  std::string user;  // empty: unknown (cookie login, certificate)
   std::string group;
   std::string interface_name;
   std::string address_ipv4;

@@ -8,18 +8,17 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
-
 #include <dirent.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <vector>
 
 namespace sekisho::client {
@@ -223,7 +222,8 @@ std::optional<std::string> Ask(const std::string& path, const std::string& reque
   }
   std::string answer;
   std::vector<char> chunk(4096);
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(kClientTimeoutMs);
+  const auto give_up =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(kClientTimeoutMs);
   while (answer.size() < kMaxAnswer) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                           give_up - std::chrono::steady_clock::now())

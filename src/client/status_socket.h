@@ -56,7 +56,7 @@ class StatusServer {
   Logger log_;
   std::string path_;
   std::unique_ptr<boost::asio::local::stream_protocol::acceptor> acceptor_;
-  std::vector<std::weak_ptr<Connection>> connections_;  // closed by Stop()
+  std::vector<std::weak_ptr<Connection>> connections_;       // closed by Stop()
   std::shared_ptr<int> clients_ = std::make_shared<int>(0);  // connections being served
 };
 

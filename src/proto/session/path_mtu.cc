@@ -77,8 +77,8 @@ PathMtuProber::Step PathMtuProber::Poll(Instant now) {
   if (state_ == State::kSettled) {
     if (change_pending_) {
       change_pending_ = false;
-      deadline_ = config_.recheck_interval > Duration(0) ? now + config_.recheck_interval
-                                                         : Instant::Max();
+      deadline_ =
+          config_.recheck_interval > Duration(0) ? now + config_.recheck_interval : Instant::Max();
       step.kind = Step::Kind::kMtuChanged;
       step.mtu = mtu_;
       return step;

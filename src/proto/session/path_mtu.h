@@ -89,10 +89,10 @@ class PathMtuProber {
 
   Config config_;
   State state_ = State::kIdle;
-  bool recheck_ = false;        // this search began by re-probing mtu_
-  bool ceiling_only_ = false;   // a recheck passed: one probe of the ceiling, then settle
-  std::uint32_t good_ = 0;      // largest size known to pass
-  std::uint32_t bad_ = 0;       // smallest size known to fail (ceiling + 1: none yet)
+  bool recheck_ = false;       // this search began by re-probing mtu_
+  bool ceiling_only_ = false;  // a recheck passed: one probe of the ceiling, then settle
+  std::uint32_t good_ = 0;     // largest size known to pass
+  std::uint32_t bad_ = 0;      // smallest size known to fail (ceiling + 1: none yet)
   std::uint32_t trying_ = 0;
   std::uint32_t probe_id_ = 0;  // of trying_; every try of one size carries the same id
   std::uint32_t next_id_ = 0;

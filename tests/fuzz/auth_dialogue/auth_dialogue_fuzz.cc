@@ -47,8 +47,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!step.has_value()) {
       return 0;
     }
-    if (step->host_changed &&
-        (!dialogue.cookies().empty() || dialogue.url().scheme != "https" || !step->new_connection)) {
+    if (step->host_changed && (!dialogue.cookies().empty() || dialogue.url().scheme != "https" ||
+                               !step->new_connection)) {
       __builtin_trap();  // another host: only https, a new connection, none of the old cookies
     }
     if (step->kind == client::Step::kNeedInput) {

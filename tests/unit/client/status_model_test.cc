@@ -77,14 +77,16 @@ TEST(DtlsDiagnosticsTest, HandshakeFailureKeepsTheAlertText) {
   diag.Answered();
   EXPECT_EQ(DtlsWhyNot(diag.Snapshot(std::nullopt)),
             "DTLS handshake in progress (the gateway answered)");
-  diag.HandshakeFailed("DTLS handshake failed: A TLS fatal alert has been received (Decrypt error)");
+  diag.HandshakeFailed(
+      "DTLS handshake failed: A TLS fatal alert has been received (Decrypt error)");
   EXPECT_EQ(DtlsWhyNot(diag.Snapshot(seconds(60))),
             "DTLS handshake failed: A TLS fatal alert has been received (Decrypt error); next "
             "DTLS attempt in 60 s");
   EXPECT_STREQ(DtlsCauseName(diag.status().cause), "handshake_failed");
   // A socket error (ICMP port unreachable) gets its context.
   diag.HandshakeFailed("closed: UDP receive: Connection refused");
-  EXPECT_EQ(DtlsCauseText(diag.status()), "DTLS attempt failed: closed: UDP receive: Connection refused");
+  EXPECT_EQ(DtlsCauseText(diag.status()),
+            "DTLS attempt failed: closed: UDP receive: Connection refused");
 }
 
 TEST(DtlsDiagnosticsTest, DpdTimeoutIsTheReasonWhileTheNextAttemptRuns) {
@@ -130,7 +132,8 @@ TEST(DtlsDiagnosticsTest, GatewayTextCannotDriveTheTerminal) {
 TEST(StatusRenderTest, TextShowsPathCipherMtuAndCounters) {
   std::string text = RenderStatusText(Sample());
   EXPECT_NE(text.find("Status:      connected\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("Gateway:     https://vpn.example.com/eng (198.18.0.1)\n"), std::string::npos);
+  EXPECT_NE(text.find("Gateway:     https://vpn.example.com/eng (198.18.0.1)\n"),
+            std::string::npos);
   EXPECT_NE(text.find("User:        alice\n"), std::string::npos);
   EXPECT_NE(text.find("Tunnel:      sk-test 198.18.10.20\n"), std::string::npos);
   EXPECT_NE(text.find("Uptime:      1h02m05s\n"), std::string::npos);

@@ -32,11 +32,11 @@ class Pipe {
  public:
   explicit Pipe(Duration latency) : latency_(latency) {}
 
-  bool blocked = false;    // everything sent is dropped (UDP blocked, TLS dead)
-  int drop_every = 0;      // drop every n-th datagram (0 = no loss)
-  Duration reorder{0};     // extra delay for every other datagram
+  bool blocked = false;          // everything sent is dropped (UDP blocked, TLS dead)
+  int drop_every = 0;            // drop every n-th datagram (0 = no loss)
+  Duration reorder{0};           // extra delay for every other datagram
   std::size_t max_datagram = 0;  // larger datagrams vanish (a path-MTU black hole); 0 = none
-  std::uint64_t sent = 0;  // datagrams/records accepted by Send()
+  std::uint64_t sent = 0;        // datagrams/records accepted by Send()
   std::uint64_t dropped = 0;
 
   void Send(ByteSpan bytes, Instant now) {

@@ -21,6 +21,15 @@ namespace asio = boost::asio;
 constexpr std::uint32_t kDefaultDisconnectedTimeoutS = 300;
 constexpr std::string_view kLogoutReason = "Client logged off";
 
+proto::session::RekeySchedule::Config RekeyConfig(const proto::tunnel::ConnectResponse& response) {
+  proto::session::RekeySchedule::Config config;
+  config.method = proto::session::ParseRekeyMethod(response.rekey_method);
+  config.interval = seconds(response.rekey_time_s);
+  // A failed new tunnel is tried again soon, but well within the interval.
+  config.retry_period = std::clamp<Duration>(config.interval / 10, seconds(1), seconds(30));
+  return config;
+}
+
 }  // namespace
 
 ReconnectLoop::ReconnectLoop(boost::asio::io_context& io, const ConnectOptions& options,
@@ -82,8 +91,17 @@ int ReconnectLoop::Run(ConnectedTunnel first) {
     params.dtls_retry.retry_period = seconds(options_.dtls_retry_period_s);
     params.progress = [](const std::string& line) { Say("{}", line); };
     params.set_mtu = [this](int mtu) { return tun_.tun()->SetMtu(mtu); };
+    params.rekey = RekeyConfig(connected->response);
+    params.open_tunnel = [this] {
+      return ConnectTunnel(connector_, options_, cookie_, tun_.addressing(), false);
+    };
     std::uint32_t disconnected_timeout =
         connected->response.disconnected_timeout_s.value_or(kDefaultDisconnectedTimeoutS);
+    if (params.rekey.method != proto::session::RekeyMethod::kNone &&
+        params.rekey.interval > Duration(0)) {
+      Say("Rekey: every {} s by {} (X-CSTP-Rekey-Method)",
+          connected->response.rekey_time_s, proto::session::RekeyMethodName(params.rekey.method));
+    }
     TunnelOutcome outcome;
     {
       Tunnel tunnel(io_, std::move(connected->conn), tun_.tun()->device(), params,
@@ -105,6 +123,19 @@ int ReconnectLoop::Run(ConnectedTunnel first) {
       case TunnelEnd::kGatewayTerminate: Say("Disconnected: {}", outcome.reason); return 2;
       case TunnelEnd::kFatal: Say("Error: {}", outcome.reason); return 1;
       case TunnelEnd::kLinkDead: break;
+      case TunnelEnd::kRekeyed: break;
+    }
+    if (outcome.end == TunnelEnd::kRekeyed) {
+      // Same session, same TUN: only the connection (and its DTLS parameters) changed.
+      connected = std::move(*outcome.next);
+      if (auto applied =
+              tun_.SetUp(*connected, ScriptReason::kReconnect, connector_.gateway_ip());
+          !applied) {
+        Say("Error: {}", applied.error().ToString());
+        return 1;
+      }
+      Say("Rekey: new tunnel up, address {}", connected->response.address);
+      continue;
     }
     Say("Reconnect: link lost ({}); reconnecting with the session cookie", outcome.reason);
     Instant give_up = ClientNow() + seconds(disconnected_timeout);

@@ -56,6 +56,10 @@ Tunnel::Tunnel(asio::io_context& io, std::unique_ptr<TlsConnection> connection, 
     config.dtls_mtu = plan.dtls_mtu;
   }
   core_.emplace(config, ClientNow());
+  if (params_.rekey.method == session::RekeyMethod::kNewTunnel && !params_.open_tunnel) {
+    params_.rekey.method = session::RekeyMethod::kNone;
+  }
+  rekey_.emplace(params_.rekey, ClientNow());
   if (dtls) {
     DtlsLink::Sink& sink = *this;
     dtls_ = std::make_unique<DtlsLink>(io_, std::move(*dtls), sink, log_.WithComponent("dtls"));
@@ -128,7 +132,9 @@ void Tunnel::Finish(TunnelEnd end, std::string reason) {
   if (outcome_) {
     return;
   }
-  outcome_ = TunnelOutcome{end, std::move(reason)};
+  outcome_.emplace();
+  outcome_->end = end;
+  outcome_->reason = std::move(reason);
   if (dtls_) {
     dtls_->Abandon();
   }
@@ -296,6 +302,7 @@ void Tunnel::OnReadable() {
                          ClientNow());
     }
   }
+  CheckRekeyResult();
   Pump();
   ArmRead();
 }
@@ -349,7 +356,9 @@ void Tunnel::WriteTun(ByteSpan packet) {
 }
 
 void Tunnel::ArmTun() {
-  if (tun_armed_ || outcome_ || socket_io_.blocked() || core_->tun_paused()) {
+  // While the TLS session renegotiates, the TUN waits: the engine holds what is written then.
+  if (tun_armed_ || outcome_ || socket_io_.blocked() || core_->tun_paused() ||
+      conn_->engine().rekey_pending()) {
     return;
   }
   tun_armed_ = true;
@@ -434,7 +443,7 @@ void Tunnel::ArmTimer() {
     return;
   }
   const Instant now = ClientNow();
-  Instant deadline = core_->NextDeadline();
+  Instant deadline = std::min(core_->NextDeadline(), rekey_->NextDeadline());
   if (dtls_) {
     if (auto handshake = dtls_->EngineDeadline(now)) {
       deadline = std::min(deadline, *handshake);
@@ -473,7 +482,94 @@ void Tunnel::OnTimer() {
     core_->OnTlsBacklog(TlsBacklog(), now);
   }
   core_->OnTimer(now);
+  PollRekey(now);
+  if (outcome_) {
+    return;
+  }
   Pump();
+}
+
+// ---------------------------------------------------------------- rekey
+
+void Tunnel::PollRekey(Instant now) {
+  switch (rekey_->Poll(now)) {
+    case session::RekeySchedule::Action::kNone: return;
+    case session::RekeySchedule::Action::kRehandshake: RekeyInPlace(now); return;
+    case session::RekeySchedule::Action::kNewTunnel: RekeyByNewTunnel(now); return;
+  }
+}
+
+void Tunnel::RekeyInPlace(Instant now) {
+  tls::TlsEngine& engine = conn_->engine();
+  const bool tls13 = engine.IsTls13();
+  if (auto begun = engine.BeginRekey(); !begun) {
+    Say("Rekey: cannot renegotiate TLS (" + begun.error().ToString() + "); opening a new tunnel");
+    rekey_->OnFailed(now);
+    return;
+  }
+  if (tls13) {
+    // Nothing to wait for: the KeyUpdate is queued, the gateway answers with its own.
+    Say(fmt::format("Rekey: TLS 1.3 key update sent (rekey #{})", rekey_->rekeys_done() + 1));
+    rekey_->OnDone(now);
+    return;
+  }
+  Say("Rekey: renegotiating the TLS session");
+}
+
+void Tunnel::CheckRekeyResult() {
+  std::optional<Result<void>> result = conn_->engine().TakeRekeyResult();
+  if (!result || outcome_) {
+    return;
+  }
+  const Instant now = ClientNow();
+  if (!*result) {
+    Say("Rekey: the gateway refused to renegotiate (" + result->error().ToString() +
+        "); opening a new tunnel");
+    rekey_->OnFailed(now);
+    return;
+  }
+  rekey_->OnDone(now);
+  Say(fmt::format("Rekey: TLS renegotiated: {} (rekey #{})", conn_->engine().CipherDescription(),
+                  rekey_->rekeys_done()));
+}
+
+void Tunnel::RekeyByNewTunnel(Instant now) {
+  Say("Rekey: opening a new tunnel (X-CSTP-Rekey-Method: new-tunnel)");
+  // Everything sent so far leaves on the old connection first.
+  (void)conn_->FlushAll(now + seconds(2));
+  Result<ConnectedTunnel> next = params_.open_tunnel();
+  if (!next) {
+    Say("Rekey: new tunnel failed (" + next.error().ToString() +
+        "); the current one goes on, trying again later");
+    rekey_->OnFailed(ClientNow());
+    return;
+  }
+  // The gateway has moved the session to the new connection; what it sent on the old one
+  // before that is still delivered.
+  DrainOldConnection(ClientNow() + std::chrono::milliseconds(500));
+  Finish(TunnelEnd::kRekeyed, "rekeyed by a new tunnel");
+  outcome_->next = std::make_shared<ConnectedTunnel>(std::move(*next));
+}
+
+void Tunnel::DrainOldConnection(Instant deadline) {
+  std::size_t packets = 0;
+  while (!core_->closed()) {
+    while (!core_->closed()) {
+      Result<std::size_t> n = conn_->engine().ReadRecord(MutableByteSpan(record_buffer_));
+      if (!n || *n == 0) {
+        break;
+      }
+      ByteSpan packet = core_->OnTlsRecord(ByteSpan(record_buffer_.data(), *n), ClientNow());
+      if (!packet.empty()) {
+        ++packets;
+        WriteTun(packet);
+      }
+    }
+    if (core_->closed() || !conn_->ReadMore(deadline)) {
+      break;  // the gateway closed the old connection (or said so), or the time is up
+    }
+  }
+  log_.Debug("old connection drained: {} packet(s) delivered", packets);
 }
 
 void Tunnel::Stop(std::string_view reason) {

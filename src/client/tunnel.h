@@ -24,6 +24,16 @@
 //   kGatewayTerminate  TERMINATE from the gateway: do not reconnect.
 //   kLinkDead          DPD timeout, TLS error, EOF, socket error: reconnect with the cookie.
 //   kFatal             the TUN failed or the gateway sent a frame we cannot accept.
+//   kRekeyed           X-CSTP-Rekey-Method new-tunnel: a new TLS connection was CONNECTed
+//                      (TunnelOutcome::next); run the next Tunnel on it, same TUN.
+//
+// Rekey (proto/session/rekey_schedule.h decides when): "ssl" renegotiates the TLS session in
+// place (TLS 1.3: a KeyUpdate), reading no TUN packets until the handshake ends; a refusal
+// falls back to a new tunnel. "new-tunnel" flushes what was sent, calls
+// TunnelParams::open_tunnel (TLS + CONNECT with the cookie; the data path waits meanwhile, its
+// packets queue in the TUN and the socket buffers), then reads what the gateway still sent on
+// the old connection until it closes it (bounded) and ends with kRekeyed. A failed attempt
+// keeps the old tunnel and is retried.
 //
 // Thread affinity: the io_context's thread. The TunDevice is borrowed and outlives the Tunnel
 // (it is kept across reconnects).
@@ -34,7 +44,9 @@
 #include "client/dtls_link.h"
 #include "client/dtls_plan.h"
 #include "client/https_session.h"
+#include "client/tunnel_connect.h"
 #include "net/tun_linux.h"
+#include "proto/session/rekey_schedule.h"
 #include "proto/session/tunnel_core.h"
 #include "stream/tls_socket.h"
 
@@ -66,13 +78,25 @@ struct TunnelParams {
   std::function<void(const std::string&)> progress;
   // Changes the TUN MTU at run time. May be empty (then the MTU is left alone).
   std::function<Result<void>(int mtu)> set_mtu;
+  // Rekeying as the CONNECT answer asked (method none: never), and how to open the new tunnel
+  // for "new-tunnel" (may be empty: then a rekey by new tunnel is never attempted).
+  proto::session::RekeySchedule::Config rekey;
+  std::function<Result<ConnectedTunnel>()> open_tunnel;
 };
 
-enum class TunnelEnd { kUserQuit, kGatewayDisconnect, kGatewayTerminate, kLinkDead, kFatal };
+enum class TunnelEnd {
+  kUserQuit,
+  kGatewayDisconnect,
+  kGatewayTerminate,
+  kLinkDead,
+  kFatal,
+  kRekeyed,
+};
 
 struct TunnelOutcome {
   TunnelEnd end = TunnelEnd::kLinkDead;
   std::string reason;
+  std::shared_ptr<ConnectedTunnel> next;  // kRekeyed: the new tunnel's connection
 };
 
 using TunnelCounters = proto::session::TunnelCounters;
@@ -117,6 +141,12 @@ class Tunnel : private DtlsLink::Sink {
   void ArmTimer();
   void OnTimer();
   void Finish(TunnelEnd end, std::string reason);
+  // Rekey (see the header comment).
+  void PollRekey(Instant now);
+  void RekeyInPlace(Instant now);
+  void RekeyByNewTunnel(Instant now);
+  void CheckRekeyResult();
+  void DrainOldConnection(Instant deadline);
   void Say(const std::string& line);
 
   // DtlsLink::Sink
@@ -138,6 +168,7 @@ class Tunnel : private DtlsLink::Sink {
   boost::asio::steady_timer timer_;
   Instant timer_deadline_ = Instant::Max();
   std::optional<proto::session::TunnelCore> core_;
+  std::optional<proto::session::RekeySchedule> rekey_;
   std::unique_ptr<DtlsLink> dtls_;
   int dtls_attempts_ = 0;
   std::uint32_t read_limit_ = 0;  // largest packet read from the TUN

@@ -552,6 +552,7 @@ void Tunnel::RekeyByNewTunnel(Instant now) {
 }
 
 void Tunnel::DrainOldConnection(Instant deadline) {
+  const Instant start = ClientNow();
   std::size_t packets = 0;
   while (!core_->closed()) {
     while (!core_->closed()) {
@@ -569,7 +570,9 @@ void Tunnel::DrainOldConnection(Instant deadline) {
       break;  // the gateway closed the old connection (or said so), or the time is up
     }
   }
-  log_.Debug("old connection drained: {} packet(s) delivered", packets);
+  log_.Info("old connection drained in {:.3f} s: {} packet(s) delivered, {}",
+            Seconds(ClientNow() - start), packets,
+            core_->closed() ? "the gateway ended it" : "closed or timed out");
 }
 
 void Tunnel::Stop(std::string_view reason) {

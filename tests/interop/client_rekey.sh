@@ -43,7 +43,7 @@ rekey_case() {
   after=$(grep -Ec "$done_regex" "$SK_LOG" || true)
   rekeys=$((after - before))
   grep -E 'packets transmitted' "$CL_DIR/ping-$name.log" |
-    sed "s/^/$label: /"
+    sed "s|^|$label: |"
   grep -Eq "^$PINGS packets transmitted, $PINGS received" "$CL_DIR/ping-$name.log" ||
     interop_fail "$label: pings lost across the rekeys: $(grep transmitted "$CL_DIR/ping-$name.log")"
   [ "$rekeys" -ge 2 ] || interop_fail "$label: expected >= 2 rekeys during the ping, saw $rekeys"

@@ -84,15 +84,28 @@ sed -i 's/^rekey-time = .*/rekey-time = 6/' "$OCS_DIR/ocserv.conf"
 CL_URL=$OCS_URL
 OCS=(--cafile "$OCS_DIR/pki/ca.pem" --authgroup sales)
 
-ocs_with_method() {  # METHOD [TLS-PRIORITIES]
+ocs_with_method() {  # METHOD [TLS-PRIORITIES]: restarts ocserv, logging at -d 3 (INFO lines)
   ocs_stop
   sed -i "s/^rekey-method = .*/rekey-method = $1/; /^tls-priorities/d" "$OCS_DIR/ocserv.conf"
   [ -z "${2:-}" ] || echo "tls-priorities = \"$2\"" >>"$OCS_DIR/ocserv.conf"
-  ocs_start "$OCS_DIR"
+  OCS_LOG=$OCS_DIR/ocserv-$1${2:+-tls12}.log
+  interop_bg "$SK_NS_GW" "$OCS_LOG" ocserv -f -d 3 -c "$OCS_DIR/ocserv.conf"
+  OCS_PID=$SK_LAST_PID
+  interop_wait_port "$SK_NS_GW" 443 15 || interop_fail "ocserv did not listen"
+}
+
+# In place: one CONNECT for the whole test, ocserv never saw the session re-used.
+ocs_one_connection() {
+  [ "$(grep -c 'user logged in' "$OCS_LOG")" = 1 ] ||
+    interop_fail "$1: ocserv saw more than one CONNECT"
+  grep -q 'session re-use' "$OCS_LOG" && interop_fail "$1: ocserv saw the session re-used"
+  return 0
 }
 
 ocs_with_method new-tunnel
 rekey_case "ocserv/new-tunnel/tls" ontls "" "$NEW_TUNNEL" "${OCS[@]}" --no-dtls
+[ "$(grep -c 'disconnecting previous user session due to session re-use' "$OCS_LOG")" -ge 2 ] ||
+  interop_fail "ocserv did not see the new tunnels re-use the session"
 rekey_case "ocserv/new-tunnel/dtls" ondtls "" "$NEW_TUNNEL" "${OCS[@]}"
 [ "$(grep -c 'DTLS: established' "$SK_LOG")" -ge 3 ] ||
   interop_fail "ocserv/new-tunnel/dtls: DTLS was not set up again after each rekey"
@@ -101,11 +114,13 @@ ocs_with_method ssl
 rekey_case "ocserv/ssl/tls1.3" os13 "" 'Rekey: TLS 1.3 key update sent' "${OCS[@]}"
 grep -q 'Rekey: every 6 s by ssl' "$SK_LOG" || interop_fail "ocserv did not announce ssl"
 grep -q 'Rekey: new tunnel' "$SK_LOG" && interop_fail "ssl rekey opened a new tunnel"
+ocs_one_connection "ocserv/ssl/tls1.3"
 
 ocs_with_method ssl 'NORMAL:%SERVER_PRECEDENCE:-VERS-TLS1.3'
 rekey_case "ocserv/ssl/tls1.2" os12 "" 'Rekey: TLS renegotiated' "${OCS[@]}" --no-dtls
 grep -q 'Rekey: new tunnel' "$SK_LOG" && interop_fail "ssl rekey opened a new tunnel"
 [ "$(grep -c 'TLS rehandshake completed' "$OCS_LOG")" -ge 2 ] ||
   interop_fail "ocserv did not log the renegotiations"
+ocs_one_connection "ocserv/ssl/tls1.2"
 ocs_stop
 echo "PASS"

@@ -7,7 +7,7 @@ sekisho_cc_library(
        tun_setup.h tunnel.h tunnel_connect.h
   SRCS connect_flow.cc dtls_link.cc gateway_connector.cc https_session.cc pid_file.cc
        profile_download.cc progress.cc prompt.cc reconnect_loop.cc tun_configurator.cc
-       tun_setup.cc tunnel.cc tunnel_connect.cc
+       tun_setup.cc tunnel.cc tunnel_connect.cc rekey.cc
   DEPS sekisho::client_core sekisho::tls sekisho::net sekisho::stream sekisho::proto_auth sekisho::proto_http
        sekisho::proto_cstp sekisho::proto_dtls sekisho::proto_tunnel sekisho::proto_session
        Boost::headers PkgConfig::GNUTLS fmt::fmt

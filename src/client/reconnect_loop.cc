@@ -92,8 +92,9 @@ int ReconnectLoop::Run(ConnectedTunnel first) {
     params.progress = [](const std::string& line) { Say("{}", line); };
     params.set_mtu = [this](int mtu) { return tun_.tun()->SetMtu(mtu); };
     params.rekey = RekeyConfig(connected->response);
-    params.open_tunnel = [this] {
-      return ConnectTunnel(connector_, options_, cookie_, tun_.addressing(), false);
+    params.open_tunnel = [this](const std::function<void()>& before_connect) {
+      return ConnectTunnel(connector_, options_, cookie_, tun_.addressing(), false,
+                           before_connect);
     };
     std::uint32_t disconnected_timeout =
         connected->response.disconnected_timeout_s.value_or(kDefaultDisconnectedTimeoutS);

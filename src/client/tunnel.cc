@@ -431,7 +431,7 @@ void Tunnel::OnDtlsFailed(std::string_view reason) {
 }
 
 void Tunnel::OnDtlsWake() {
-  if (!outcome_) {
+  if (!outcome_ && !retiring_) {
     Pump();
   }
 }
@@ -487,92 +487,6 @@ void Tunnel::OnTimer() {
     return;
   }
   Pump();
-}
-
-// ---------------------------------------------------------------- rekey
-
-void Tunnel::PollRekey(Instant now) {
-  switch (rekey_->Poll(now)) {
-    case session::RekeySchedule::Action::kNone: return;
-    case session::RekeySchedule::Action::kRehandshake: RekeyInPlace(now); return;
-    case session::RekeySchedule::Action::kNewTunnel: RekeyByNewTunnel(now); return;
-  }
-}
-
-void Tunnel::RekeyInPlace(Instant now) {
-  tls::TlsEngine& engine = conn_->engine();
-  const bool tls13 = engine.IsTls13();
-  if (auto begun = engine.BeginRekey(); !begun) {
-    Say("Rekey: cannot renegotiate TLS (" + begun.error().ToString() + "); opening a new tunnel");
-    rekey_->OnFailed(now);
-    return;
-  }
-  if (tls13) {
-    // Nothing to wait for: the KeyUpdate is queued, the gateway answers with its own.
-    Say(fmt::format("Rekey: TLS 1.3 key update sent (rekey #{})", rekey_->rekeys_done() + 1));
-    rekey_->OnDone(now);
-    return;
-  }
-  Say("Rekey: renegotiating the TLS session");
-}
-
-void Tunnel::CheckRekeyResult() {
-  std::optional<Result<void>> result = conn_->engine().TakeRekeyResult();
-  if (!result || outcome_) {
-    return;
-  }
-  const Instant now = ClientNow();
-  if (!*result) {
-    Say("Rekey: the gateway refused to renegotiate (" + result->error().ToString() +
-        "); opening a new tunnel");
-    rekey_->OnFailed(now);
-    return;
-  }
-  rekey_->OnDone(now);
-  Say(fmt::format("Rekey: TLS renegotiated: {} (rekey #{})", conn_->engine().CipherDescription(),
-                  rekey_->rekeys_done()));
-}
-
-void Tunnel::RekeyByNewTunnel(Instant now) {
-  Say("Rekey: opening a new tunnel (X-CSTP-Rekey-Method: new-tunnel)");
-  // Everything sent so far leaves on the old connection first.
-  (void)conn_->FlushAll(now + seconds(2));
-  Result<ConnectedTunnel> next = params_.open_tunnel();
-  if (!next) {
-    Say("Rekey: new tunnel failed (" + next.error().ToString() +
-        "); the current one goes on, trying again later");
-    rekey_->OnFailed(ClientNow());
-    return;
-  }
-  // The gateway has moved the session to the new connection; what it sent on the old one
-  // before that is still delivered.
-  DrainOldConnection(ClientNow() + std::chrono::milliseconds(500));
-  Finish(TunnelEnd::kRekeyed, "rekeyed by a new tunnel");
-  outcome_->next = std::make_shared<ConnectedTunnel>(std::move(*next));
-}
-
-void Tunnel::DrainOldConnection(Instant deadline) {
-  const Instant start = ClientNow();
-  std::size_t packets = 0;
-  while (!core_->closed()) {
-    while (!core_->closed()) {
-      Result<std::size_t> n = conn_->engine().ReadRecord(MutableByteSpan(record_buffer_));
-      if (!n || *n == 0) {
-        break;
-      }
-      ByteSpan packet = core_->OnTlsRecord(ByteSpan(record_buffer_.data(), *n), ClientNow());
-      if (!packet.empty()) {
-        ++packets;
-        WriteTun(packet);
-      }
-    }
-    if (core_->closed() || !conn_->ReadMore(deadline)) {
-      break;  // the gateway closed the old connection (or said so), or the time is up
-    }
-  }
-  log_.Info("old connection drained in {:.3f} s: {} packet(s) delivered, {}",
-            Seconds(ClientNow() - start), packets,
-            core_->closed() ? "the gateway ended it" : "closed or timed out");
 }
 
 void Tunnel::Stop(std::string_view reason) {

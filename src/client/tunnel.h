@@ -29,11 +29,12 @@
 //
 // Rekey (proto/session/rekey_schedule.h decides when): "ssl" renegotiates the TLS session in
 // place (TLS 1.3: a KeyUpdate), reading no TUN packets until the handshake ends; a refusal
-// falls back to a new tunnel. "new-tunnel" flushes what was sent, calls
-// TunnelParams::open_tunnel (TLS + CONNECT with the cookie; the data path waits meanwhile, its
-// packets queue in the TUN and the socket buffers), then reads what the gateway still sent on
-// the old connection until it closes it (bounded) and ends with kRekeyed. A failed attempt
-// keeps the old tunnel and is retried.
+// falls back to a new tunnel. "new-tunnel" calls TunnelParams::open_tunnel (the data path
+// waits meanwhile, its packets queue in the TUN): once the new TLS connection is up, the old
+// one is retired (flushed, acknowledged, closed, read until the gateway closes it, its DTLS
+// datagrams read; all bounded), then the CONNECT goes out and the Tunnel ends with kRekeyed.
+// A new TLS connection that fails keeps the old tunnel (retried later); a CONNECT that fails
+// after the old connection was retired ends with kLinkDead (reconnect).
 //
 // Thread affinity: the io_context's thread. The TunDevice is borrowed and outlives the Tunnel
 // (it is kept across reconnects).
@@ -81,7 +82,8 @@ struct TunnelParams {
   // Rekeying as the CONNECT answer asked (method none: never), and how to open the new tunnel
   // for "new-tunnel" (may be empty: then a rekey by new tunnel is never attempted).
   proto::session::RekeySchedule::Config rekey;
-  std::function<Result<ConnectedTunnel>()> open_tunnel;
+  // Its argument runs between the new TLS handshake and the CONNECT.
+  std::function<Result<ConnectedTunnel>(const std::function<void()>&)> open_tunnel;
 };
 
 enum class TunnelEnd {
@@ -147,6 +149,7 @@ class Tunnel : private DtlsLink::Sink {
   void RekeyByNewTunnel(Instant now);
   void CheckRekeyResult();
   void DrainOldConnection(Instant deadline);
+  void RetireOldConnection();
   void Say(const std::string& line);
 
   // DtlsLink::Sink
@@ -174,6 +177,7 @@ class Tunnel : private DtlsLink::Sink {
   std::uint32_t read_limit_ = 0;  // largest packet read from the TUN
   std::optional<TunnelOutcome> outcome_;
   bool tun_armed_ = false;
+  bool retiring_ = false;  // a rekey is retiring this connection: deliver data, decide nothing
   // Handlers hold a weak reference: once the Tunnel is gone, late (cancelled) handlers return.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 

@@ -61,6 +61,11 @@ void Tunnel::CheckRekeyResult() {
 }
 
 void Tunnel::RekeyByNewTunnel(Instant now) {
+  if (!params_.open_tunnel) {
+    // Only a failed renegotiation gets here without a way to open a tunnel: go on as is.
+    rekey_->OnDone(now);
+    return;
+  }
   Say("Rekey: opening a new tunnel (X-CSTP-Rekey-Method: new-tunnel)");
   bool retired = false;
   Result<ConnectedTunnel> next = params_.open_tunnel([this, &retired] {
@@ -78,7 +83,6 @@ void Tunnel::RekeyByNewTunnel(Instant now) {
                                      next.error().ToString());
     return;
   }
-  (void)now;
   Finish(TunnelEnd::kRekeyed, "rekeyed by a new tunnel");
   outcome_->next = std::make_shared<ConnectedTunnel>(std::move(*next));
 }

@@ -12,7 +12,7 @@ sekisho_cc_library(
        dns_resolv_conf.h dns_resolved.h host_changes.h host_state_store.h ipv6_guard.h
   SRCS connect_flow.cc dtls_link.cc gateway_connector.cc https_session.cc pid_file.cc
        profile_download.cc progress.cc prompt.cc reconnect_loop.cc tun_configurator.cc
-       tun_setup.cc tunnel.cc tunnel_connect.cc status_socket.cc
+       tun_setup.cc tunnel.cc tunnel_connect.cc status_socket.cc rekey.cc
        daemon.cc http_dump.cc privilege_drop.cc syslog_output.cc
        dns_resolv_conf.cc dns_resolved.cc host_changes.cc host_state_store.cc ipv6_guard.cc
   DEPS sekisho::client_core sekisho::tls sekisho::net sekisho::stream sekisho::proto_auth sekisho::proto_http

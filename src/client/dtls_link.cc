@@ -119,6 +119,12 @@ void DtlsLink::ArmRead() {
       });
 }
 
+void DtlsLink::ReadPending() {
+  if (socket_) {
+    OnReadable();
+  }
+}
+
 void DtlsLink::OnReadable() {
   std::array<MutableByteSpan, kBatch> buffers;
   for (std::size_t i = 0; i < kBatch; ++i) {

@@ -76,6 +76,9 @@ class DtlsLink {
   Result<void> BeginAttempt();
   // Drops the current attempt or channel (socket closed); no Sink calls for it afterwards.
   void Abandon();
+  // Reads the datagrams already waiting on the socket now, outside the io_context (a rekey
+  // retiring the link delivers what the gateway still sent on it).
+  void ReadPending();
 
   bool established() const { return state_ == State::kEstablished; }
   // "(DTLS1.2)-(PSK)-(AES-256-GCM)" and the AnyConnect suite name.

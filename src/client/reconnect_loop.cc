@@ -22,6 +22,15 @@ namespace asio = boost::asio;
 
 constexpr std::string_view kLogoutReason = "Client logged off";
 
+proto::session::RekeySchedule::Config RekeyConfig(const proto::tunnel::ConnectResponse& response) {
+  proto::session::RekeySchedule::Config config;
+  config.method = proto::session::ParseRekeyMethod(response.rekey_method);
+  config.interval = seconds(response.rekey_time_s);
+  // A failed new tunnel is tried again soon, but well within the interval.
+  config.retry_period = std::clamp<Duration>(config.interval / 10, seconds(1), seconds(30));
+  return config;
+}
+
 }  // namespace
 
 ReconnectLoop::ReconnectLoop(boost::asio::io_context& io, const ConnectOptions& options,
@@ -95,9 +104,19 @@ int ReconnectLoop::Run(ConnectedTunnel first) {
     params.progress = [](const std::string& line) { Say("{}", line); };
     params.set_mtu = [this](int mtu) { return tun_.tun()->SetMtu(mtu); };
     AddDiagnosticParams(*connected, params);
+    params.rekey = RekeyConfig(connected->response);
+    params.open_tunnel = [this](const std::function<void()>& before_connect) {
+      return ConnectTunnel(connector_, options_, cookie_, tun_.addressing(), false,
+                           before_connect);
+    };
     // --reconnect-timeout caps the loop; else the gateway's value, else 300 s.
     std::uint32_t disconnected_timeout = ReconnectBudgetSeconds(
         options_.reconnect_timeout_s, connected->response.disconnected_timeout_s);
+    if (params.rekey.method != proto::session::RekeyMethod::kNone &&
+        params.rekey.interval > Duration(0)) {
+      Say("Rekey: every {} s by {} (X-CSTP-Rekey-Method)",
+          connected->response.rekey_time_s, proto::session::RekeyMethodName(params.rekey.method));
+    }
     TunnelOutcome outcome;
     {
       Tunnel tunnel(io_, std::move(connected->conn), tun_.tun()->device(), params,
@@ -126,6 +145,19 @@ int ReconnectLoop::Run(ConnectedTunnel first) {
       case TunnelEnd::kGatewayTerminate: Say("Disconnected: {}", outcome.reason); return 2;
       case TunnelEnd::kFatal: Say("Error: {}", outcome.reason); return 1;
       case TunnelEnd::kLinkDead: break;
+      case TunnelEnd::kRekeyed: break;
+    }
+    if (outcome.end == TunnelEnd::kRekeyed) {
+      // Same session, same TUN: only the connection (and its DTLS parameters) changed.
+      connected = std::move(*outcome.next);
+      if (auto applied =
+              tun_.SetUp(*connected, ScriptReason::kReconnect, connector_.gateway_ip());
+          !applied) {
+        Say("Error: {}", applied.error().ToString());
+        return 1;
+      }
+      Say("Rekey: new tunnel up, address {}", connected->response.address);
+      continue;
     }
     Say("Reconnect: link lost ({}); reconnecting with the session cookie", outcome.reason);
     Instant give_up = ClientNow() + seconds(disconnected_timeout);

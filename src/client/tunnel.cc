@@ -76,6 +76,10 @@ Tunnel::Tunnel(asio::io_context& io, std::unique_ptr<TlsConnection> connection, 
     diag_.Off(params_.dtls_off, params_.dtls_off_detail);
   }
   core_.emplace(config, ClientNow());
+  if (params_.rekey.method == session::RekeyMethod::kNewTunnel && !params_.open_tunnel) {
+    params_.rekey.method = session::RekeyMethod::kNone;
+  }
+  rekey_.emplace(params_.rekey, ClientNow());
   if (dtls) {
     DtlsLink::Sink& sink = *this;
     dtls_ = std::make_unique<DtlsLink>(io_, std::move(*dtls), sink, log_.WithComponent("dtls"));
@@ -150,7 +154,9 @@ void Tunnel::Finish(TunnelEnd end, std::string reason) {
   if (outcome_) {
     return;
   }
-  outcome_ = TunnelOutcome{end, std::move(reason)};
+  outcome_.emplace();
+  outcome_->end = end;
+  outcome_->reason = std::move(reason);
   if (dtls_) {
     dtls_->Abandon();
   }
@@ -326,6 +332,7 @@ void Tunnel::OnReadable() {
                          ClientNow());
     }
   }
+  CheckRekeyResult();
   Pump();
   ArmRead();
 }
@@ -379,7 +386,9 @@ void Tunnel::WriteTun(ByteSpan packet) {
 }
 
 void Tunnel::ArmTun() {
-  if (tun_armed_ || outcome_ || socket_io_.blocked() || core_->tun_paused()) {
+  // While the TLS session renegotiates, the TUN waits: the engine holds what is written then.
+  if (tun_armed_ || outcome_ || socket_io_.blocked() || core_->tun_paused() ||
+      conn_->engine().rekey_pending()) {
     return;
   }
   tun_armed_ = true;
@@ -457,7 +466,7 @@ void Tunnel::OnDtlsFailed(std::string_view reason) {
 }
 
 void Tunnel::OnDtlsWake() {
-  if (!outcome_) {
+  if (!outcome_ && !retiring_) {
     Pump();
   }
 }
@@ -469,7 +478,7 @@ void Tunnel::ArmTimer() {
     return;
   }
   const Instant now = ClientNow();
-  Instant deadline = core_->NextDeadline();
+  Instant deadline = std::min(core_->NextDeadline(), rekey_->NextDeadline());
   if (dtls_) {
     if (auto handshake = dtls_->EngineDeadline(now)) {
       deadline = std::min(deadline, *handshake);
@@ -508,6 +517,10 @@ void Tunnel::OnTimer() {
     core_->OnTlsBacklog(TlsBacklog(), now);
   }
   core_->OnTimer(now);
+  PollRekey(now);
+  if (outcome_) {
+    return;
+  }
   Pump();
 }
 

@@ -26,6 +26,17 @@
 //   kGatewayTerminate  TERMINATE from the gateway: do not reconnect.
 //   kLinkDead          DPD timeout, TLS error, EOF, socket error: reconnect with the cookie.
 //   kFatal             the TUN failed or the gateway sent a frame we cannot accept.
+//   kRekeyed           X-CSTP-Rekey-Method new-tunnel: a new TLS connection was CONNECTed
+//                      (TunnelOutcome::next); run the next Tunnel on it, same TUN.
+//
+// Rekey (proto/session/rekey_schedule.h decides when): "ssl" renegotiates the TLS session in
+// place (TLS 1.3: a KeyUpdate), reading no TUN packets until the handshake ends; a refusal
+// falls back to a new tunnel. "new-tunnel" calls TunnelParams::open_tunnel (the data path
+// waits meanwhile, its packets queue in the TUN): once the new TLS connection is up, the old
+// one is retired (flushed, acknowledged, closed, read until the gateway closes it, its DTLS
+// datagrams read; all bounded), then the CONNECT goes out and the Tunnel ends with kRekeyed.
+// A new TLS connection that fails keeps the old tunnel (retried later); a CONNECT that fails
+// after the old connection was retired ends with kLinkDead (reconnect).
 //
 // Thread affinity: the io_context's thread. The TunDevice is borrowed and outlives the Tunnel
 // (it is kept across reconnects).
@@ -37,7 +48,9 @@
 #include "client/dtls_plan.h"
 #include "client/https_session.h"
 #include "client/status_model.h"
+#include "client/tunnel_connect.h"
 #include "net/tun_linux.h"
+#include "proto/session/rekey_schedule.h"
 #include "proto/session/tunnel_core.h"
 #include "stream/tls_socket.h"
 
@@ -74,13 +87,26 @@ struct TunnelParams {
   std::string dtls_off_detail;
   // Path-MTU probing over DTLS (ceiling: the plan's DTLS MTU); nullopt = off.
   std::optional<proto::session::PathMtuProber::Config> path_mtu;
+  // Rekeying as the CONNECT answer asked (method none: never), and how to open the new tunnel
+  // for "new-tunnel" (may be empty: then a rekey by new tunnel is never attempted).
+  proto::session::RekeySchedule::Config rekey;
+  // Its argument runs between the new TLS handshake and the CONNECT.
+  std::function<Result<ConnectedTunnel>(const std::function<void()>&)> open_tunnel;
 };
 
-enum class TunnelEnd { kUserQuit, kGatewayDisconnect, kGatewayTerminate, kLinkDead, kFatal };
+enum class TunnelEnd {
+  kUserQuit,
+  kGatewayDisconnect,
+  kGatewayTerminate,
+  kLinkDead,
+  kFatal,
+  kRekeyed,
+};
 
 struct TunnelOutcome {
   TunnelEnd end = TunnelEnd::kLinkDead;
   std::string reason;
+  std::shared_ptr<ConnectedTunnel> next;  // kRekeyed: the new tunnel's connection
 };
 
 using TunnelCounters = proto::session::TunnelCounters;
@@ -127,6 +153,13 @@ class Tunnel : private DtlsLink::Sink {
   void ArmTimer();
   void OnTimer();
   void Finish(TunnelEnd end, std::string reason);
+  // Rekey (see the header comment).
+  void PollRekey(Instant now);
+  void RekeyInPlace(Instant now);
+  void RekeyByNewTunnel(Instant now);
+  void CheckRekeyResult();
+  void DrainOldConnection(Instant deadline);
+  void RetireOldConnection();
   void Say(const std::string& line);
 
   // DtlsLink::Sink
@@ -148,12 +181,14 @@ class Tunnel : private DtlsLink::Sink {
   boost::asio::steady_timer timer_;
   Instant timer_deadline_ = Instant::Max();
   std::optional<proto::session::TunnelCore> core_;
+  std::optional<proto::session::RekeySchedule> rekey_;
   std::unique_ptr<DtlsLink> dtls_;
   DtlsDiagnostics diag_;
   int dtls_attempts_ = 0;
   std::uint32_t read_limit_ = 0;  // largest packet read from the TUN
   std::optional<TunnelOutcome> outcome_;
   bool tun_armed_ = false;
+  bool retiring_ = false;  // a rekey is retiring this connection: deliver data, decide nothing
   // Handlers hold a weak reference: once the Tunnel is gone, late (cancelled) handlers return.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 

@@ -35,7 +35,8 @@ std::string LocalHostname() {
 
 Result<ConnectedTunnel> ConnectTunnel(GatewayConnector& connector, const ConnectOptions& options,
                                       const SecretString& cookie,
-                                      const std::optional<TunAddressing>& previous, bool report) {
+                                      const std::optional<TunAddressing>& previous, bool report,
+                                      const std::function<void()>& before_connect) {
   SEKISHO_ASSIGN_OR_RETURN(auto conn, connector.OpenTls(false));
   HttpsSession session(std::move(conn));
   tunnel::ConnectRequest request;
@@ -62,6 +63,9 @@ Result<ConnectedTunnel> ConnectTunnel(GatewayConnector& connector, const Connect
   connect.target = "/CSCOSSLC/tunnel";
   connect.headers = tunnel::BuildConnectRequestHeaders(request, cookie.reveal(),
                                                        http::HostHeader(connector.url()));
+  if (before_connect) {
+    before_connect();
+  }
   SEKISHO_ASSIGN_OR_RETURN(http::HttpResponse response, session.Exchange(connect, kHttpTimeout));
   if (response.status == 401) {
     return Fail(Errc::kAuthFailed, "the gateway rejected the cookie (HTTP 401)");

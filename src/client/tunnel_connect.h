@@ -15,6 +15,7 @@
 #include "proto/http/message.h"
 #include "proto/tunnel/connect_response.h"
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -36,8 +37,11 @@ struct ConnectedTunnel {
 // Errors: kAuthFailed on 401 (cookie rejected: stop); kMalformed when the answer pushes a value
 // the client refuses (CheckPushedConfig, pushed_config.h: stop, the gateway would push it
 // again); any other error is retryable.
+// `before_connect`, when set, runs once the new TLS connection is established, just before
+// the CONNECT is sent (a rekey retires the old connection there).
 Result<ConnectedTunnel> ConnectTunnel(GatewayConnector& connector, const ConnectOptions& options,
                                       const SecretString& cookie,
-                                      const std::optional<TunAddressing>& previous, bool report);
+                                      const std::optional<TunAddressing>& previous, bool report,
+                                      const std::function<void()>& before_connect = {});
 
 }  // namespace sekisho::client

@@ -227,6 +227,23 @@ class TlsEngine {
   // Errors: as Handshake(); kTimeout when the DTLS handshake gave up (the engine is failed).
   Result<void> OnTimer(Instant now);
 
+  // ---- rekeying the established TLS session in place (client, X-CSTP-Rekey-Method: ssl)
+  // TLS 1.3: queues a KeyUpdate that also asks the peer to update its keys (what
+  // gnutls_handshake() on an established TLS 1.3 client session sends); done at once.
+  // TLS 1.2 and older: starts a renegotiation (a new full handshake inside the session; the
+  // peer must support secure renegotiation, RFC 5746). ReadRecord drives it from then on,
+  // still returning the peer's data records; until it ends, WriteRecord holds the records
+  // (a server in the middle of the handshake must not receive data: ocserv drops the
+  // connection) and sends them afterwards, in order. The owner pauses its bulk sources
+  // meanwhile and asks TakeRekeyResult() after each ReadRecord.
+  // Errors: kProtocol before the handshake, after Close() or while a renegotiation runs;
+  //         kTls from GnuTLS (the session is still usable).
+  Result<void> BeginRekey();
+  bool rekey_pending() const { return renegotiating_; }
+  // Once per finished renegotiation: Ok, or kUnsupported (the peer answered no_renegotiation; the
+  // session goes on with the old keys). A renegotiation that fails fatally fails ReadRecord.
+  std::optional<Result<void>> TakeRekeyResult();
+
   // "(TLS1.2)-(ECDHE-SECP256R1)-(RSA-SHA256)-(AES-256-GCM)", like openconnect prints.
   std::string CipherDescription() const;
   bool IsTls13() const;
@@ -321,6 +338,13 @@ class TlsEngine {
   mutable Instant flight_sent_at_;
   mutable std::optional<Instant> give_up_at_;
   Duration retransmit_interval_{};
+
+  // Client-initiated renegotiation (BeginRekey).
+  bool renegotiating_ = false;
+  std::vector<Bytes> held_records_;  // written while renegotiating
+  std::optional<Result<void>> rekey_result_;
+  Result<bool> DriveRenegotiation();  // true: data buffered or finished; false: needs input
+  Result<void> SendHeldRecords();
 
   bool handshake_done_ = false;
   bool failed_ = false;

@@ -560,3 +560,91 @@ TEST_F(TlsEngineTest, DtlsPskWithWrongKeyFails) {
 
 }  // namespace
 }  // namespace sekisho::tls
+
+namespace sekisho::tls {
+namespace {
+
+// Rekeying in place (X-CSTP-Rekey-Method: ssl). A TLS 1.2 renegotiation that succeeds needs a
+// server that accepts one (ocserv: tests/interop/client_rekey.sh); ours refuses it.
+class TlsEngineRekeyTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { certs_ = testutil::TestCerts::Create().release(); }
+  static void TearDownTestSuite() {
+    delete certs_;
+    certs_ = nullptr;
+  }
+  struct Pair {
+    std::unique_ptr<TlsEngine> client;
+    std::unique_ptr<TlsEngine> server;
+  };
+  Pair Established(bool tls13) {
+    ServerTlsConfig server_config{certs_->server().cert, certs_->server().key, {}, true, {}};
+    auto server_creds = ServerCredentials::Load(server_config);
+    ClientTlsConfig client_config;
+    client_config.server_name = "gw.sekisho.test";
+    client_config.ca_file = certs_->ca().cert;
+    client_config.use_system_trust = false;
+    client_config.allow_tls13 = tls13;
+    auto client_creds = ClientCredentials::Load(client_config);
+    EXPECT_TRUE(server_creds.has_value() && client_creds.has_value());
+    Pair pair;
+    pair.server = std::move(*TlsEngine::CreateServer(*server_creds));
+    pair.client = std::move(*TlsEngine::CreateClient(*client_creds));
+    auto outcome = RunHandshake(*pair.client, *pair.server);
+    EXPECT_TRUE(outcome.client.has_value() && *outcome.client);
+    ReadAll(*pair.client);  // TLS 1.3 session tickets
+    return pair;
+  }
+  static testutil::TestCerts* certs_;
+};
+
+testutil::TestCerts* TlsEngineRekeyTest::certs_ = nullptr;
+
+TEST_F(TlsEngineRekeyTest, Tls13KeyUpdateBothWaysKeepsTheSession) {
+  Pair pair = Established(/*tls13=*/true);
+  ASSERT_TRUE(pair.client->BeginRekey().has_value());
+  EXPECT_FALSE(pair.client->rekey_pending());
+  ASSERT_TRUE(pair.client->WriteRecord(AsBytes(std::string("after the update"))).has_value());
+  Transfer(*pair.client, *pair.server, false);
+  EXPECT_EQ(ReadAll(*pair.server), std::vector<std::string>{"after the update"});
+  // The server answered the update request with its own KeyUpdate, then sends data.
+  ASSERT_TRUE(pair.server->WriteRecord(AsBytes(std::string("reply"))).has_value());
+  Transfer(*pair.server, *pair.client, false);
+  EXPECT_EQ(ReadAll(*pair.client), std::vector<std::string>{"reply"});
+  EXPECT_FALSE(pair.client->TakeRekeyResult().has_value()) << "nothing to wait for on TLS 1.3";
+}
+
+TEST_F(TlsEngineRekeyTest, Tls12RenegotiationHoldsDataUntilItEnds) {
+  Pair pair = Established(/*tls13=*/false);
+  ASSERT_FALSE(pair.client->IsTls13());
+  ASSERT_TRUE(pair.client->BeginRekey().has_value());
+  EXPECT_TRUE(pair.client->rekey_pending());
+  EXPECT_FALSE(pair.client->BeginRekey().has_value()) << "one at a time";
+  // Written during the renegotiation: held, a server in the middle of the handshake must not
+  // see data. Only the ClientHello (one record) leaves.
+  ASSERT_TRUE(pair.client->WriteRecord(AsBytes(std::string("held"))).has_value());
+  EXPECT_EQ(CountRecords(pair.client->PendingOutgoing()), 1);
+  EXPECT_FALSE(pair.client->TakeRekeyResult().has_value()) << "still running";
+  // Our own server (sekishod) does not renegotiate: the connection ends, and the client then
+  // reconnects (sekishod announces new-tunnel, so a conforming client never asks).
+  Transfer(*pair.client, *pair.server, false);
+  std::array<std::uint8_t, kMaxRecordPlaintext + 256> buf{};
+  EXPECT_FALSE(pair.server->ReadRecord(buf).has_value());
+}
+
+TEST_F(TlsEngineRekeyTest, NoRekeyBeforeTheHandshake) {
+  ClientTlsConfig config;
+  config.server_name = "gw.sekisho.test";
+  config.ca_file = certs_->ca().cert;
+  config.use_system_trust = false;
+  auto creds = ClientCredentials::Load(config);
+  ASSERT_TRUE(creds.has_value());
+  auto client = TlsEngine::CreateClient(*creds);
+  ASSERT_TRUE(client.has_value());
+  auto begun = (*client)->BeginRekey();
+  ASSERT_FALSE(begun.has_value());
+  EXPECT_EQ(begun.error().code, Errc::kProtocol);
+}
+
+}  // namespace
+}  // namespace sekisho::tls

@@ -106,16 +106,15 @@ int ReconnectLoop::Run(ConnectedTunnel first) {
     AddDiagnosticParams(*connected, params);
     params.rekey = RekeyConfig(connected->response);
     params.open_tunnel = [this](const std::function<void()>& before_connect) {
-      return ConnectTunnel(connector_, options_, cookie_, tun_.addressing(), false,
-                           before_connect);
+      return ConnectTunnel(connector_, options_, cookie_, tun_.addressing(), false, before_connect);
     };
     // --reconnect-timeout caps the loop; else the gateway's value, else 300 s.
     std::uint32_t disconnected_timeout = ReconnectBudgetSeconds(
         options_.reconnect_timeout_s, connected->response.disconnected_timeout_s);
     if (params.rekey.method != proto::session::RekeyMethod::kNone &&
         params.rekey.interval > Duration(0)) {
-      Say("Rekey: every {} s by {} (X-CSTP-Rekey-Method)",
-          connected->response.rekey_time_s, proto::session::RekeyMethodName(params.rekey.method));
+      Say("Rekey: every {} s by {} (X-CSTP-Rekey-Method)", connected->response.rekey_time_s,
+          proto::session::RekeyMethodName(params.rekey.method));
     }
     TunnelOutcome outcome;
     {
@@ -150,8 +149,7 @@ int ReconnectLoop::Run(ConnectedTunnel first) {
     if (outcome.end == TunnelEnd::kRekeyed) {
       // Same session, same TUN: only the connection (and its DTLS parameters) changed.
       connected = std::move(*outcome.next);
-      if (auto applied =
-              tun_.SetUp(*connected, ScriptReason::kReconnect, connector_.gateway_ip());
+      if (auto applied = tun_.SetUp(*connected, ScriptReason::kReconnect, connector_.gateway_ip());
           !applied) {
         Say("Error: {}", applied.error().ToString());
         return 1;

@@ -79,8 +79,8 @@ void Tunnel::RekeyByNewTunnel(Instant now) {
     return;
   }
   if (!next) {
-    Finish(TunnelEnd::kLinkDead, "rekey: CONNECT on the new connection failed: " +
-                                     next.error().ToString());
+    Finish(TunnelEnd::kLinkDead,
+           "rekey: CONNECT on the new connection failed: " + next.error().ToString());
     return;
   }
   Finish(TunnelEnd::kRekeyed, "rekeyed by a new tunnel");

@@ -23,11 +23,13 @@
 #include "gateway/control_server.h"
 #include "gateway/dtls_listener.h"
 #include "gateway/gateway_context.h"
+#include "gateway/hook_runner.h"
 #include "gateway/log_rate_limiter.h"
 #include "gateway/process_supervisor.h"
 #include "gateway/profile_store.h"
 #include "gateway/session_registry.h"
 #include "gateway/session_service.h"
+#include "gateway/systemd_notify.h"
 #include "tls/credentials.h"
 
 #include <boost/asio/io_context.hpp>
@@ -89,6 +91,7 @@ class Gateway final : public ControlHandler {
   void ArmHousekeeping();
   void Housekeeping();
   void ArmSignals();
+  std::string StatusLine() const;
 
   GatewayConfig config_;
   GatewayOptions options_;
@@ -104,9 +107,12 @@ class Gateway final : public ControlHandler {
   std::unique_ptr<AuthFront> front_;
   std::unique_ptr<SessionService> service_;
   std::unique_ptr<ProcessSupervisor> processes_;  // separated form only
+  // [hooks] (separated form only); destroyed before processes_, whose callbacks it holds.
+  std::unique_ptr<SessionHooks> hooks_;
   std::unique_ptr<LocalBackend> local_backend_;   // single_process only
   std::unique_ptr<GatewayContext> context_;       // single_process only
   std::unique_ptr<ControlServer> control_;
+  std::unique_ptr<SystemdNotifier> notifier_;  // READY/STATUS/WATCHDOG/STOPPING (no-op without)
   std::unique_ptr<DtlsListener> dtls_;
   boost::asio::ip::tcp::acceptor acceptor_;
   ConnectionLimits limits_;

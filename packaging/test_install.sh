@@ -36,7 +36,8 @@ grep -qx 'ExecReload=/bin/kill -HUP $MAINPID' "$unit" || fail "the unit has no E
 
 # systemd's own checker, when it runs here (it needs no running systemd for a unit file).
 if command -v systemd-analyze >/dev/null; then
-  if ! out=$(systemd-analyze verify "$unit" 2>&1); then
+  # Documentation= names man pages: look them up in the scratch prefix.
+  if ! out=$(MANPATH=$prefix/share/man systemd-analyze verify "$unit" 2>&1); then
     echo "$out"
     fail "systemd-analyze verify rejects the unit"
   fi

@@ -18,6 +18,9 @@ packages=(
   # unshare + mount (private resolv.conf for vpnc-script tests); required on Debian, listed
   # because the tests call them
   util-linux mount
+  # sd_notify and the journal (sekishod under systemd); groff, man and col: the install test
+  # renders the man pages
+  libsystemd-dev groff-base man-db bsdextrautils
 )
 
 missing=()

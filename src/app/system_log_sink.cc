@@ -23,6 +23,24 @@ std::string LineText(std::string_view component, std::string_view prefix,
                         : fmt::format("{}: [{}] {}", component, prefix, message);
 }
 
+// "sekishod[worker 0]" -> identifier "sekishod", role "worker 0": syslog and the journal add
+// the PID themselves, and the role belongs in the line.
+struct Identity {
+  std::string identifier;
+  std::string role;
+};
+Identity SplitIdentity(std::string_view name) {
+  std::size_t open = name.find('[');
+  if (open == std::string_view::npos || name.back() != ']') {
+    return {std::string(name), ""};
+  }
+  return {std::string(name.substr(0, open)),
+          std::string(name.substr(open + 1, name.size() - open - 2))};
+}
+std::string WithRole(const std::string& role, std::string text) {
+  return role.empty() ? text : role + ": " + text;
+}
+
 class LevelFilter : public LogSink {
  public:
   explicit LevelFilter(std::optional<LogLevel> level) : level_(level) {}
@@ -35,14 +53,23 @@ class LevelFilter : public LogSink {
 class JournalSink final : public LevelFilter {
  public:
   JournalSink(std::optional<LogLevel> level, std::string_view identifier)
-      : LevelFilter(level), identifier_(identifier) {}
+      : LevelFilter(level), identity_(SplitIdentity(identifier)) {
+    // sd-journal opens its socket at the first entry and keeps it: open it now, while a worker
+    // may still create sockets (its sandbox allows sending on one, not making one).
+    std::string message = "MESSAGE=" + WithRole(identity_.role, "logging to the journal");
+    std::string identifier_field = "SYSLOG_IDENTIFIER=" + identity_.identifier;
+    sd_journal_send("%s", message.c_str(), "PRIORITY=7", "%s", identifier_field.c_str(), nullptr);
+  }
 
   void Write(LogLevel level, std::string_view component, std::string_view prefix,
              std::string_view message) override {
     std::vector<std::string> fields;
-    fields.push_back("MESSAGE=" + LineText(component, prefix, message));
+    fields.push_back("MESSAGE=" + WithRole(identity_.role, LineText(component, prefix, message)));
     fields.push_back(fmt::format("PRIORITY={}", SyslogPriority(level)));
-    fields.push_back("SYSLOG_IDENTIFIER=" + identifier_);
+    fields.push_back("SYSLOG_IDENTIFIER=" + identity_.identifier);
+    if (!identity_.role.empty()) {
+      fields.push_back("SEKISHO_ROLE=" + identity_.role);
+    }
     for (auto& [name, value] : JournalFields(component, prefix)) {
       fields.push_back(name + "=" + value);
     }
@@ -52,50 +79,33 @@ class JournalSink final : public LevelFilter {
       iov.push_back({field.data(), field.size()});
     }
     if (sd_journal_sendv(iov.data(), static_cast<int>(iov.size())) < 0) {
-      // The journal is gone (restarting): the line is not lost, stderr is its stream.
+      // The journal is gone (restarting): keep the line on stderr, with its priority.
       std::fprintf(stderr, "<%d>%s\n", SyslogPriority(level), fields[0].c_str() + 8);
     }
   }
 
  private:
-  std::string identifier_;
+  Identity identity_;
 };
 
 class SyslogSink final : public LevelFilter {
  public:
   SyslogSink(std::optional<LogLevel> level, std::string_view identifier)
-      : LevelFilter(level), identifier_(identifier) {
-    // openlog keeps the pointer: identifier_ lives as long as the sink. LOG_NDELAY connects now,
-    // so the first line does not wait for a socket.
-    ::openlog(identifier_.c_str(), LOG_PID | LOG_NDELAY, LOG_DAEMON);
+      : LevelFilter(level), identity_(SplitIdentity(identifier)) {
+    // openlog keeps the pointer: identity_ lives as long as the sink. LOG_NDELAY connects now,
+    // before a worker's sandbox forbids it; sending on that socket stays allowed.
+    ::openlog(identity_.identifier.c_str(), LOG_PID | LOG_NDELAY, LOG_DAEMON);
   }
   ~SyslogSink() override { ::closelog(); }
 
   void Write(LogLevel level, std::string_view component, std::string_view prefix,
              std::string_view message) override {
-    std::string text = LineText(component, prefix, message);
+    std::string text = WithRole(identity_.role, LineText(component, prefix, message));
     ::syslog(SyslogPriority(level), "%s", text.c_str());
   }
 
  private:
-  std::string identifier_;
-};
-
-class PriorityStderrSink final : public LevelFilter {
- public:
-  PriorityStderrSink(std::optional<LogLevel> level, std::string_view identifier)
-      : LevelFilter(level), identifier_(identifier) {}
-
-  void Write(LogLevel level, std::string_view component, std::string_view prefix,
-             std::string_view message) override {
-    std::string line = fmt::format("<{}>{}[{}]: {}\n", SyslogPriority(level), identifier_,
-                                   ::getpid(), LineText(component, prefix, message));
-    std::fwrite(line.data(), 1, line.size(), stderr);
-    std::fflush(stderr);
-  }
-
- private:
-  std::string identifier_;
+  Identity identity_;
 };
 
 }  // namespace
@@ -122,11 +132,6 @@ std::unique_ptr<LogSink> MakeJournalSink(std::optional<LogLevel> level,
 std::unique_ptr<LogSink> MakeSyslogSink(std::optional<LogLevel> level,
                                         std::string_view identifier) {
   return std::make_unique<SyslogSink>(level, identifier);
-}
-
-std::unique_ptr<LogSink> MakePriorityStderrSink(std::optional<LogLevel> level,
-                                                std::string_view identifier) {
-  return std::make_unique<PriorityStderrSink>(level, identifier);
 }
 
 std::unique_ptr<LogSink> MakeLogSink(LogTarget target, std::optional<LogLevel> level,

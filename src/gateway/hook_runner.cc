@@ -7,7 +7,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/pidfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -107,7 +107,8 @@ void HookRunner::Run(const std::string& program, const std::vector<std::string>&
     done("cannot fork: " + std::string(std::strerror(fork_errno)));
     return;
   }
-  int pidfd = ::pidfd_open(pid, 0);
+  // The system call directly: Debian 12's <sys/pidfd.h> lacks extern "C" for C++.
+  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   if (pidfd < 0) {
     // Cannot watch it: do not leave it running unobserved.
     ::kill(-pid, SIGKILL);

@@ -75,15 +75,12 @@ int Main(int argc, char** argv) {
     }
     level = *parsed;
   }
-  // log.target (docs/config.md). The children share main's stderr: under the journal they
-  // write "<N>"-prefixed lines to that stream, since they cannot open sockets once sandboxed.
+  // log.target (docs/config.md), the same in every role.
   auto target = sekisho::app::ResolveLogTarget(
       sekisho::app::ParseLogTarget(config->log.target).value_or(sekisho::app::LogTarget::kAuto),
       sekisho::app::CurrentStderrFacts());
   auto child_sink = [&](const std::string& name) {
-    return target == sekisho::app::LogTarget::kJournal
-               ? sekisho::app::MakePriorityStderrSink(level, name)
-               : sekisho::app::MakeLogSink(target, level, name);
+    return sekisho::app::MakeLogSink(target, level, name);
   };
   if (role == "sec-mod") {
     auto sink = child_sink("sekishod[sec-mod]");

@@ -416,24 +416,24 @@ class ProcessSupervisor::Impl {
       return;
     }
     Session* session = registry_.FindById(grant.reply.session_id);
-    if (refused || session == nullptr || worker.connections.count(connection_id) == 0) {
-      if (session != nullptr && session->tunnel == tunnel) {
-        session->tunnel = nullptr;  // nothing to terminate: the worker never had the tunnel
-      }
-      worker.tunnels.erase(it);
-      if (refused) {
-        ipc::ConnectReply refusal;
-        refusal.request_id = grant.reply.request_id;
-        refusal.http_status = 403;
-        refusal.error = "refused by the connect hook";
-        (void)worker.link->Send(refusal.ToMessage());
-        registry_.EndSession(grant.reply.session_id, "refused by the connect hook");
-      } else if (session != nullptr) {
-        registry_.DetachTunnel(*session, *tunnel, SteadyClock().Now());
-      }
-      return;
+    if (!refused && session != nullptr && worker.connections.count(connection_id) != 0) {
+      return SendGrant(worker, grant);
     }
-    SendGrant(worker, grant);
+    if (session != nullptr && !refused) {
+      registry_.DetachTunnel(*session, *tunnel, SteadyClock().Now());  // the client left
+    }
+    if (session != nullptr && session->tunnel == tunnel) {
+      session->tunnel = nullptr;  // nothing to terminate: the worker never had the tunnel
+    }
+    worker.tunnels.erase(it);
+    if (refused) {
+      ipc::ConnectReply refusal;
+      refusal.request_id = grant.reply.request_id;
+      refusal.http_status = 403;
+      refusal.error = "refused by the connect hook";
+      (void)worker.link->Send(refusal.ToMessage());
+      registry_.EndSession(grant.reply.session_id, "refused by the connect hook");
+    }
   }
 
   // The tunnel `connection_id` of this worker, if it carries `session_id`; else nullptr.

@@ -77,7 +77,7 @@ for s in json.load(sys.stdin)["sessions"]:
 }
 
 # --- 1. connect hook with the session's environment ---------------------------------------------
-oc_connect alice $'alicepw\n' --user alice --passwd-on-stdin --no-dtls --non-inter
+OC_URL=${GW_URL}eng oc_connect alice $'alicepw\n' --user alice --passwd-on-stdin --no-dtls --non-inter
 wait_tunnel oc-alice
 ENV=$HOOKS/connect-alice.env
 [ -f "$ENV" ] || interop_fail "the tunnel came up without the connect hook's file"
@@ -136,7 +136,7 @@ oc_stop "$OC_PID"
 grep 'refused the tunnel' "$GW_LOG"
 
 # --- 4. a connect hook over hooks.timeout is killed ----------------------------------------------
-oc_connect carol $'carolpw\n' --user carol --passwd-on-stdin --no-dtls --non-inter
+OC_URL=${GW_URL}eng oc_connect carol $'carolpw\n' --user carol --passwd-on-stdin --no-dtls --non-inter
 interop_wait_for_log "$GW_LOG" 'connect hook refused the tunnel of session [0-9]+ \(user carol\): did not finish within 3 s' 20 ||
   interop_fail "carol's hanging hook was not cut off"
 [ -z "$(sessions_of carol)" ] || interop_fail "carol's session outlived the timeout"

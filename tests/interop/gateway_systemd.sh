@@ -34,6 +34,8 @@ start_gateway() {
     sh -c 'if [ "$MODE" = self ]; then export WATCHDOG_PID=$$; else export WATCHDOG_PID=1; fi
            exec "$@"' sh "$SEKISHOD" --config "$GW_DIR/sekishod.toml"
   GW_PID=$SK_LAST_PID
+  interop_wait_for_log "$GW_LOG" 'pin-sha256:' 15 || interop_fail "no pin in the gateway log"
+  GW_PIN=$(grep -Eo 'pin-sha256:[A-Za-z0-9+/=]+' "$GW_LOG" | head -1)
 }
 
 pings() { grep -c ' WATCHDOG=1$' "$NOTIFY_LOG" || true; }
@@ -70,11 +72,11 @@ awk -v limit=$((WATCHDOG_USEC / 1000)) '$1 < 150 || $1 >= limit { bad = 1 } END 
 
 # --- 3. STATUS follows the sessions --------------------------------------------------------------
 interop_wait_for_log "$GW_LOG" 'worker [0-9]+ serving' 10 || interop_fail "no worker serving"
-oc_connect alice $'alicepw\n' --user alice --passwd-on-stdin --no-dtls --non-inter
+OC_URL=${GW_URL}eng oc_connect alice $'alicepw\n' --user alice --passwd-on-stdin --no-dtls --non-inter
 interop_wait_for_log "$NOTIFY_LOG" 'STATUS=1 session\(s\), 1 with a tunnel' 20 ||
   interop_fail "STATUS did not count the tunnel"
 oc_stop "$OC_PID"
-interop_wait_for_log "$GW_LOG" 'session [0-9]+ ended' 10 || interop_fail "session did not end"
+interop_wait_for_log "$GW_LOG" 'session [0-9]+ .*logged off' 10 || interop_fail "session did not end"
 _sk_poll 5 sh -c "tail -n 20 '$NOTIFY_LOG' | grep -q 'STATUS=0 session(s), 0 with a tunnel'" ||
   interop_fail "STATUS did not drop back to 0 sessions"
 

@@ -76,7 +76,7 @@ interop_wait_for_log "$SYSLOG" '<30>.* sekishod\[[0-9]+\]: worker 0: .*serving' 
   interop_fail "the worker's lines did not reach syslog"
 GW_PIN=$(grep -Eo 'pin-sha256:[A-Za-z0-9+/=]+' "$SYSLOG" | head -1)
 # A wrong password: a warning from main's login front.
-oc_connect alice $'wrongpw\nwrongpw\nwrongpw\n' --user alice --passwd-on-stdin --no-dtls --non-inter
+OC_URL=${GW_URL}eng oc_connect alice $'wrongpw\nwrongpw\nwrongpw\n' --user alice --passwd-on-stdin --no-dtls --non-inter
 _sk_poll 20 sh -c "! kill -0 $OC_PID 2>/dev/null" || oc_stop "$OC_PID"
 grep -E '<(28|27|30)>' "$SYSLOG" | grep -i 'alice' | head -3
 grep -q 'wrongpw' "$SYSLOG" && interop_fail "a password reached syslog"
@@ -92,7 +92,7 @@ start_in_private_mounts journal /run/systemd/journal/socket "$JOURNAL"
 interop_wait_for_log "$JOURNAL" "MESSAGE=gateway: listening on $SK_GW_IP:443.*\\|PRIORITY=6\\|SYSLOG_IDENTIFIER=sekishod\\|SEKISHO_COMPONENT=gateway" 10 ||
   interop_fail "main's start line did not reach the journal with its fields"
 GW_PIN=$(grep -Eo 'pin-sha256:[A-Za-z0-9+/=]+' "$JOURNAL" | head -1)
-oc_connect alice $'alicepw\n' --user alice --passwd-on-stdin --no-dtls --non-inter
+OC_URL=${GW_URL}eng oc_connect alice $'alicepw\n' --user alice --passwd-on-stdin --no-dtls --non-inter
 interop_wait_for_log "$JOURNAL" 'tunnel up: user alice' 20 || interop_fail "no tunnel line in the journal"
 grep 'tunnel up: user alice' "$JOURNAL" | grep -q 'SEKISHO_SESSION=[0-9]' ||
   interop_fail "the tunnel's line has no SEKISHO_SESSION field"

@@ -12,6 +12,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/gateway_common.sh"
+pid_gone() { ! interop_pid_running "$1"; }
+stop_client() { if interop_pid_running "$1"; then oc_stop "$1"; fi; }  # may have exited already
 interop_require_root
 command -v openconnect >/dev/null || interop_skip "openconnect missing"
 
@@ -103,7 +105,7 @@ grep -Eq "connect hook, session $session_id: connect hook sees alice on $device"
 # 5 pings of 1000 bytes of payload: 1028-byte IP packets each way.
 ip netns exec "$SK_NS_CL" ping -c 5 -i 0.2 -W 2 -s 1000 198.18.101.1 >/dev/null ||
   interop_fail "ping through alice's tunnel"
-oc_stop "$OC_PID"
+stop_client "$OC_PID"
 interop_wait_for_log "$GW_LOG" "disconnect hook, session $session_id: exited with 0" 15 ||
   interop_fail "the disconnect hook did not run"
 ENV=$HOOKS/disconnect-alice.env
@@ -131,7 +133,7 @@ grep -q 'bob is not welcome today' "$GW_LOG" || interop_fail "the hook's stderr 
 _sk_poll 10 sh -c "! ip -n $SK_NS_CL -4 addr show dev oc-bob 2>/dev/null | grep -q inet" ||
   interop_fail "bob's tunnel came up"
 [ -z "$(sessions_of bob)" ] || interop_fail "bob's session outlived the refusal"
-oc_stop "$OC_PID"
+stop_client "$OC_PID"
 [ ! -e "$HOOKS/disconnect-bob.env" ] || interop_fail "a disconnect hook ran for a refused session"
 grep 'refused the tunnel' "$GW_LOG"
 
@@ -140,8 +142,14 @@ OC_URL=${GW_URL}eng oc_connect carol $'carolpw\n' --user carol --passwd-on-stdin
 interop_wait_for_log "$GW_LOG" 'connect hook refused the tunnel of session [0-9]+ \(user carol\): did not finish within 3 s' 20 ||
   interop_fail "carol's hanging hook was not cut off"
 [ -z "$(sessions_of carol)" ] || interop_fail "carol's session outlived the timeout"
-oc_stop "$OC_PID"
+stop_client "$OC_PID"
 # The hook's `sleep` was in its process group: gone too.
-_sk_poll 5 sh -c "! ip netns pids $SK_NS_GW | xargs -r ps -o args= -p | grep -q '^sleep 60'" ||
-  interop_fail "the timed-out hook's process survived"
+hook_sleep_gone() {
+  local pid
+  for pid in $(ip netns pids "$SK_NS_GW"); do
+    [ "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" = "sleep 60 " ] && return 1
+  done
+  return 0
+}
+_sk_poll 5 hook_sleep_gone || interop_fail "the timed-out hook's process survived"
 echo "PASS: connect/disconnect hooks with the session's environment; failing or hanging connect hooks refuse the tunnel"

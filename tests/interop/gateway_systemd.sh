@@ -9,6 +9,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/gateway_common.sh"
+pid_gone() { ! interop_pid_running "$1"; }
+stop_client() { if interop_pid_running "$1"; then oc_stop "$1"; fi; }  # may have exited already
 interop_require_root
 command -v openconnect >/dev/null || interop_skip "openconnect missing"
 
@@ -75,7 +77,7 @@ interop_wait_for_log "$GW_LOG" 'worker [0-9]+ serving' 10 || interop_fail "no wo
 OC_URL=${GW_URL}eng oc_connect alice $'alicepw\n' --user alice --passwd-on-stdin --no-dtls --non-inter
 interop_wait_for_log "$NOTIFY_LOG" 'STATUS=1 session\(s\), 1 with a tunnel' 20 ||
   interop_fail "STATUS did not count the tunnel"
-oc_stop "$OC_PID"
+stop_client "$OC_PID"
 interop_wait_for_log "$GW_LOG" 'session [0-9]+ .*logged off' 10 || interop_fail "session did not end"
 _sk_poll 5 sh -c "tail -n 20 '$NOTIFY_LOG' | grep -q 'STATUS=0 session(s), 0 with a tunnel'" ||
   interop_fail "STATUS did not drop back to 0 sessions"
@@ -84,7 +86,7 @@ _sk_poll 5 sh -c "tail -n 20 '$NOTIFY_LOG' | grep -q 'STATUS=0 session(s), 0 wit
 kill -TERM "$GW_PID"
 interop_wait_for_log "$NOTIFY_LOG" ' STOPPING=1\|STATUS=shutting down: terminated' 10 ||
   interop_fail "no STOPPING=1"
-_sk_poll 10 sh -c "! kill -0 $GW_PID 2>/dev/null" || interop_fail "sekishod did not exit"
+_sk_poll 10 pid_gone "$GW_PID" || interop_fail "sekishod did not exit"
 flush_notify main
 awk '/STOPPING=1/ { stopped = 1; next } stopped && / WATCHDOG=1$/ { bad = 1 } END { exit bad }' \
   "$NOTIFY_LOG" || interop_fail "a watchdog ping after STOPPING=1"

@@ -10,6 +10,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/gateway_common.sh"
+pid_gone() { ! interop_pid_running "$1"; }
+stop_client() { if interop_pid_running "$1"; then oc_stop "$1"; fi; }  # may have exited already
 interop_require_root
 command -v unshare >/dev/null || interop_skip "unshare (util-linux) missing"
 command -v openconnect >/dev/null || interop_skip "openconnect missing"
@@ -64,7 +66,7 @@ start_in_private_mounts() {
 
 stop_gateway() {
   kill -TERM "$GW_PID"
-  _sk_poll 10 sh -c "! kill -0 $GW_PID 2>/dev/null" || interop_fail "sekishod did not stop"
+  _sk_poll 10 pid_gone "$GW_PID" || interop_fail "sekishod did not stop"
 }
 
 # --- 1. syslog -----------------------------------------------------------------------------------
@@ -77,7 +79,7 @@ interop_wait_for_log "$SYSLOG" '<30>.* sekishod\[[0-9]+\]: worker 0: .*serving' 
 GW_PIN=$(grep -Eo 'pin-sha256:[A-Za-z0-9+/=]+' "$SYSLOG" | head -1)
 # A wrong password: a warning from main's login front.
 OC_URL=${GW_URL}eng oc_connect alice $'wrongpw\nwrongpw\nwrongpw\n' --user alice --passwd-on-stdin --no-dtls --non-inter
-_sk_poll 20 sh -c "! kill -0 $OC_PID 2>/dev/null" || oc_stop "$OC_PID"
+_sk_poll 20 pid_gone "$OC_PID" || stop_client "$OC_PID"
 grep -E '<(28|27|30)>' "$SYSLOG" | grep -i 'alice' | head -3
 grep -q 'wrongpw' "$SYSLOG" && interop_fail "a password reached syslog"
 stop_gateway
@@ -96,7 +98,7 @@ OC_URL=${GW_URL}eng oc_connect alice $'alicepw\n' --user alice --passwd-on-stdin
 interop_wait_for_log "$JOURNAL" 'tunnel up: user alice' 20 || interop_fail "no tunnel line in the journal"
 grep 'tunnel up: user alice' "$JOURNAL" | grep -q 'SEKISHO_SESSION=[0-9]' ||
   interop_fail "the tunnel's line has no SEKISHO_SESSION field"
-oc_stop "$OC_PID"
+stop_client "$OC_PID"
 stop_gateway
 grep -q 'alicepw' "$JOURNAL" && interop_fail "a password reached the journal"
 echo "PASS: log.target syslog and journal, with priorities and fields, nothing to stderr"

@@ -61,13 +61,19 @@ for page in sekishod sekishoctl sekisho; do
   grep -q -- '--help' <<<"$text" || fail "$page.8 lacks the program's options"
   echo "ok: $page(8) renders"
 done
-# sekishod(8) documents the options sekishod really takes (generated from its --help).
-MANWIDTH=80 man -l "$prefix/share/man/man8/sekishod.8" | col -b | grep -q -- '--check-config' ||
+# sekishod(8) documents the options sekishod really takes (generated from its --help), under
+# the installed name, not the build tree's path.
+grep -q "$build" "$prefix/share/man/man8/sekishod.8" && fail "sekishod(8) names the build tree"
+MANWIDTH=80 man -l "$prefix/share/man/man8/sekishod.8" | col -b | grep -q -- "--check-config" ||
   fail "sekishod(8) lacks --check-config"
 
 # DESTDIR: the same tree under a staging root, nothing outside it.
 staging=$scratch/staging
 DESTDIR=$staging cmake --install "$build" --prefix /usr >/dev/null
+# Prefix /usr puts the configuration in /etc (as GNUInstallDirs does), nothing elsewhere.
+[ "$(cd "$staging" && find . -mindepth 1 -maxdepth 1 | sort | tr '\n' ' ')" = "./etc ./usr " ] ||
+  fail "DESTDIR: expected only etc/ and usr/ under the staging root"
+expect_file "$staging/etc/sekisho/sekishod.toml.example"
 expect_file "$staging/usr/sbin/sekishod" x
 [ -f "$staging/usr/$unit_dir/sekishod.service" ] || fail "DESTDIR: no unit"
 grep -q 'ExecStart=/usr/sbin/sekishod ' "$staging/usr/$unit_dir/sekishod.service" ||

@@ -7,6 +7,7 @@ OPTIONS sections can never drift from the options the program really takes.
 In TEMPLATE, a line "@HELP args...@" becomes BINARY's output for those arguments (e.g.
 "@HELP --help@", "@HELP connect --help@") as a preformatted block; "@VERSION@" becomes
 VERSION. Output is escaped for roff (backslashes, and lines starting with . or ')."""
+import os
 import subprocess
 import sys
 
@@ -17,6 +18,8 @@ def help_block(binary: str, args: list[str]) -> str:
     text = result.stdout or result.stderr
     if result.returncode != 0 or not text.strip():
         sys.exit(f"render_man: '{binary} {' '.join(args)}' failed ({result.returncode})")
+    # CLI11 prints the path it was started as; the page names the installed program.
+    text = text.replace(binary, os.path.basename(binary))
     lines = []
     for line in text.rstrip("\n").split("\n"):
         line = line.replace("\\", "\\e")

@@ -55,8 +55,8 @@ LogTarget ResolveLogTarget(LogTarget configured, const StderrFacts& facts) {
   }
   auto device = ParseUnsigned(stream.substr(0, colon));
   auto inode = ParseUnsigned(stream.substr(colon + 1));
-  const bool ours = device && inode && *device == facts.stderr_device &&
-                    *inode == facts.stderr_inode;
+  const bool ours =
+      device && inode && *device == facts.stderr_device && *inode == facts.stderr_inode;
   return ours ? LogTarget::kJournal : LogTarget::kStderr;
 }
 

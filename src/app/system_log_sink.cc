@@ -3,17 +3,18 @@
 #include "app/spdlog_sink.h"
 
 #include <fmt/format.h>
+#include <syslog.h>
+
 #include <sys/stat.h>
 #include <sys/uio.h>
-#include <syslog.h>
 // CODE_FILE/CODE_LINE would always name this sink, not the code that logged.
 #define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 namespace sekisho::app {

@@ -170,8 +170,9 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(GatewayConfig config, GatewayOp
       g.hooks_ = std::make_unique<SessionHooks>(g.io_, cfg.hooks, *g.registry_, SteadyClock(),
                                                 Logger(sink, "hooks"));
       SessionHooks* hooks = g.hooks_.get();
-      g.registry_->set_on_session_end(
-          [hooks](const Session& session, std::string_view reason) { hooks->Ended(session, reason); });
+      g.registry_->set_on_session_end([hooks](const Session& session, std::string_view reason) {
+        hooks->Ended(session, reason);
+      });
       process_options.hooks = hooks;
     }
     g.processes_ = std::make_unique<ProcessSupervisor>(

@@ -107,13 +107,15 @@ class Gateway final : public ControlHandler {
   std::unique_ptr<AuthFront> front_;
   std::unique_ptr<SessionService> service_;
   std::unique_ptr<ProcessSupervisor> processes_;  // separated form only
-  // [hooks] (separated form only); destroyed before processes_, whose callbacks it holds.
-  std::unique_ptr<SessionHooks> hooks_;
   std::unique_ptr<LocalBackend> local_backend_;   // single_process only
   std::unique_ptr<GatewayContext> context_;       // single_process only
   std::unique_ptr<ControlServer> control_;
-  std::unique_ptr<SystemdNotifier> notifier_;  // READY/STATUS/WATCHDOG/STOPPING (no-op without)
   std::unique_ptr<DtlsListener> dtls_;
+  // READY/STATUS/WATCHDOG/STOPPING to systemd (a no-op without $NOTIFY_SOCKET).
+  std::unique_ptr<SystemdNotifier> notifier_;
+  // [hooks] (separated form only); declared after processes_ so that it is destroyed first:
+  // the supervisor's pending connect-hook callbacks must never run on a dead supervisor.
+  std::unique_ptr<SessionHooks> hooks_;
   boost::asio::ip::tcp::acceptor acceptor_;
   ConnectionLimits limits_;
   AcceptBackoff accept_backoff_;

@@ -1,8 +1,7 @@
 #include "gateway/hook_env.h"
 
-#include <sys/wait.h>
-
 #include <string_view>
+#include <sys/wait.h>
 
 namespace sekisho::gateway {
 namespace {

@@ -5,16 +5,15 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <algorithm>
-#include <array>
-#include <cerrno>
-#include <cstring>
 
 namespace sekisho::gateway {
 namespace {
@@ -26,8 +25,8 @@ constexpr std::size_t kMaxLoggedLines = 100;
 constexpr std::size_t kMaxLineLength = 1000;
 
 // In the child between fork and exec: only async-signal-safe calls.
-[[noreturn]] void ExecHook(const char* program, char* const argv[], char* const envp[],
-                           int devnull, int output) {
+[[noreturn]] void ExecHook(const char* program, char* const argv[], char* const envp[], int devnull,
+                           int output) {
   ::setsid();  // its own process group: the timeout kills whatever it started too
   ::dup2(devnull, STDIN_FILENO);
   ::dup2(output, STDOUT_FILENO);
@@ -206,7 +205,8 @@ void HookRunner::Finish(std::uint64_t id) {
   }
   std::shared_ptr<Running> run = std::move(it->second);
   runs_.erase(it);
-  std::optional<std::string> failure = HookFailure(run->wait_status, run->timed_out, run->timeout_s);
+  std::optional<std::string> failure =
+      HookFailure(run->wait_status, run->timed_out, run->timeout_s);
   log_.Info("{}: {}", run->label, failure ? *failure : std::string("exited with 0"));
   run->done(std::move(failure));
 }
@@ -239,17 +239,18 @@ void SessionHooks::Connect(const Session& session, const std::string& local_ip,
   HookSession described = Describe(session, local_ip);
   const SessionId id = session.id;
   const std::string user = session.user;
-  runner_.Run(*config_.connect, HookEnvironment(HookEvent::kConnect, described),
-              config_.timeout_s, "connect hook, session " + std::to_string(id),
-              [this, id, user, described, done = std::move(done)](std::optional<std::string> failure) {
-                if (failure) {
-                  log_.Warn("connect hook refused the tunnel of session {} (user {}): {}", id,
-                            EscapeForLog(user), *failure);
-                } else {
-                  connected_[id] = described;
-                }
-                done(std::move(failure));
-              });
+  runner_.Run(
+      *config_.connect, HookEnvironment(HookEvent::kConnect, described), config_.timeout_s,
+      "connect hook, session " + std::to_string(id),
+      [this, id, user, described, done = std::move(done)](std::optional<std::string> failure) {
+        if (failure) {
+          log_.Warn("connect hook refused the tunnel of session {} (user {}): {}", id,
+                    EscapeForLog(user), *failure);
+        } else {
+          connected_[id] = described;
+        }
+        done(std::move(failure));
+      });
 }
 
 void SessionHooks::Ended(const Session& session, std::string_view reason) {

@@ -43,8 +43,8 @@ class HookRunner {
   HookRunner& operator=(const HookRunner&) = delete;
 
   // `label` names the run in log lines ("connect hook, session 12"). `done` runs on the loop.
-  void Run(const std::string& program, const std::vector<std::string>& env,
-           std::uint32_t timeout_s, std::string label, Done done);
+  void Run(const std::string& program, const std::vector<std::string>& env, std::uint32_t timeout_s,
+           std::string label, Done done);
 
   std::size_t running() const { return runs_.size(); }
 

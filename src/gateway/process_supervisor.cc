@@ -391,12 +391,11 @@ class ProcessSupervisor::Impl {
     }
     // The worker hears of the tunnel once the connect hook passed (at once when it did before).
     auto held = std::make_shared<TunnelGrant>(std::move(*grant));
-    options_.hooks->Connect(
-        *session, request.local_ip,
-        [this, &worker, pid = worker.pid, id = request.connection_id, granted,
-         held](std::optional<std::string> failure) {
-          FinishConnect(worker, pid, id, granted, *held, failure.has_value());
-        });
+    options_.hooks->Connect(*session, request.local_ip,
+                            [this, &worker, pid = worker.pid, id = request.connection_id, granted,
+                             held](std::optional<std::string> failure) {
+                              FinishConnect(worker, pid, id, granted, *held, failure.has_value());
+                            });
   }
 
   void SendGrant(Worker& worker, const TunnelGrant& grant) {
@@ -408,8 +407,8 @@ class ProcessSupervisor::Impl {
   // After the connect hook: the grant goes to the worker, or the tunnel is refused and the
   // session ended. Nothing is sent when the tunnel went away meanwhile (worker died, takeover,
   // session ended); a client that left meanwhile gets its session detached, as a lost link.
-  void FinishConnect(Worker& worker, pid_t pid, std::uint64_t connection_id,
-                     WorkerTunnel* tunnel, const TunnelGrant& grant, bool refused) {
+  void FinishConnect(Worker& worker, pid_t pid, std::uint64_t connection_id, WorkerTunnel* tunnel,
+                     const TunnelGrant& grant, bool refused) {
     auto it = worker.tunnels.find(connection_id);
     if (worker.pid != pid || !worker.link || it == worker.tunnels.end() ||
         it->second.get() != tunnel) {

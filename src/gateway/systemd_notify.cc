@@ -1,8 +1,7 @@
 #include "gateway/systemd_notify.h"
 
-#include <systemd/sd-daemon.h>
-
 #include <fmt/format.h>
+#include <systemd/sd-daemon.h>
 
 #include <cstring>
 

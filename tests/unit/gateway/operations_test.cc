@@ -12,7 +12,6 @@
 #include <boost/asio/io_context.hpp>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <syslog.h>
 
 #include <algorithm>
@@ -20,6 +19,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sys/wait.h>
 
 namespace sekisho::gateway {
 namespace {
@@ -89,9 +89,7 @@ RunResult RunHook(const std::string& script, std::uint32_t timeout_s,
   RunResult result;
   HookRunner runner(io, Logger(sink, "hooks"));
   const std::string path = ::testing::TempDir() + "/hook_" + std::to_string(::getpid()) + ".sh";
-  {
-    std::ofstream(path) << "#!/bin/sh\n" << script;
-  }
+  { std::ofstream(path) << "#!/bin/sh\n" << script; }
   std::filesystem::permissions(path, std::filesystem::perms::owner_all);
   runner.Run(path, env, timeout_s, "test hook", [&](std::optional<std::string> failure) {
     result.done = true;

@@ -394,8 +394,21 @@ void Gateway::Shutdown(std::string_view reason) {
     processes_->Shutdown();
   }
   // Let the final DISCONNECT frames leave, then stop the loop.
-  housekeeping_.expires_after(std::chrono::milliseconds(200));
-  housekeeping_.async_wait([this](const boost::system::error_code&) { io_.stop(); });
+  StopLoopAfterHooks(SteadyClock().Now() + seconds(config_.hooks.timeout_s),
+                     std::chrono::milliseconds(200));
+}
+
+// The disconnect hooks of the sessions just ended (accounting, firewall clean-up) get up to
+// hooks.timeout to finish before main exits and kills what is left.
+void Gateway::StopLoopAfterHooks(Instant deadline, std::chrono::milliseconds wait) {
+  housekeeping_.expires_after(wait);
+  housekeeping_.async_wait([this, deadline](const boost::system::error_code&) {
+    if (hooks_ && hooks_->running() > 0 && SteadyClock().Now() < deadline) {
+      StopLoopAfterHooks(deadline, std::chrono::milliseconds(50));
+      return;
+    }
+    io_.stop();
+  });
 }
 
 proto::ctl::StatusInfo Gateway::Status() {

@@ -92,6 +92,7 @@ class Gateway final : public ControlHandler {
   void Housekeeping();
   void ArmSignals();
   std::string StatusLine() const;
+  void StopLoopAfterHooks(Instant deadline, std::chrono::milliseconds wait);
 
   GatewayConfig config_;
   GatewayOptions options_;

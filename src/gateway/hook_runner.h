@@ -73,6 +73,8 @@ class SessionHooks {
   void Connect(const Session& session, const std::string& local_ip, HookRunner::Done done);
   // For SessionRegistry's end callback: starts the disconnect hook when one is due.
   void Ended(const Session& session, std::string_view reason);
+  // Hooks still running (shutdown waits for them, up to hooks.timeout).
+  std::size_t running() const { return runner_.running(); }
 
  private:
   HookSession Describe(const Session& session, const std::string& local_ip);

@@ -8,7 +8,8 @@
 #      through the tunnel and the duration;
 #   3. a connect hook that exits 1 (for bob) refuses his tunnel with a clear log line, ends
 #      the session, and no disconnect hook runs for it;
-#   4. a connect hook that outlives hooks.timeout (for carol) is killed and refuses the tunnel.
+#   4. a connect hook that outlives hooks.timeout (for carol) is killed and refuses the tunnel;
+#   5. on SIGTERM, main waits for the disconnect hook of a session it ends.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/gateway_common.sh"
@@ -35,8 +36,11 @@ case "\$USERNAME" in
 esac
 exit 0
 SH
+# At shutdown it takes a second (longer than main's 200 ms for the last DISCONNECTs): main must
+# wait for it.
 cat >"$GW_DIR/disconnect.sh" <<SH
 #!/bin/sh
+[ "\$SEKISHO_END_REASON" != "gateway shutting down" ] || sleep 1
 env | sort >"$HOOKS/disconnect-\$USERNAME.env.tmp"
 mv "$HOOKS/disconnect-\$USERNAME.env.tmp" "$HOOKS/disconnect-\$USERNAME.env"
 SH
@@ -152,4 +156,13 @@ hook_sleep_gone() {
   return 0
 }
 _sk_poll 5 hook_sleep_gone || interop_fail "the timed-out hook's process survived"
+# --- 5. shutdown: the disconnect hook of a live session runs before main exits ----------------------
+rm -f "$HOOKS/disconnect-alice.env"
+OC_URL=${GW_URL}eng oc_connect alice $'alicepw\n' --user alice --passwd-on-stdin --no-dtls --non-inter
+wait_tunnel oc-alice
+kill -TERM "$GW_PID"
+_sk_poll 15 pid_gone "$GW_PID" || interop_fail "sekishod did not exit"
+[ -f "$HOOKS/disconnect-alice.env" ] || interop_fail "no disconnect hook at shutdown"
+expect_env "$HOOKS/disconnect-alice.env" SEKISHO_END_REASON "gateway shutting down"
+stop_client "$OC_PID"
 echo "PASS: connect/disconnect hooks with the session's environment; failing or hanging connect hooks refuse the tunnel"

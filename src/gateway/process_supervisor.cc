@@ -469,16 +469,12 @@ class ProcessSupervisor::Impl {
 
   void Reap() {
     // Only our own children, by pid: hook programs (hook_runner.h) are reaped by their runner.
-    std::vector<pid_t> children;
-    if (secmod_pid_ > 0) {
-      children.push_back(secmod_pid_);
-    }
-    for (const auto& worker : workers_) {
-      if (worker->pid > 0) {
-        children.push_back(worker->pid);
-      }
-    }
+    std::vector<pid_t> children = worker_pids();
+    children.push_back(secmod_pid_);
     for (pid_t child : children) {
+      if (child <= 0) {
+        continue;  // waitpid(-1 or 0) would take any child
+      }
       int status = 0;
       pid_t pid = ::waitpid(child, &status, WNOHANG);
       if (pid <= 0) {

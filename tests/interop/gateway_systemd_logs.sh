@@ -83,6 +83,8 @@ OC_URL=${GW_URL}eng oc_connect alice $'wrongpw\nwrongpw\nwrongpw\n' --user alice
 _sk_poll 20 pid_gone "$OC_PID" || stop_client "$OC_PID"
 grep -q '<30>.* sekishod\[[0-9]*\]: auth: .*login failed for user alice' "$SYSLOG" ||
   interop_fail "the failed login is not in syslog"
+grep -q '<31>.* sekishod\[[0-9]*\]: worker [01]: conn: .*TLS established' "$SYSLOG" ||
+  interop_fail "the worker's debug lines are not in syslog as daemon.debug"
 grep -q 'wrongpw' "$SYSLOG" && interop_fail "a password reached syslog"
 stop_gateway
 grep -q 'shutting down: terminated' "$SYSLOG" || interop_fail "no shutdown line in syslog"

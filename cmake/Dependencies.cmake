@@ -12,6 +12,8 @@ if(NOT SEKISHO_CORE_ONLY)
   find_library(CRYPT_LIBRARY crypt REQUIRED)
   # The worker processes' system-call filter.
   pkg_check_modules(SECCOMP REQUIRED IMPORTED_TARGET libseccomp)
+  # sd_notify (readiness, watchdog) and the journal sink.
+  pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
 endif()
 if(BUILD_TESTING)
   find_package(GTest REQUIRED)

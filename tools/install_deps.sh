@@ -14,7 +14,7 @@ packages=(
   libseccomp-dev
   # --token-mode=totp (client: RFC 6238 codes)
   liboath-dev
-  # sd-bus for the client's systemd-resolved DNS backend
+  # sd-bus for the client's systemd-resolved DNS backend, sd_notify and the journal for sekishod
   libsystemd-dev
   # certificates, interop peers and network test tools
   gnutls-bin openconnect ocserv vpnc-scripts iperf3 iproute2 nftables iputils-ping tcpdump
@@ -26,6 +26,9 @@ packages=(
   # at test time (apt-get download, never installed: its postinst rewrites resolv.conf), which
   # needs the libsystemd-shared of the installed systemd; busctl comes with systemd
   dbus-daemon dbus-bin systemd
+  # (libsystemd-dev above also gives sekishod sd_notify and the journal); groff, man and col:
+  # the install test renders the man pages
+  groff-base man-db bsdextrautils
 )
 
 missing=()

@@ -150,6 +150,16 @@ struct ControlConfig {
 
 struct LogConfig {
   std::string level = "info";  // trace, debug, info, warn, error, off
+  // auto (stderr on a terminal, the journal under systemd), stderr, journal, syslog.
+  std::string target = "auto";
+};
+
+// Programs main runs when a session's tunnel first comes up and when the session ends, like
+// ocserv's connect-script/disconnect-script (docs/config.md [hooks]).
+struct HooksConfig {
+  std::optional<std::string> connect;     // non-zero exit or timeout: the tunnel is refused
+  std::optional<std::string> disconnect;  // runs only for sessions whose connect hook passed
+  std::uint32_t timeout_s = 10;           // then the hook's process group gets SIGKILL
 };
 
 // An extra file offered by the downloader to every group.
@@ -193,6 +203,7 @@ struct GatewayConfig {
   ControlConfig control;
   LogConfig log;
   DownloadsConfig downloads;
+  HooksConfig hooks;
   // Never empty: a configuration without [[group]] gets one default group named "default".
   // Exactly one element has is_default.
   std::vector<GroupConfig> groups;

@@ -38,6 +38,7 @@ Result<GatewayConfig> ConfigParser::Run() {
   Control(section("control"));
   Log(section("log"));
   Downloads(section("downloads"));
+  Hooks(section("hooks"));
   Groups(top.Get("group"));
   top.Finish();
   if (config_.auth.password_file.empty() && !config_.tls.ca_certificates) {
@@ -284,6 +285,30 @@ void ConfigParser::Log(const toml::table& t) {
   if (kLevels.count(config_.log.level) == 0) {
     diag_.Add(t.get("level")->source(),
               "log.level must be one of trace, debug, info, warn, error, off");
+  }
+  r.String("target", config_.log.target);
+  static const std::set<std::string> kTargets = {"auto", "stderr", "journal", "syslog"};
+  if (kTargets.count(config_.log.target) == 0) {
+    diag_.Add(t.get("target")->source(), "log.target must be one of auto, stderr, journal, syslog");
+  }
+  r.Finish();
+}
+
+void ConfigParser::Hooks(const toml::table& t) {
+  TableReader r(diag_, t, "hooks");
+  HooksConfig& c = config_.hooks;
+  r.OptString("connect", c.connect);
+  r.OptString("disconnect", c.disconnect);
+  r.Uint("timeout", c.timeout_s, 1, 300);
+  for (auto [key, path] : {std::pair{"connect", &c.connect}, {"disconnect", &c.disconnect}}) {
+    if (!*path) {
+      continue;
+    }
+    if (path->value().empty()) {
+      diag_.Add(t.get(key)->source(), std::string("hooks.") + key + " must not be empty");
+      continue;
+    }
+    *path = Resolve(**path);
   }
   r.Finish();
 }

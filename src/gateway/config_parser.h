@@ -48,6 +48,7 @@ class ConfigParser {
   void Limits(const toml::table& t);
   void Control(const toml::table& t);
   void Log(const toml::table& t);
+  void Hooks(const toml::table& t);
   void Downloads(const toml::table& t);
   void Groups(const toml::node* node);
   void Group(const toml::table& t);

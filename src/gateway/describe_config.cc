@@ -57,7 +57,11 @@ std::string DescribeConfig(const GatewayConfig& c) {
     << " per address), " << c.limits.max_login_contexts << " login contexts, "
     << c.limits.max_unsent_kib << " KiB unread output\n";
   o << "control     " << c.control.socket << "\n";
-  o << "log         " << c.log.level << "\n";
+  o << "log         " << c.log.level << ", target " << c.log.target << "\n";
+  if (c.hooks.connect || c.hooks.disconnect) {
+    o << "hooks       connect " << c.hooks.connect.value_or("-") << ", disconnect "
+      << c.hooks.disconnect.value_or("-") << ", timeout " << c.hooks.timeout_s << " s\n";
+  }
   for (const DownloadFile& f : c.downloads.files) {
     o << "download    " << f.name << " <- " << f.path << "\n";
   }

@@ -142,6 +142,9 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(GatewayConfig config, GatewayOp
   g.service_ = std::make_unique<SessionService>(cfg, *g.registry_, *g.front_, SteadyClock(),
                                                 Logger(sink, "session"));
   if (single) {
+    if (cfg.hooks.connect || cfg.hooks.disconnect) {
+      g.log_.Warn("[hooks] are not run with --single-process (a debugging mode)");
+    }
     g.local_backend_ = std::make_unique<LocalBackend>(g.io_, *g.service_);
     Gateway* self = gateway.get();
     g.context_ = std::make_unique<GatewayContext>(
@@ -163,6 +166,15 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(GatewayConfig config, GatewayOp
     process_options.config_path = g.options_.config_path;
     process_options.log_level = g.options_.log_level;
     process_options.workers = WorkerCount(cfg);
+    if (cfg.hooks.connect || cfg.hooks.disconnect) {
+      g.hooks_ = std::make_unique<SessionHooks>(g.io_, cfg.hooks, *g.registry_, SteadyClock(),
+                                                Logger(sink, "hooks"));
+      SessionHooks* hooks = g.hooks_.get();
+      g.registry_->set_on_session_end([hooks](const Session& session, std::string_view reason) {
+        hooks->Ended(session, reason);
+      });
+      process_options.hooks = hooks;
+    }
     g.processes_ = std::make_unique<ProcessSupervisor>(
         g.io_, *g.service_, *g.registry_, g.secmod_link_, g.limits_, process_options, sink);
   }
@@ -221,6 +233,8 @@ Result<void> Gateway::Start() {
   Accept();
   ArmHousekeeping();
   ArmSignals();
+  notifier_ = std::make_unique<SystemdNotifier>(io_, Logger(sink_, "systemd"));
+  notifier_->Ready(StatusLine());
   return Ok();
 }
 
@@ -316,6 +330,17 @@ void Gateway::Housekeeping() {
       tunnel->ReportTraffic();
     }
   }
+  if (notifier_) {
+    notifier_->Status(StatusLine());
+  }
+}
+
+std::string Gateway::StatusLine() const {
+  std::size_t tunnels = 0;
+  for (const auto& [id, session] : registry_->sessions()) {
+    tunnels += session->tunnel != nullptr ? 1 : 0;
+  }
+  return GatewayStatusLine(registry_->sessions().size(), tunnels);
 }
 
 void Gateway::ArmSignals() {
@@ -334,6 +359,9 @@ void Gateway::Shutdown(std::string_view reason) {
   }
   stopping_ = true;
   log_.Info("shutting down: {}", reason);
+  if (notifier_) {
+    notifier_->Stopping(fmt::format("shutting down: {}", reason));
+  }
   boost::system::error_code ec;
   acceptor_.close(ec);
   accept_timer_.cancel();
@@ -366,8 +394,21 @@ void Gateway::Shutdown(std::string_view reason) {
     processes_->Shutdown();
   }
   // Let the final DISCONNECT frames leave, then stop the loop.
-  housekeeping_.expires_after(std::chrono::milliseconds(200));
-  housekeeping_.async_wait([this](const boost::system::error_code&) { io_.stop(); });
+  StopLoopAfterHooks(SteadyClock().Now() + seconds(config_.hooks.timeout_s),
+                     std::chrono::milliseconds(200));
+}
+
+// The disconnect hooks of the sessions just ended (accounting, firewall clean-up) get up to
+// hooks.timeout to finish before main exits and kills what is left.
+void Gateway::StopLoopAfterHooks(Instant deadline, std::chrono::milliseconds wait) {
+  housekeeping_.expires_after(wait);
+  housekeeping_.async_wait([this, deadline](const boost::system::error_code&) {
+    if (hooks_ && hooks_->running() > 0 && SteadyClock().Now() < deadline) {
+      StopLoopAfterHooks(deadline, std::chrono::milliseconds(50));
+      return;
+    }
+    io_.stop();
+  });
 }
 
 proto::ctl::StatusInfo Gateway::Status() {

@@ -23,11 +23,13 @@
 #include "gateway/control_server.h"
 #include "gateway/dtls_listener.h"
 #include "gateway/gateway_context.h"
+#include "gateway/hook_runner.h"
 #include "gateway/log_rate_limiter.h"
 #include "gateway/process_supervisor.h"
 #include "gateway/profile_store.h"
 #include "gateway/session_registry.h"
 #include "gateway/session_service.h"
+#include "gateway/systemd_notify.h"
 #include "tls/credentials.h"
 
 #include <boost/asio/io_context.hpp>
@@ -89,6 +91,8 @@ class Gateway final : public ControlHandler {
   void ArmHousekeeping();
   void Housekeeping();
   void ArmSignals();
+  std::string StatusLine() const;
+  void StopLoopAfterHooks(Instant deadline, std::chrono::milliseconds wait);
 
   GatewayConfig config_;
   GatewayOptions options_;
@@ -108,6 +112,11 @@ class Gateway final : public ControlHandler {
   std::unique_ptr<GatewayContext> context_;       // single_process only
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<DtlsListener> dtls_;
+  // READY/STATUS/WATCHDOG/STOPPING to systemd (a no-op without $NOTIFY_SOCKET).
+  std::unique_ptr<SystemdNotifier> notifier_;
+  // [hooks] (separated form only); declared after processes_ so that it is destroyed first:
+  // the supervisor's pending connect-hook callbacks must never run on a dead supervisor.
+  std::unique_ptr<SessionHooks> hooks_;
   boost::asio::ip::tcp::acceptor acceptor_;
   ConnectionLimits limits_;
   AcceptBackoff accept_backoff_;

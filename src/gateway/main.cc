@@ -3,6 +3,7 @@
 // others), the security module, or a worker. Everything else lives in the gateway library.
 
 #include "app/spdlog_sink.h"
+#include "app/system_log_sink.h"
 #include "gateway/config.h"
 #include "gateway/gateway.h"
 #include "gateway/sandbox_linux.h"
@@ -74,20 +75,26 @@ int Main(int argc, char** argv) {
     }
     level = *parsed;
   }
+  // log.target (docs/config.md), the same in every role.
+  auto target = sekisho::app::ResolveLogTarget(
+      sekisho::app::ParseLogTarget(config->log.target).value_or(sekisho::app::LogTarget::kAuto),
+      sekisho::app::CurrentStderrFacts());
+  auto child_sink = [&](const std::string& name) {
+    return sekisho::app::MakeLogSink(target, level, name);
+  };
   if (role == "sec-mod") {
-    auto sink = sekisho::app::MakeStderrSink(level, "sekishod[sec-mod]");
+    auto sink = child_sink("sekishod[sec-mod]");
     return sekisho::gateway::RunSecMod(*config, {}, *sink);
   }
   if (role == "worker") {
-    auto sink = sekisho::app::MakeStderrSink(
-        level, "sekishod[worker " + std::to_string(worker_index) + "]");
+    auto sink = child_sink("sekishod[worker " + std::to_string(worker_index) + "]");
     sekisho::gateway::WorkerOptions options;
     options.index = worker_index;
     options.dtls_port = dtls_port;
     return sekisho::gateway::RunWorker(*config, options, *sink);
   }
 
-  auto sink = sekisho::app::MakeStderrSink(level, "sekishod");
+  auto sink = sekisho::app::MakeLogSink(target, level, "sekishod");
   sekisho::gateway::GatewayOptions options;
   options.single_process = single_process;
   std::error_code ec;

@@ -1,6 +1,7 @@
 #include "gateway/process_supervisor.h"
 
 #include "gateway/dtls_channel.h"
+#include "gateway/hook_runner.h"
 #include "gateway/ipc_link.h"
 #include "net/packet_socket_linux.h"
 #include "proto/ipc/messages.h"
@@ -382,9 +383,55 @@ class ProcessSupervisor::Impl {
       return;
     }
     tunnel->session_id = grant->reply.session_id;
+    WorkerTunnel* granted = tunnel.get();
     worker.tunnels[request.connection_id] = std::move(tunnel);
-    if (auto sent = worker.link->Send(grant->reply.ToMessage(), grant->tun_fd.get()); !sent) {
+    Session* session = registry_.FindById(grant->reply.session_id);
+    if (options_.hooks == nullptr || session == nullptr) {
+      return SendGrant(worker, *grant);
+    }
+    // The worker hears of the tunnel once the connect hook passed (at once when it did before).
+    auto held = std::make_shared<TunnelGrant>(std::move(*grant));
+    options_.hooks->Connect(*session, request.local_ip,
+                            [this, &worker, pid = worker.pid, id = request.connection_id, granted,
+                             held](std::optional<std::string> failure) {
+                              FinishConnect(worker, pid, id, granted, *held, failure.has_value());
+                            });
+  }
+
+  void SendGrant(Worker& worker, const TunnelGrant& grant) {
+    if (auto sent = worker.link->Send(grant.reply.ToMessage(), grant.tun_fd.get()); !sent) {
       log_.Warn("cannot hand the tunnel to worker {}: {}", worker.index, sent.error().ToString());
+    }
+  }
+
+  // After the connect hook: the grant goes to the worker, or the tunnel is refused and the
+  // session ended. Nothing is sent when the tunnel went away meanwhile (worker died, takeover,
+  // session ended); a client that left meanwhile gets its session detached, as a lost link.
+  void FinishConnect(Worker& worker, pid_t pid, std::uint64_t connection_id, WorkerTunnel* tunnel,
+                     const TunnelGrant& grant, bool refused) {
+    auto it = worker.tunnels.find(connection_id);
+    if (worker.pid != pid || !worker.link || it == worker.tunnels.end() ||
+        it->second.get() != tunnel) {
+      return;
+    }
+    Session* session = registry_.FindById(grant.reply.session_id);
+    if (!refused && session != nullptr && worker.connections.count(connection_id) != 0) {
+      return SendGrant(worker, grant);
+    }
+    if (session != nullptr && !refused) {
+      registry_.DetachTunnel(*session, *tunnel, SteadyClock().Now());  // the client left
+    }
+    if (session != nullptr && session->tunnel == tunnel) {
+      session->tunnel = nullptr;  // nothing to terminate: the worker never had the tunnel
+    }
+    worker.tunnels.erase(it);
+    if (refused) {
+      ipc::ConnectReply refusal;
+      refusal.request_id = grant.reply.request_id;
+      refusal.http_status = 403;
+      refusal.error = "refused by the connect hook";
+      (void)worker.link->Send(refusal.ToMessage());
+      registry_.EndSession(grant.reply.session_id, "refused by the connect hook");
     }
   }
 
@@ -421,11 +468,17 @@ class ProcessSupervisor::Impl {
   }
 
   void Reap() {
-    while (true) {
+    // Only our own children, by pid: hook programs (hook_runner.h) are reaped by their runner.
+    std::vector<pid_t> children = worker_pids();
+    children.push_back(secmod_pid_);
+    for (pid_t child : children) {
+      if (child <= 0) {
+        continue;  // waitpid(-1 or 0) would take any child
+      }
       int status = 0;
-      pid_t pid = ::waitpid(-1, &status, WNOHANG);
+      pid_t pid = ::waitpid(child, &status, WNOHANG);
       if (pid <= 0) {
-        return;
+        continue;
       }
       std::string how = WIFSIGNALED(status) ? "killed by signal " + std::to_string(WTERMSIG(status))
                                             : "exited with " + std::to_string(WEXITSTATUS(status));

@@ -53,6 +53,8 @@ class SecModCredentials final : public CredentialChecker {
   std::uint32_t next_id_ = 0;
 };
 
+class SessionHooks;
+
 class ProcessSupervisor {
  public:
   struct Options {
@@ -60,6 +62,9 @@ class ProcessSupervisor {
     std::string config_path;  // handed to the children, which read it before dropping privileges
     std::string log_level;    // empty: the configuration's
     unsigned workers = 1;
+    // [hooks]: when set, a session's first tunnel is handed to the worker only once the
+    // connect hook passed (hook_runner.h). Must outlive the supervisor.
+    SessionHooks* hooks = nullptr;
   };
 
   // `secmod_link` is main's end of its link to the security module, replaced on each restart.

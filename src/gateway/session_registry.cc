@@ -168,6 +168,9 @@ void SessionRegistry::EndSession(SessionId id, std::string_view reason) {
     session->tunnel = nullptr;
     tunnel->Terminate(reason);
   }
+  if (on_session_end_) {
+    on_session_end_(*session, reason);
+  }
 }
 
 std::vector<SessionId> SessionRegistry::Expire(Instant now) {

@@ -128,6 +128,10 @@ class SessionRegistry {
 
   // Ends a session: terminates its tunnel (if any), frees its lease, forgets its cookie.
   void EndSession(SessionId id, std::string_view reason);
+  // Called by EndSession with each ended session before it is destroyed ([hooks] disconnect).
+  void set_on_session_end(std::function<void(const Session&, std::string_view reason)> on_end) {
+    on_session_end_ = std::move(on_end);
+  }
 
   // Ends sessions whose session timeout passed or whose disconnected time exceeded
   // `disconnected_timeout`, and drops expired login contexts. Returns the ended ids.
@@ -140,6 +144,7 @@ class SessionRegistry {
   const GroupConfig& DefaultGroup() const;
 
  private:
+  std::function<void(const Session&, std::string_view)> on_session_end_;
   std::string RandomToken();
   Ipv4Pool& PoolFor(const std::string& group);
 

@@ -1,6 +1,8 @@
 // The reload messages survive a round trip and refuse what lacks the fields they need.
 #include "proto/ipc/reload_messages.h"
 
+#include "proto/ipc/messages.h"
+
 #include <gtest/gtest.h>
 
 namespace sekisho::proto::ipc {
@@ -65,6 +67,19 @@ TEST(IpcReloadMessages, KeyReloadReplyCarriesTheError) {
   Message bad(MessageType::kKeyReloadReply, 5);
   bad.AddU64(0x68, 2);
   EXPECT_FALSE(Decoded<KeyReloadReply>(bad));
+}
+
+TEST(IpcReloadMessages, SignRequestNamesItsKeyOrNot) {
+  SignRequest sign{3, SignRequest::Input::kData, 17, 0, Bytes(32, 1), std::string(64, 'a')};
+  auto got = Decoded<SignRequest>(sign.ToMessage());
+  ASSERT_TRUE(got) << got.error().ToString();
+  EXPECT_EQ(got->key_id, std::string(64, 'a'));
+  sign.key_id.clear();  // an older worker: the current key
+  got = Decoded<SignRequest>(sign.ToMessage());
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->key_id, "");
+  sign.key_id = std::string(65, 'a');
+  EXPECT_FALSE(Decoded<SignRequest>(sign.ToMessage()));
 }
 
 }  // namespace

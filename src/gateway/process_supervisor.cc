@@ -184,18 +184,6 @@ class ProcessSupervisor::Impl {
     return sent;
   }
 
-  bool SendConfigTo(Worker& worker) {
-    if (!config_update_ || worker.link == nullptr || !worker.link->open()) {
-      return false;
-    }
-    auto sent = worker.link->Send(config_update_->ToMessage());
-    if (!sent) {
-      log_.Warn("cannot send the reloaded configuration to worker {}: {}", worker.index,
-                sent.error().ToString());
-    }
-    return sent.has_value();
-  }
-
   std::vector<pid_t> worker_pids() const {
     std::vector<pid_t> pids;
     for (const auto& worker : workers_) {
@@ -264,6 +252,18 @@ class ProcessSupervisor::Impl {
     std::map<std::uint64_t, std::unique_ptr<WorkerTunnel>> tunnels;  // by connection id
     std::set<std::uint64_t> connections;  // handed to it and not reported closed (limits)
   };
+
+  bool SendConfigTo(Worker& worker) {
+    if (!config_update_ || worker.link == nullptr || !worker.link->open()) {
+      return false;
+    }
+    auto sent = worker.link->Send(config_update_->ToMessage());
+    if (!sent) {
+      log_.Warn("cannot send the reloaded configuration to worker {}: {}", worker.index,
+                sent.error().ToString());
+    }
+    return sent.has_value();
+  }
 
   std::vector<std::string> ChildArgs(std::string_view role) const {
     std::vector<std::string> args = {"--config", options_.config_path, "--role", std::string(role)};

@@ -122,8 +122,8 @@ oc_stop "$OC_PID"
 
 # --- 3. invalid reloads are refused, the gateway keeps serving --------------------------------
 cp "$GW_DIR/sekishod.toml" "$GW_DIR/good.toml"
-printf '\n[tunnel.extra]\nbogus = 1\n' >>"$GW_DIR/sekishod.toml"
-sed -i 's/^banner = "reloaded banner"/banner = "never applied"\nbaner = "typo"/' "$GW_DIR/sekishod.toml"
+sed -i 's/^banner = "reloaded banner"/banner = "never applied"\nbaner = "typo"/;
+        s/^mtu = 1500/mtu = 1500\nmtuu = 1400/' "$GW_DIR/sekishod.toml"
 reload 'reload 2 refused'
 grep -Eq "reload 2 refused.*sekishod.toml:[0-9]+:[0-9]+: .*tunnel.baner" "$GW_LOG" ||
   interop_fail "the refusal does not name tunnel.baner with file:line"

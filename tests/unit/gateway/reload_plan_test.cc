@@ -122,7 +122,7 @@ TEST(ReloadPlan, AuthThrottleAndLimitsApply) {
   const std::string before = std::string(kBase);
   const std::string after = before +
                             "[auth.throttle]\nmax_failures = 9\n"
-                            "[limits]\nmax_connections = 100\nmax_login_contexts = 5\n";
+                            "[limits]\nmax_connections = 2000\nmax_login_contexts = 50\n";
   ReloadPlan plan = PlanReload(Parse(before), Parse(after));
   EXPECT_EQ(JoinKeys(plan.changes), "auth.throttle, limits.max_connections");
   EXPECT_EQ(JoinKeys(plan.needs_restart), "limits.max_login_contexts");

@@ -50,8 +50,13 @@ wait_tunnel oc-alice
 alice_pid=$OC_PID
 alice_address=$(ip -n "$SK_NS_CL" -4 -o addr show dev oc-alice | awk '{ print $4 }')
 echo "alice's tunnel: $alice_address"
-# 10 echo requests a second, each answered within 1 s, until SIGINT prints the totals.
-interop_bg "$SK_NS_CL" "$GW_DIR/ping.log" ping -i 0.1 -W 1 198.18.101.1
+# 10 echo requests a second, each answered within 1 s, until SIGINT prints the totals, to a
+# server behind the gateway on the group's split route (an address in the gateway namespace).
+# Bound to alice's interface: the other clients this test starts share the client namespace,
+# and their vpnc-script replaces the same split routes with their own interface (and takes
+# them away when they end).
+ip -n "$SK_NS_GW" addr add 198.18.200.1/32 dev lo
+interop_bg "$SK_NS_CL" "$GW_DIR/ping.log" ping -D -I oc-alice -i 0.1 -W 1 198.18.200.1
 ping_pid=$SK_LAST_PID
 interop_wait_for_log "$GW_DIR/ping.log" 'icmp_seq=5 ' 5 || interop_fail "the ping does not flow"
 
@@ -104,7 +109,8 @@ GW_PIN=$NEW_PIN
 OC_URL=${GW_URL}eng oc_connect carol $'carolpw\n' --user carol --passwd-on-stdin --no-dtls \
   --non-inter
 wait_tunnel oc-carol
-grep -q 'CISCO_SPLIT_INC_1_ADDR=198.18.210.0' "$GW_DIR/oc-carol.env" ||
+interop_add_log "$GW_DIR/oc-carol.env"
+grep -Eq 'CISCO_SPLIT_INC_[0-9]+_ADDR=198.18.210.0' "$GW_DIR/oc-carol.env" ||
   interop_fail "the new route is not in the new session"
 grep -q 'INTERNAL_IP4_DNS=198.18.100.54' "$GW_DIR/oc-carol.env" || interop_fail "new DNS missing"
 grep -q 'CISCO_BANNER=reloaded banner' "$GW_DIR/oc-carol.env" || interop_fail "new banner missing"
@@ -145,12 +151,16 @@ reload 'reload 2 applied: changed none'
 
 # --- 4. the ping lost nothing; the tunnel and the processes are the same ------------------
 interop_pid_running "$alice_pid" || interop_fail "alice's openconnect exited"
+# The ping covered every reload: it runs on for half a second after the last one.
+seq_now=$(grep -Eo 'icmp_seq=[0-9]+' "$GW_DIR/ping.log" | tail -1 | cut -d= -f2)
+interop_wait_for_log "$GW_DIR/ping.log" "icmp_seq=$((seq_now + 5)) " 5 ||
+  interop_fail "the ping stopped after the last reload"
 kill -INT "$ping_pid"
 interop_wait_for_log "$GW_DIR/ping.log" 'packets transmitted' 5 || interop_fail "ping gave no totals"
 grep 'packets transmitted' "$GW_DIR/ping.log"
 grep -Eq ' 0% packet loss' "$GW_DIR/ping.log" || interop_fail "the ping lost packets across reloads"
 sent=$(grep -Eo '^[0-9]+ packets transmitted' "$GW_DIR/ping.log" | cut -d' ' -f1)
-[ "$sent" -ge 50 ] || interop_fail "only $sent echo requests: the test did not cover the reloads"
+[ "$sent" -ge 20 ] || interop_fail "only $sent echo requests: the test did not cover the reloads"
 [ "$(ip -n "$SK_NS_CL" -4 -o addr show dev oc-alice | awk '{ print $4 }')" = "$alice_address" ] ||
   interop_fail "alice's tunnel address changed"
 workers_after=$(pgrep -P "$GW_PID" | sort | tr '\n' ' ')

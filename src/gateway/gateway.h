@@ -80,7 +80,8 @@ class Gateway final : public ControlHandler {
   // Errors (nothing applied, the gateway keeps its configuration; every problem is logged):
   // kConfig (invalid file, each error as file:line:column), kIo (unreadable file),
   // kPermission (secret file modes), kTls/kConfig (certificate, or a key that does not match
-  // it), kTimeout (security module), kClosed (shutting down).
+  // it), kTimeout (security module), kTooLarge (more than one IPC message can carry to the
+  // workers), kClosed (shutting down).
   Result<void> Reload();
   // The last reload's summary ("reload 2 applied: changed ...") or why it was refused.
   const std::string& last_reload_summary() const { return last_reload_summary_; }

@@ -164,6 +164,15 @@ Result<Gateway::PreparedReload> Gateway::PrepareReload(std::uint64_t generation)
   }
   SEKISHO_ASSIGN_OR_RETURN(p.profiles, ProfileStore::Load(p.config));
   AddChangedFiles(*profiles_, p.profiles, p.config, p.plan.changes);
+  if (!single) {
+    // The workers get the text and the chain in one message: refuse now what cannot be sent.
+    ipc::ConfigUpdate update{generation, options_.config_path, p.config_text, p.certificate_pem,
+                             p.ca_pem};
+    if (auto encoded = update.ToMessage().Encode(); !encoded) {
+      return Fail(Errc::kTooLarge,
+                  "the configuration and certificate files are too large to send to the workers");
+    }
+  }
 
   if (!single) {
     // The last step that can fail: once the security module holds the new key, the rest is

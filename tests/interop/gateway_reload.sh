@@ -10,7 +10,10 @@
 #   3. invalid reloads are refused with a log line each (an unknown key with file:line, a key
 #      that does not belong to the certificate) and the gateway keeps serving the last good
 #      configuration: the tunnel and the ping go on, a new login still works;
-#   4. the ping, stopped at the end, lost no packet; the workers were never restarted.
+#   4. the ping, stopped at the end, lost no packet; the workers were never restarted; a worker
+#      that crashes afterwards is restarted and sent the reloaded configuration;
+#   5. --single-process: a reload with a new certificate and banner reaches new logins while
+#      the tunnel that was up keeps carrying traffic.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/gateway_common.sh"
@@ -166,5 +169,45 @@ sent=$(grep -Eo '^[0-9]+ packets transmitted' "$GW_DIR/ping.log" | cut -d' ' -f1
 workers_after=$(pgrep -P "$GW_PID" | sort | tr '\n' ' ')
 [ "$workers_before" = "$workers_after" ] ||
   interop_fail "child processes changed across the reloads ($workers_before -> $workers_after)"
+# A worker started after a reload (here: after a crash) is sent the reloaded configuration.
+victim=$(pgrep -P "$GW_PID" | tail -1)
+kill -KILL "$victim"
+interop_wait_for_log "$GW_LOG" "killed by signal 9; .* restarting it" 10 ||
+  interop_fail "the killed worker is not restarted"
+interop_wait_for_log "$GW_LOG" "worker [0-9]+\]\[[0-9]+\] .*configuration reload 2 applied" 1 ||
+  interop_fail "no worker applied reload 2"
+for i in $(seq 1 100); do
+  [ "$(grep -c 'configuration reload 2 applied' "$GW_LOG")" -ge 3 ] && break
+  sleep 0.1
+done
+[ "$(grep -c 'configuration reload 2 applied' "$GW_LOG")" -ge 3 ] ||
+  interop_fail "the restarted worker did not get the reloaded configuration"
 oc_stop "$alice_pid"
+
+# --- 5. --single-process: the same reload in one process --------------------------------------
+kill -TERM "$GW_PID"
+for i in $(seq 1 50); do interop_pid_running "$GW_PID" || break; sleep 0.1; done
+GW_LOG=$GW_DIR/single.log
+sed -i 's/^port = 8443/port = 443/' "$GW_DIR/sekishod.toml"  # the restart takes the port
+interop_bg "$SK_NS_GW" "$GW_LOG" "$SEKISHOD" --config "$GW_DIR/sekishod.toml" --single-process
+GW_PID=$SK_LAST_PID
+interop_wait_port "$SK_NS_GW" 443 15 || interop_fail "sekishod --single-process did not listen"
+OC_URL=${GW_URL}eng oc_connect single1 $'alicepw\n' --user alice --passwd-on-stdin --no-dtls \
+  --non-inter
+wait_tunnel oc-single1
+single_pid=$OC_PID
+sed -i 's#pki/server-rsa.pem#pki/server.pem#; s#pki/server-rsa-key.pem#pki/server-key.pem#;
+        s/^banner = "reloaded banner"/banner = "single-process banner"/' "$GW_DIR/sekishod.toml"
+reload 'reload 1 applied: changed tls.certificate, tls.private_key, tunnel.banner'
+GW_PIN=$OLD_PIN  # back to the ECDSA certificate
+OC_URL=${GW_URL}eng oc_connect single2 $'carolpw\n' --user carol --passwd-on-stdin --no-dtls \
+  --non-inter
+wait_tunnel oc-single2
+grep -q 'CISCO_BANNER=single-process banner' "$GW_DIR/oc-single2.env" ||
+  interop_fail "--single-process: the new banner is not served"
+interop_pid_running "$single_pid" || interop_fail "--single-process: the first tunnel ended"
+ip netns exec "$SK_NS_CL" ping -c 3 -i 0.2 -W 2 -I oc-single1 198.18.200.1 >/dev/null ||
+  interop_fail "--single-process: the first tunnel does not carry traffic after the reload"
+oc_stop "$OC_PID"
+oc_stop "$single_pid"
 echo "PASS: sekishod reloads without dropping users"

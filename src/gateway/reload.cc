@@ -131,7 +131,10 @@ Result<Gateway::PreparedReload> Gateway::PrepareReload(std::uint64_t generation)
   }
   PreparedReload p;
   SEKISHO_ASSIGN_OR_RETURN(p.config_text, ReadText(options_.config_path, "configuration"));
-  SEKISHO_ASSIGN_OR_RETURN(GatewayConfig next, ParseConfig(p.config_text, options_.config_path));
+  // Parsed under the name the running configuration was (main.cc may have been given a relative
+  // path), so that unchanged relative paths resolve to the same strings and diff as unchanged.
+  const std::string& source = config_.source.empty() ? options_.config_path : config_.source;
+  SEKISHO_ASSIGN_OR_RETURN(GatewayConfig next, ParseConfig(p.config_text, source));
   SEKISHO_TRY(CheckSecretFiles(next));
   p.plan = PlanReload(config_, next);
   p.config = EffectiveConfig(config_, std::move(next));

@@ -13,7 +13,8 @@
 #   4. the ping, stopped at the end, lost no packet; the workers were never restarted; a worker
 #      that crashes afterwards is restarted and sent the reloaded configuration;
 #   5. --single-process: a reload with a new certificate and banner reaches new logins while
-#      the tunnel that was up keeps carrying traffic.
+#      the tunnel that was up keeps carrying traffic;
+#   6. a tunnel whose data runs on DTLS keeps it there, without loss, across a reload.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/gateway_common.sh"
@@ -210,4 +211,34 @@ ip netns exec "$SK_NS_CL" ping -c 3 -i 0.2 -W 2 -I oc-single1 198.18.200.1 >/dev
   interop_fail "--single-process: the first tunnel does not carry traffic after the reload"
 oc_stop "$OC_PID"
 oc_stop "$single_pid"
+
+# --- 6. a tunnel on DTLS keeps its data on UDP across a reload (workers, separated form) -------
+kill -TERM "$GW_PID"
+for i in $(seq 1 50); do interop_pid_running "$GW_PID" || break; sleep 0.1; done
+sed -i 's/^enabled = false/enabled = true/' "$GW_DIR/sekishod.toml"
+gw_start "$GW_DIR"
+OC_URL=${GW_URL}eng oc_connect dtls $'alicepw\n' --user alice --passwd-on-stdin --non-inter
+for i in $(seq 1 200); do
+  grep -q 'Established DTLS connection' "$OC_LOG" 2>/dev/null && break
+  interop_pid_running "$OC_PID" || interop_fail "DTLS: openconnect exited"
+  sleep 0.1
+done
+grep -q 'Established DTLS connection' "$OC_LOG" || interop_fail "DTLS not established"
+wait_tunnel oc-dtls
+dtls_pid=$OC_PID
+interop_bg "$SK_NS_CL" "$GW_DIR/ping-dtls.log" ping -D -I oc-dtls -i 0.1 -W 1 198.18.200.1
+ping_pid=$SK_LAST_PID
+interop_wait_for_log "$GW_DIR/ping-dtls.log" 'icmp_seq=5 ' 5 || interop_fail "no ping over DTLS"
+sed -i 's/^banner = "single-process banner"/banner = "dtls banner"/' "$GW_DIR/sekishod.toml"
+reload 'reload 1 applied: changed tunnel.banner'
+seq_now=$(grep -Eo 'icmp_seq=[0-9]+' "$GW_DIR/ping-dtls.log" | tail -1 | cut -d= -f2)
+interop_wait_for_log "$GW_DIR/ping-dtls.log" "icmp_seq=$((seq_now + 5)) " 5 ||
+  interop_fail "the ping over DTLS stopped after the reload"
+kill -INT "$ping_pid"
+interop_wait_for_log "$GW_DIR/ping-dtls.log" 'packets transmitted' 5 || interop_fail "no ping totals"
+grep -Eq ' 0% packet loss' "$GW_DIR/ping-dtls.log" ||
+  interop_fail "the ping over DTLS lost packets: $(grep 'packets transmitted' "$GW_DIR/ping-dtls.log")"
+[ "$(gw_ctl show sessions --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["sessions"][0]["channel"])')" = dtls ] ||
+  interop_fail "the tunnel left DTLS across the reload"
+oc_stop "$dtls_pid"
 echo "PASS: sekishod reloads without dropping users"

@@ -80,6 +80,9 @@ class AuthFront {
 
   // Parses the body (ParseLoginRequest) and answers; for tests and single-process use.
   FrontReply Handle(const proto::http::HttpRequest& request, const RequestContext& context);
+  // A reload changed the certificate: the success document announces the new one's hash.
+  void set_server_cert_hash(std::string hash) { server_cert_hash_ = std::move(hash); }
+
   // Answers a request whose body a worker has already parsed: main never parses client bytes.
   FrontReply HandleParsed(const proto::ipc::LoginRequest& request, const RequestContext& context);
 

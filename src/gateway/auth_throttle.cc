@@ -8,8 +8,13 @@
 
 namespace sekisho::gateway {
 
-FailureTable::FailureTable(std::uint32_t max_failures, const AuthThrottleOptions& options)
-    : max_failures_(std::max<std::uint32_t>(max_failures, 1)), options_(options) {
+FailureTable::FailureTable(std::uint32_t max_failures, const AuthThrottleOptions& options) {
+  Reconfigure(max_failures, options);
+}
+
+void FailureTable::Reconfigure(std::uint32_t max_failures, const AuthThrottleOptions& options) {
+  max_failures_ = std::max<std::uint32_t>(max_failures, 1);
+  options_ = options;
   options_.max_entries = std::max<std::size_t>(options_.max_entries, 1);
   options_.max_backoff = std::max(options_.max_backoff, options_.backoff);
 }
@@ -92,6 +97,11 @@ void FailureTable::AppendBlocked(ThrottleScope scope, Instant now,
 
 AuthThrottle::AuthThrottle(AuthThrottleOptions options)
     : addresses_(options.max_failures, options), users_(options.user_max_failures, options) {}
+
+void AuthThrottle::Reconfigure(const AuthThrottleOptions& options) {
+  addresses_.Reconfigure(options.max_failures, options);
+  users_.Reconfigure(options.user_max_failures, options);
+}
 
 std::string AuthThrottle::AddressKey(std::string_view peer_ip) {
   std::string text(peer_ip);

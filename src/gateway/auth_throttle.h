@@ -63,6 +63,8 @@ class FailureTable {
   FailureTable(std::uint32_t max_failures, const AuthThrottleOptions& options);
 
   std::optional<Duration> RetryAfter(const std::string& key, Instant now) const;
+  // New limits (a configuration reload); the records and their current blocks stay.
+  void Reconfigure(std::uint32_t max_failures, const AuthThrottleOptions& options);
   // Counts a failure. Returns the new block duration when this failure triggered one.
   std::optional<Duration> RecordFailure(const std::string& key, Instant now);
   // Returns whether a record existed.
@@ -84,7 +86,7 @@ class FailureTable {
   bool Expired(const Entry& e, Instant now) const;
   Entry& Touch(const std::string& key, Instant now);
 
-  std::uint32_t max_failures_;
+  std::uint32_t max_failures_ = 1;
   AuthThrottleOptions options_;
   std::unordered_map<std::string, Entry> entries_;
   std::list<std::string> lru_;  // front = most recently seen
@@ -96,6 +98,9 @@ class AuthThrottle {
   static constexpr std::size_t kMaxUserKeyBytes = 256;
 
   explicit AuthThrottle(AuthThrottleOptions options = {});
+  // New limits from a configuration reload: blocks in force run out as they were imposed,
+  // failures already counted count against the new limits.
+  void Reconfigure(const AuthThrottleOptions& options);
 
   // The address record `peer_ip` counts against: an IPv4 address as is (also when written as
   // an IPv4-mapped IPv6 address), an IPv6 address as its /64 ("2001:db8:1:2::/64"), anything

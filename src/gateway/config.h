@@ -1,8 +1,10 @@
 #pragma once
 // The gateway configuration: a TOML file (docs/config.md, examples/sekishod.toml) parsed once
-// into an immutable tree of small per-concern structs and validated as a whole. Reloading
-// means building a new GatewayConfig; sessions keep the one they started with (hold it by
-// std::shared_ptr<const GatewayConfig>).
+// into a tree of small per-concern structs and validated as a whole. Reloading (SIGHUP,
+// Gateway::Reload, reload_plan.h) builds a new GatewayConfig and assigns it over the running
+// one in place, so components hold `const GatewayConfig&` and read it at each use; nobody keeps
+// a pointer into it (a GroupConfig*, a string_view) across event-loop turns. What a session or
+// tunnel was granted is copied into it when granted.
 //
 // All durations are whole seconds. Relative file paths are resolved against the directory of
 // the configuration file. Unknown keys are errors, so a typo never passes silently.

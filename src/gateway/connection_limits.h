@@ -50,6 +50,9 @@ class ConnectionLimits {
   enum class Phase { kHandshake, kEstablished, kTunnel };
 
   explicit ConnectionLimits(AdmissionLimits limits);
+  // New limits (a configuration reload): they apply to the next admissions; connections
+  // already admitted are never closed for being over them.
+  void set_limits(AdmissionLimits limits) { limits_ = limits; }
 
   // Admits connection `id` from `peer_ip` in kHandshake, or says which limit refuses it (then
   // nothing is recorded). REQUIRES: `id` is not admitted already.

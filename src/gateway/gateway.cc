@@ -5,6 +5,7 @@
 #include "gateway/file_limit.h"
 #include "gateway/gateway_tunnel.h"
 #include "gateway/password_credentials.h"
+#include "gateway/reload_plan.h"
 
 #include <boost/asio/post.hpp>
 
@@ -36,22 +37,6 @@ unsigned WorkerCount(const GatewayConfig& config) {
   }
   long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
   return cores > 0 ? static_cast<unsigned>(cores) : 1;
-}
-
-AuthThrottleOptions ThrottleOptions(const ThrottleConfig& config) {
-  AuthThrottleOptions options;
-  options.max_failures = config.max_failures;
-  options.user_max_failures = config.user_max_failures;
-  options.window = seconds(config.window_s);
-  options.backoff = seconds(config.backoff_s);
-  options.max_backoff = seconds(config.max_backoff_s);
-  options.max_entries = config.max_tracked;
-  return options;
-}
-
-AdmissionLimits AdmissionOf(const LimitsConfig& config) {
-  return AdmissionLimits{config.max_connections, config.max_prelogin, config.max_handshakes,
-                         config.max_per_address};
 }
 
 // Out of descriptors or kernel memory: retrying at once would fail the same way.
@@ -106,6 +91,7 @@ Gateway::Gateway(GatewayConfig config, GatewayOptions options, LogSink& sink)
       refusal_log_(kRefusalLogInterval),
       accept_error_log_(kRefusalLogInterval),
       signals_(io_),
+      reload_signals_(io_, SIGHUP),
       housekeeping_(io_) {}
 
 Gateway::~Gateway() = default;
@@ -233,6 +219,7 @@ Result<void> Gateway::Start() {
   Accept();
   ArmHousekeeping();
   ArmSignals();
+  ArmReloadSignal();
   notifier_ = std::make_unique<SystemdNotifier>(io_, Logger(sink_, "systemd"));
   notifier_->Ready(StatusLine());
   return Ok();
@@ -367,6 +354,7 @@ void Gateway::Shutdown(std::string_view reason) {
   accept_timer_.cancel();
   housekeeping_.cancel();
   signals_.cancel(ec);
+  reload_signals_.cancel(ec);
   if (control_) {
     control_->Stop();
   }

@@ -6,7 +6,7 @@ sekisho_cc_library(
        profile_store.h sandbox_linux.h secmod.h session_backend.h session_registry.h
        session_service.h worker.h
   SRCS auth_front.cc connect_answer.cc connection.cc dtls_channel.cc dtls_listener.cc
-       dtls_plan.cc gateway.cc gateway_tunnel.cc gateway_tunnel_dtls.cc ipc_link.cc password_credentials.cc process_supervisor.cc
+       dtls_plan.cc gateway.cc reload.cc gateway_tunnel.cc gateway_tunnel_dtls.cc ipc_link.cc password_credentials.cc process_supervisor.cc
        profile_store.cc sandbox_linux.cc secmod.cc session_registry.cc session_service.cc
        worker.cc
   DEPS sekisho::gateway_support sekisho::tls sekisho::net sekisho::stream sekisho::proto_auth

@@ -73,6 +73,21 @@ class Gateway final : public ControlHandler {
 
   std::uint16_t bound_port() const { return bound_port_; }
 
+  // Reloads the configuration file (SIGHUP, the control socket's reload). Applies what can
+  // change at run time to new logins, connections and tunnels, sends the workers the new
+  // configuration and certificate, and has the security module load the key; sessions and
+  // tunnels that are up are not touched. Settings bound at start-up (listen address/port,
+  // process.*, control.socket, dtls.enabled, log.level) are logged as needing a restart and
+  // keep their value. Logs one summary line (last_reload_summary()).
+  // Errors (nothing applied, the gateway keeps its configuration; every problem is logged):
+  // kConfig (invalid file, each error as file:line:column), kIo (unreadable file),
+  // kPermission (secret file modes), kTls/kConfig (certificate, or a key that does not match
+  // it), kTimeout (security module), kTooLarge (more than one IPC message can carry to the
+  // workers), kClosed (shutting down).
+  Result<void> Reload();
+  // The last reload's summary ("reload 2 applied: changed ...") or why it was refused.
+  const std::string& last_reload_summary() const { return last_reload_summary_; }
+
   // ControlHandler
   proto::ctl::StatusInfo Status() override;
   std::vector<proto::ctl::SessionInfo> Sessions() override;
@@ -82,6 +97,7 @@ class Gateway final : public ControlHandler {
 
  private:
   class LocalBackend;
+  struct PreparedReload;  // reload.cc
 
   Gateway(GatewayConfig config, GatewayOptions options, LogSink& sink);
   void Accept();
@@ -93,6 +109,10 @@ class Gateway final : public ControlHandler {
   void ArmSignals();
   std::string StatusLine() const;
   void StopLoopAfterHooks(Instant deadline, std::chrono::milliseconds wait);
+  // reload.cc
+  void ArmReloadSignal();
+  Result<PreparedReload> PrepareReload(std::uint64_t generation);
+  void CommitReload(PreparedReload prepared);
 
   GatewayConfig config_;
   GatewayOptions options_;
@@ -124,6 +144,9 @@ class Gateway final : public ControlHandler {
   LogRateLimiter refusal_log_;
   LogRateLimiter accept_error_log_;
   boost::asio::signal_set signals_;
+  boost::asio::signal_set reload_signals_;  // SIGHUP
+  std::uint64_t reload_generation_ = 0;
+  std::string last_reload_summary_;
   boost::asio::steady_timer housekeeping_;
   // single_process only, by connection id: connections before their tunnel, then the tunnels.
   std::map<std::uint64_t, std::weak_ptr<Connection>> connections_;

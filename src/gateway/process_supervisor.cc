@@ -5,6 +5,7 @@
 #include "gateway/ipc_link.h"
 #include "net/packet_socket_linux.h"
 #include "proto/ipc/messages.h"
+#include "proto/ipc/reload_messages.h"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -14,6 +15,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <map>
+#include <optional>
 #include <set>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -172,6 +174,17 @@ class ProcessSupervisor::Impl {
     }
   }
 
+  // A configuration reload: every live worker gets it now, a worker started later (after a
+  // crash) right after its start, so that it serves what main accepted.
+  std::size_t SendConfig(const ipc::ConfigUpdate& update) {
+    config_update_ = update;
+    std::size_t sent = 0;
+    for (auto& worker : workers_) {
+      sent += SendConfigTo(*worker) ? 1 : 0;
+    }
+    return sent;
+  }
+
   std::vector<pid_t> worker_pids() const {
     std::vector<pid_t> pids;
     for (const auto& worker : workers_) {
@@ -241,6 +254,18 @@ class ProcessSupervisor::Impl {
     std::set<std::uint64_t> connections;  // handed to it and not reported closed (limits)
   };
 
+  bool SendConfigTo(Worker& worker) {
+    if (!config_update_ || worker.link == nullptr || !worker.link->open()) {
+      return false;
+    }
+    auto sent = worker.link->Send(config_update_->ToMessage());
+    if (!sent) {
+      log_.Warn("cannot send the reloaded configuration to worker {}: {}", worker.index,
+                sent.error().ToString());
+    }
+    return sent.has_value();
+  }
+
   std::vector<std::string> ChildArgs(std::string_view role) const {
     std::vector<std::string> args = {"--config", options_.config_path, "--role", std::string(role)};
     if (!options_.log_level.empty()) {
@@ -299,6 +324,7 @@ class ProcessSupervisor::Impl {
         });
     worker.link->Start();
     log_.Info("worker {} started (pid {})", worker.index, worker.pid);
+    (void)SendConfigTo(worker);
     return Ok();
   }
 
@@ -592,6 +618,7 @@ class ProcessSupervisor::Impl {
   net::ScopedFd& secmod_link_;  // shared with SecModCredentials
   std::vector<std::unique_ptr<Worker>> workers_;
   std::size_t next_worker_ = 0;
+  std::optional<ipc::ConfigUpdate> config_update_;  // the last reload's, for new workers
   std::uint16_t dtls_port_ = 0;
   bool stopping_ = false;
 };
@@ -607,6 +634,9 @@ bool ProcessSupervisor::HandOver(asio::ip::tcp::socket socket, std::uint64_t id)
   return impl_->HandOver(std::move(socket), id);
 }
 void ProcessSupervisor::Shutdown() { impl_->Shutdown(); }
+std::size_t ProcessSupervisor::SendConfig(const proto::ipc::ConfigUpdate& update) {
+  return impl_->SendConfig(update);
+}
 std::vector<pid_t> ProcessSupervisor::worker_pids() const { return impl_->worker_pids(); }
 pid_t ProcessSupervisor::secmod_pid() const { return impl_->secmod_pid(); }
 

@@ -25,6 +25,7 @@
 #include "gateway/session_service.h"
 #include "net/scoped_fd.h"
 #include "proto/ipc/messages.h"
+#include "proto/ipc/reload_messages.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -84,6 +85,9 @@ class ProcessSupervisor {
   bool HandOver(boost::asio::ip::tcp::socket socket, std::uint64_t id);
   // Asks the workers to log their clients off and exit; the destructor reaps every child.
   void Shutdown();
+  // Sends a reloaded configuration to every live worker, and to each worker started later.
+  // Returns how many workers it was sent to now.
+  std::size_t SendConfig(const proto::ipc::ConfigUpdate& update);
 
   std::vector<pid_t> worker_pids() const;
   pid_t secmod_pid() const;

@@ -6,6 +6,7 @@
 #include "gateway/secret_file.h"
 #include "net/packet_socket_linux.h"
 #include "proto/ipc/messages.h"
+#include "proto/ipc/reload_messages.h"
 #include "tls/remote_key.h"
 
 #include <cerrno>
@@ -21,11 +22,14 @@ namespace ipc = proto::ipc;
 class SecMod {
  public:
   SecMod(std::unique_ptr<tls::KeyHolder> key, std::unique_ptr<CredentialChecker> credentials,
-         net::ScopedFd main, Logger log)
-      : key_(std::move(key)),
-        credentials_(std::move(credentials)),
+         std::string password_file, net::ScopedFd main, Logger log)
+      : credentials_(std::move(credentials)),
+        password_file_(std::move(password_file)),
         main_(std::move(main)),
-        log_(std::move(log)) {}
+        log_(std::move(log)) {
+    current_.id = key->SpkiSha256Hex().value_or("");
+    current_.key = std::move(key);
+  }
 
   int Run() {
     log_.Info("security module serving");
@@ -90,6 +94,12 @@ class SecMod {
       Sign(main_.get(), *message);
       return true;
     }
+    if (message->type() == ipc::MessageType::kKeyReload) {
+      if (auto reload = ipc::KeyReload::FromMessage(*message)) {
+        Send(main_.get(), Reload(*reload).ToMessage());
+      }
+      return true;
+    }
     log_.Warn("unexpected {} from main", ipc::ToString(message->type()));
     return true;
   }
@@ -120,8 +130,14 @@ class SecMod {
     reply.request_id = request->request_id;
     auto input = request->input == ipc::SignRequest::Input::kData ? tls::SignInput::kData
                                                                   : tls::SignInput::kHash;
+    const tls::KeyHolder* key = KeyFor(request->key_id);
+    if (key == nullptr) {
+      log_.Info("signature refused: no key with id {}", EscapeForLog(request->key_id));
+      Send(link, reply.ToMessage());
+      return;
+    }
     Result<Bytes> signature =
-        key_->Sign(input, static_cast<gnutls_sign_algorithm_t>(request->algorithm), request->flags,
+        key->Sign(input, static_cast<gnutls_sign_algorithm_t>(request->algorithm), request->flags,
                    request->payload);
     if (signature) {
       reply.ok = true;
@@ -130,6 +146,63 @@ class SecMod {
       log_.Info("signature refused: {}", signature.error().ToString());
     }
     Send(link, reply.ToMessage());
+  }
+
+  // The current key, or the one before the last reload while handshakes that began with its
+  // certificate finish; an empty id (or one sec-mod could not compute) means the current key.
+  const tls::KeyHolder* KeyFor(const std::string& id) const {
+    if (id.empty() || current_.id.empty() || id == current_.id) {
+      return current_.key.get();
+    }
+    if (previous_.key && id == previous_.id) {
+      return previous_.key.get();
+    }
+    return nullptr;
+  }
+
+  // A configuration reload: the key (kept only when it belongs to the certificate main will
+  // serve) and the password file (whose changes PasswordCredentials also follows by itself).
+  ipc::KeyReloadReply Reload(const ipc::KeyReload& request) {
+    ipc::KeyReloadReply reply{request.request_id, false, ""};
+    Result<void> secrets = CheckSecretFile(request.private_key, "private key");
+    if (secrets && !request.password_file.empty()) {
+      secrets = CheckSecretFile(request.password_file, "password file");
+    }
+    if (!secrets) {
+      reply.error = secrets.error().ToString();
+      return reply;
+    }
+    auto key = tls::KeyHolder::Load(request.private_key);
+    if (!key) {
+      reply.error = key.error().ToString();
+      return reply;
+    }
+    Result<std::string> id = (*key)->SpkiSha256Hex();
+    if (!id || *id != request.expected_key_id) {
+      reply.error = "the key in " + request.private_key + " does not belong to the certificate";
+      return reply;
+    }
+    std::unique_ptr<CredentialChecker> credentials = nullptr;
+    if (request.password_file != password_file_) {
+      auto loaded = LoadPasswordCredentials(request.password_file, log_);
+      if (!loaded) {
+        reply.error = loaded.error().ToString();
+        return reply;
+      }
+      credentials = std::move(*loaded);
+    }
+    if (*id != current_.id) {
+      previous_ = std::move(current_);
+      current_ = LoadedKey{std::move(*key), std::move(*id)};
+      log_.Info("new private key loaded from {}", request.private_key);
+    }
+    if (credentials) {
+      credentials_ = std::move(credentials);
+      password_file_ = request.password_file;
+      log_.Info("password file is now {}", request.password_file);
+    }
+    reply.ok = true;
+    return reply;
   }
 
   bool Check(const ipc::CredentialRequest& request) {
@@ -150,8 +223,14 @@ class SecMod {
     }
   }
 
-  std::unique_ptr<tls::KeyHolder> key_;
+  struct LoadedKey {
+    std::unique_ptr<tls::KeyHolder> key;
+    std::string id;  // KeyHolder::SpkiSha256Hex
+  };
+  LoadedKey current_;
+  LoadedKey previous_;  // until the next reload: for handshakes begun before the last one
   std::unique_ptr<CredentialChecker> credentials_;
+  std::string password_file_;
   net::ScopedFd main_;
   std::vector<net::ScopedFd> workers_;
   Logger log_;
@@ -181,7 +260,8 @@ int RunSecMod(const GatewayConfig& config, const SecModOptions& options, LogSink
     log.Error("{}", credentials.error().ToString());
     return 1;
   }
-  SecMod secmod(std::move(*key), std::move(*credentials), std::move(main), log);
+  SecMod secmod(std::move(*key), std::move(*credentials), config.auth.password_file,
+                std::move(main), log);
   return secmod.Run();
 }
 

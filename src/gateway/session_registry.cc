@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <set>
 
 namespace sekisho::gateway {
 namespace {
@@ -13,14 +14,57 @@ constexpr std::size_t kTokenBytes = 32;  // 256 bits: cookies and context handle
 
 SessionRegistry::SessionRegistry(const GatewayConfig& config, Rng& rng)
     : config_(config), rng_(rng) {
+  Reconfigure();
+}
+
+std::map<std::string, std::string> SessionRegistry::GroupPoolKeys() const {
+  std::map<std::string, std::string> keys;
+  for (const GroupConfig& group : config_.groups) {
+    keys[group.name] = config_.PoolOf(group).ToString();
+  }
+  return keys;
+}
+
+std::size_t SessionRegistry::Reconfigure() {
+  group_pool_key_ = GroupPoolKeys();
+  std::set<std::string> active;
   for (const GroupConfig& group : config_.groups) {
     const Ipv4Cidr& cidr = config_.PoolOf(group);
     std::string key = cidr.ToString();
     if (!pools_.contains(key)) {
       pools_.emplace(key, std::make_unique<Ipv4Pool>(cidr));
     }
-    group_pool_key_[group.name] = key;
+    active.insert(std::move(key));
   }
+  std::size_t retained = 0;
+  for (auto& [id, session] : sessions_) {
+    if (!session->ipv4 || active.contains(session->pool_key)) {
+      continue;
+    }
+    const std::uint32_t address = *session->ipv4;
+    bool moved = false;
+    for (const std::string& key : active) {
+      Ipv4Pool& pool = *pools_.at(key);
+      if (!pool.cidr().Contains(address) || pool.IsAllocated(address)) {
+        continue;
+      }
+      Result<std::uint32_t> taken = pool.Allocate(address);
+      if (taken && *taken == address) {
+        pools_.at(session->pool_key)->Release(address);
+        session->pool_key = key;
+        moved = true;
+        break;
+      }
+      if (taken) {
+        pool.Release(*taken);  // not a client address of that pool: leave it where it is
+      }
+    }
+    retained += moved ? 0 : 1;
+  }
+  std::erase_if(pools_, [&](const auto& entry) {
+    return !active.contains(entry.first) && entry.second->used_count() == 0;
+  });
+  return retained;
 }
 
 std::string SessionRegistry::RandomToken() {
@@ -117,24 +161,45 @@ Session* SessionRegistry::FindByDtlsSessionId(ByteSpan id) {
   return it == by_dtls_id_.end() ? nullptr : FindById(it->second);
 }
 
-Ipv4Pool& SessionRegistry::PoolFor(const std::string& group) {
+Ipv4Pool* SessionRegistry::PoolFor(const std::string& group) {
+  // nullptr for a group a reload removed.
   auto key = group_pool_key_.find(group);
-  // Sessions are only created for configured groups, so the key always exists.
-  SEKISHO_CHECK(key != group_pool_key_.end());
-  return *pools_.at(key->second);
+  return key == group_pool_key_.end() ? nullptr : pools_.at(key->second).get();
 }
 
 Result<std::uint32_t> SessionRegistry::LeaseAddress(Session& session) {
   if (session.ipv4) {
     return *session.ipv4;
   }
-  SEKISHO_ASSIGN_OR_RETURN(std::uint32_t address, PoolFor(session.group).Allocate(std::nullopt));
+  Ipv4Pool* pool = PoolFor(session.group);
+  if (pool == nullptr) {
+    return Fail(Errc::kNotFound, "group " + session.group + " is no longer configured");
+  }
+  SEKISHO_ASSIGN_OR_RETURN(std::uint32_t address, pool->Allocate(std::nullopt));
   session.ipv4 = address;
+  session.pool_key = pool->cidr().ToString();
   return address;
 }
 
 std::uint32_t SessionRegistry::TunnelLocalAddress(const Session& session) {
-  return PoolFor(session.group).gateway_address();
+  // The pool of the lease, which a reload may have retired: the TUN device stays consistent
+  // with the address its peer holds.
+  auto pool = pools_.find(session.pool_key);
+  SEKISHO_CHECK(pool != pools_.end());  // called only for a session holding a lease
+  return pool->second->gateway_address();
+}
+
+void SessionRegistry::ReleaseLease(Session& session) {
+  auto pool = pools_.find(session.pool_key);
+  if (!session.ipv4 || pool == pools_.end()) {
+    return;
+  }
+  pool->second->Release(*session.ipv4);
+  const bool retired = std::none_of(group_pool_key_.begin(), group_pool_key_.end(),
+                                    [&](const auto& entry) { return entry.second == pool->first; });
+  if (retired && pool->second->used_count() == 0) {
+    pools_.erase(pool);
+  }
 }
 
 void SessionRegistry::AttachTunnel(Session& session, TunnelHandle& tunnel, Instant now) {
@@ -160,9 +225,7 @@ void SessionRegistry::EndSession(SessionId id, std::string_view reason) {
   sessions_.erase(it);
   by_cookie_.erase(session->cookie.reveal());
   by_dtls_id_.erase(session->dtls_session_id);
-  if (session->ipv4) {
-    PoolFor(session->group).Release(*session->ipv4);
-  }
+  ReleaseLease(*session);
   if (session->tunnel != nullptr) {
     TunnelHandle* tunnel = session->tunnel;
     session->tunnel = nullptr;

@@ -74,6 +74,7 @@ struct Session {
   Instant created;
   std::optional<Instant> expires;             // session timeout; nullopt = unlimited
   std::optional<std::uint32_t> ipv4;          // lease, taken at the first CONNECT
+  std::string pool_key;                       // the pool that lease came from (its CIDR text)
   std::optional<Instant> disconnected_since;  // set while no tunnel is up
   Instant connected_since;
   TunnelHandle* tunnel = nullptr;  // non-owning; set while a tunnel is up
@@ -97,6 +98,14 @@ class SessionRegistry {
   // REQUIRES: `config` outlives the registry. Builds one address pool per distinct group pool.
   SessionRegistry(const GatewayConfig& config, Rng& rng);
 
+  // The configuration behind `config` was replaced (a reload): rebuilds the group -> pool map
+  // from it. Pools that stay keep their leases; a live lease whose pool went away or changed
+  // moves into the new pool that contains its address when that address is free there, and
+  // otherwise stays in the old pool, which lives on (outside Pools()) until its last lease
+  // ends. Sessions keep their address either way; a new pool never hands out an address a
+  // live session holds. Returns how many leases stay in retired pools.
+  std::size_t Reconfigure();
+
   // --- logins in progress (webvpncontext) ---
   // Creates a context and returns its cookie value.
   std::string CreateLoginContext(std::string group, Instant now);
@@ -117,7 +126,8 @@ class SessionRegistry {
   Session* FindByDtlsSessionId(ByteSpan id);
 
   // Takes (or re-takes) the session's IPv4 lease from its group's pool.
-  // Errors: kExhausted (pool full: answer 503, the client retries).
+  // Errors: kExhausted (pool full: answer 503, the client retries); kNotFound (the session's
+  // group is no longer configured and it holds no lease).
   Result<std::uint32_t> LeaseAddress(Session& session);
   // The gateway's own address on the session's pool (the local end of its TUN device).
   std::uint32_t TunnelLocalAddress(const Session& session);
@@ -146,7 +156,10 @@ class SessionRegistry {
  private:
   std::function<void(const Session&, std::string_view)> on_session_end_;
   std::string RandomToken();
-  Ipv4Pool& PoolFor(const std::string& group);
+  Ipv4Pool* PoolFor(const std::string& group);
+  // The pools of the configured groups, keyed like pools_.
+  std::map<std::string, std::string> GroupPoolKeys() const;
+  void ReleaseLease(Session& session);
 
   const GatewayConfig& config_;
   Rng& rng_;
@@ -155,7 +168,8 @@ class SessionRegistry {
   std::unordered_map<std::string, SessionId> by_cookie_;
   std::map<Bytes, SessionId> by_dtls_id_;
   std::unordered_map<std::string, LoginContext> logins_;
-  // Pools keyed by CIDR text so that groups sharing the global pool share one Ipv4Pool.
+  // Pools keyed by CIDR text so that groups sharing the global pool share one Ipv4Pool. After
+  // a reload it also holds retired pools that still have leases (not in group_pool_key_).
   std::map<std::string, std::unique_ptr<Ipv4Pool>> pools_;
   std::map<std::string, std::string> group_pool_key_;
 };

@@ -73,6 +73,8 @@ Result<TunnelGrant> SessionService::Connect(const ipc::ConnectRequest& request,
   }
   const GroupConfig* group = config_.FindGroup(found->group);
   if (group == nullptr) {
+    // A reload removed the group: the client must log in again (401 stops its retries).
+    http_status = 401;
     return Fail(Errc::kNotFound, "group " + found->group + " no longer configured");
   }
   SEKISHO_ASSIGN_OR_RETURN(std::uint32_t address, registry_.LeaseAddress(*found));

@@ -8,7 +8,9 @@
 #include "gateway/sandbox_linux.h"
 #include "gateway/session_backend.h"
 #include "net/packet_socket_linux.h"
+#include "gateway/reload_plan.h"
 #include "proto/ipc/messages.h"
+#include "proto/ipc/reload_messages.h"
 #include "tls/credentials.h"
 
 #include <boost/asio/io_context.hpp>
@@ -42,7 +44,15 @@ class SecModSigner final : public tls::RemoteSigner {
 
   Result<Bytes> Sign(tls::SignInput input, gnutls_sign_algorithm_t algorithm, unsigned flags,
                      ByteSpan payload) override {
+    return SignWithKey("", input, algorithm, flags, payload);
+  }
+
+  // `key_id`: which key (the certificate's SPKI SHA-256), so that a handshake that began before
+  // a reload is signed with the key of the certificate it presented.
+  Result<Bytes> SignWithKey(const std::string& key_id, tls::SignInput input,
+                            gnutls_sign_algorithm_t algorithm, unsigned flags, ByteSpan payload) {
     ipc::SignRequest request;
+    request.key_id = key_id;
     request.request_id = ++next_id_;
     request.input = input == tls::SignInput::kData ? ipc::SignRequest::Input::kData
                                                    : ipc::SignRequest::Input::kHash;
@@ -76,6 +86,41 @@ class SecModSigner final : public tls::RemoteSigner {
   std::uint32_t next_id_ = 0;
 };
 
+// The signer of one set of credentials: names their certificate's key to the security module.
+class KeyedSigner final : public tls::RemoteSigner {
+ public:
+  explicit KeyedSigner(std::shared_ptr<SecModSigner> signer) : signer_(std::move(signer)) {}
+  void set_key_id(std::string id) { key_id_ = std::move(id); }
+
+  Result<Bytes> Sign(tls::SignInput input, gnutls_sign_algorithm_t algorithm, unsigned flags,
+                     ByteSpan payload) override {
+    return signer_->SignWithKey(key_id_, input, algorithm, flags, payload);
+  }
+
+ private:
+  std::shared_ptr<SecModSigner> signer_;
+  std::string key_id_;
+};
+
+// Credentials for `tls_config` whose signatures the security module makes with their key.
+Result<std::shared_ptr<tls::ServerCredentials>> LoadCredentials(
+    const tls::ServerTlsConfig& tls_config, const std::shared_ptr<SecModSigner>& signer) {
+  auto keyed = std::make_shared<KeyedSigner>(signer);
+  SEKISHO_ASSIGN_OR_RETURN(std::shared_ptr<tls::ServerCredentials> credentials,
+                           tls::ServerCredentials::LoadWithRemoteKey(tls_config, keyed));
+  keyed->set_key_id(credentials->server_spki_sha256_hex());
+  return credentials;
+}
+
+tls::ServerTlsConfig TlsConfigOf(const GatewayConfig& config) {
+  tls::ServerTlsConfig tls_config;
+  tls_config.certificate_file = config.tls.certificate;
+  tls_config.ca_file = config.tls.ca_certificates.value_or("");
+  tls_config.allow_tls13 = config.tls.allow_tls13;
+  tls_config.priority_override = config.tls.priority.value_or("");
+  return tls_config;
+}
+
 class Worker final : public SessionBackend {
  public:
   Worker(const GatewayConfig& config, const WorkerOptions& options, LogSink& sink,
@@ -84,7 +129,8 @@ class Worker final : public SessionBackend {
       : options_(options),
         log_(sink, "worker"),
         signer_(std::move(signer)),
-        context_{io_,  config,           *this, std::move(credentials), SteadyClock(),
+        config_(config),
+        context_{io_,  config_,          *this, std::move(credentials), SteadyClock(),
                  sink, options.dtls_port},
         signals_(io_, SIGINT, SIGTERM),
         report_timer_(io_) {
@@ -229,8 +275,39 @@ class Worker final : public SessionBackend {
         }
         return;
       case ipc::MessageType::kShutdown: return Stop("gateway shutting down");
+      case ipc::MessageType::kConfigUpdate: return OnConfigUpdate(message);
       default: log_.Warn("unexpected {} from main", ipc::ToString(message.type()));
     }
+  }
+
+  // A reload main accepted. New connections get the new certificate and every setting read at
+  // a connection's or tunnel's start (timeouts, DTLS, MTU, routes, DNS, banner in the CONNECT
+  // answer); connections and tunnels that are up keep their engine and what they were granted.
+  void OnConfigUpdate(const ipc::Message& message) {
+    auto update = ipc::ConfigUpdate::FromMessage(message);
+    if (!update) {
+      log_.Warn("bad {} from main: {}", ipc::ToString(message.type()), update.error().ToString());
+      return;
+    }
+    auto parsed = ParseConfig(update->config_text, update->source);
+    if (!parsed) {
+      log_.Warn("reload {} refused: {}", update->generation, parsed.error().ToString());
+      return;
+    }
+    GatewayConfig next = EffectiveConfig(config_, std::move(*parsed));
+    tls::ServerTlsConfig tls_config = TlsConfigOf(next);
+    tls_config.certificate_pem = update->certificate_pem;
+    tls_config.ca_pem = update->ca_pem;
+    auto credentials = LoadCredentials(tls_config, signer_);
+    if (!credentials) {
+      log_.Warn("reload {} refused: {}", update->generation, credentials.error().ToString());
+      return;
+    }
+    // In place: the context and every connection read the configuration through references.
+    config_ = std::move(next);
+    context_.credentials = std::move(*credentials);
+    log_.Info("configuration reload {} applied (certificate SHA-1 {})", update->generation,
+              context_.credentials->server_cert_sha1_hex_upper());
   }
 
   // `id` is main's name for the connection (its limits follow it by that name).
@@ -331,6 +408,7 @@ class Worker final : public SessionBackend {
   Logger log_;
   asio::io_context io_;
   std::shared_ptr<SecModSigner> signer_;
+  GatewayConfig config_;  // replaced in place by a reload (OnConfigUpdate)
   GatewayContext context_;
   std::unique_ptr<IpcLink> main_;
   asio::signal_set signals_;
@@ -344,22 +422,13 @@ class Worker final : public SessionBackend {
   bool stopping_ = false;
 };
 
-tls::ServerTlsConfig TlsConfigOf(const GatewayConfig& config) {
-  tls::ServerTlsConfig tls_config;
-  tls_config.certificate_file = config.tls.certificate;
-  tls_config.ca_file = config.tls.ca_certificates.value_or("");
-  tls_config.allow_tls13 = config.tls.allow_tls13;
-  tls_config.priority_override = config.tls.priority.value_or("");
-  return tls_config;
-}
-
 }  // namespace
 
 int RunWorker(const GatewayConfig& config, const WorkerOptions& options, LogSink& sink) {
   Logger log(sink, "worker");
   auto signer = std::make_shared<SecModSigner>(net::ScopedFd(options.secmod_fd));
   // Read the (public) certificate chain and CA list while the files are still readable.
-  auto credentials = tls::ServerCredentials::LoadWithRemoteKey(TlsConfigOf(config), signer);
+  auto credentials = LoadCredentials(TlsConfigOf(config), signer);
   if (!credentials) {
     log.Error("worker {}: {}", options.index, credentials.error().ToString());
     return 1;

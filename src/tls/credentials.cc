@@ -346,9 +346,17 @@ Result<std::shared_ptr<ServerCredentials>> ServerCredentials::LoadWithRemoteKey(
   constexpr unsigned kMaxChain = 16;
   std::array<gnutls_pcert_st, kMaxChain> chain{};
   unsigned chain_size = kMaxChain;
-  rc =
-      gnutls_pcert_list_import_x509_file(chain.data(), &chain_size, config.certificate_file.c_str(),
-                                         GNUTLS_X509_FMT_PEM, nullptr, nullptr, 0);
+  if (config.certificate_pem.empty()) {
+    rc = gnutls_pcert_list_import_x509_file(chain.data(), &chain_size,
+                                            config.certificate_file.c_str(), GNUTLS_X509_FMT_PEM,
+                                            nullptr, nullptr, 0);
+  } else {
+    gnutls_datum_t pem{reinterpret_cast<unsigned char*>(const_cast<char*>(
+                           config.certificate_pem.data())),
+                       static_cast<unsigned>(config.certificate_pem.size())};
+    rc = gnutls_pcert_list_import_x509_raw(chain.data(), &chain_size, &pem, GNUTLS_X509_FMT_PEM,
+                                           0);
+  }
   if (rc < 0 || chain_size == 0) {
     return Fail(ConfigError(rc < 0 ? rc : GNUTLS_E_FILE_ERROR, "cannot load certificate",
                             config.certificate_file));
@@ -388,7 +396,16 @@ Result<void> ServerCredentials::Finish(const ServerTlsConfig& config,
     return Fail(ConfigError(rc, "no certificate in", config.certificate_file));
   }
   SEKISHO_ASSIGN_OR_RETURN(fingerprints_, FingerprintCertificate(ByteSpan(leaf.data, leaf.size)));
-  if (!config.ca_file.empty()) {
+  if (!config.ca_pem.empty()) {
+    gnutls_datum_t pem{reinterpret_cast<unsigned char*>(const_cast<char*>(config.ca_pem.data())),
+                       static_cast<unsigned>(config.ca_pem.size())};
+    rc = gnutls_certificate_set_x509_trust_mem(cred_, &pem, GNUTLS_X509_FMT_PEM);
+    if (rc <= 0) {
+      return Fail(ConfigError(rc < 0 ? rc : GNUTLS_E_FILE_ERROR, "no CA certificates in",
+                              config.ca_file));
+    }
+    requests_client_certs_ = true;
+  } else if (!config.ca_file.empty()) {
     rc = gnutls_certificate_set_x509_trust_file(cred_, config.ca_file.c_str(), GNUTLS_X509_FMT_PEM);
     if (rc <= 0) {
       return Fail(

@@ -38,6 +38,11 @@ struct ServerTlsConfig {
   bool allow_tls13 = true;
   // Replaces the whole GnuTLS priority string when not empty.
   std::string priority_override;
+  // LoadWithRemoteKey only: the chain and the CAs as PEM text, used instead of reading
+  // certificate_file / ca_file when not empty (a sandboxed worker that cannot open files gets
+  // them from main on a configuration reload). The file names still label errors.
+  std::string certificate_pem;
+  std::string ca_pem;
 };
 
 // A client certificate with its key: either PEM files or a PKCS#12 file.
@@ -105,6 +110,8 @@ class ServerCredentials {
   const std::string& server_cert_sha1_hex_upper() const { return fingerprints_.sha1_hex_upper; }
   // openconnect's --servercert value for this certificate.
   const std::string& server_cert_pin_sha256() const { return fingerprints_.pin_sha256; }
+  // Lower-case hex SHA-256 of the certificate's public key (KeyHolder::SpkiSha256Hex).
+  const std::string& server_spki_sha256_hex() const { return fingerprints_.spki_sha256_hex; }
   bool requests_client_certificates() const { return requests_client_certs_; }
 
   // For TlsEngine.

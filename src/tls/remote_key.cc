@@ -1,5 +1,10 @@
 #include "tls/remote_key.h"
 
+#include "base/encoding.h"
+
+#include <gnutls/crypto.h>
+
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -32,6 +37,28 @@ KeyHolder::~KeyHolder() {
   if (key_ != nullptr) {
     gnutls_privkey_deinit(key_);
   }
+}
+
+Result<std::string> KeyHolder::SpkiSha256Hex() const {
+  gnutls_pubkey_t pub = nullptr;
+  gnutls_datum_t spki{nullptr, 0};
+  int rc = gnutls_pubkey_init(&pub);
+  if (rc >= 0) {
+    rc = gnutls_pubkey_import_privkey(pub, key_, 0, 0);
+  }
+  if (rc >= 0) {
+    rc = gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &spki);
+  }
+  if (pub != nullptr) {
+    gnutls_pubkey_deinit(pub);
+  }
+  if (rc < 0) {
+    return Fail(Errc::kTls, std::string("public key: ") + gnutls_strerror(rc));
+  }
+  std::array<std::uint8_t, 32> sha256{};
+  gnutls_hash_fast(GNUTLS_DIG_SHA256, spki.data, spki.size, sha256.data());
+  gnutls_free(spki.data);
+  return HexEncode(sha256);
 }
 
 Result<Bytes> KeyHolder::Sign(SignInput input, gnutls_sign_algorithm_t algorithm, unsigned flags,

@@ -38,6 +38,10 @@ class KeyHolder {
   KeyHolder(const KeyHolder&) = delete;
   KeyHolder& operator=(const KeyHolder&) = delete;
 
+  // Lower-case hex SHA-256 of the public key's DER SubjectPublicKeyInfo: equal to
+  // CertificateFingerprints::spki_sha256_hex of a certificate for this key. Errors: kTls.
+  Result<std::string> SpkiSha256Hex() const;
+
   // Errors: kTls when GnuTLS refuses (unsupported algorithm for this key, bad hash size).
   Result<Bytes> Sign(SignInput input, gnutls_sign_algorithm_t algorithm, unsigned flags,
                      ByteSpan payload) const;

@@ -22,7 +22,10 @@ bool IsKnownType(std::uint8_t type) {
     case MessageType::kSignRequest:
     case MessageType::kSignReply:
     case MessageType::kCredentialRequest:
-    case MessageType::kCredentialReply: return true;
+    case MessageType::kCredentialReply:
+    case MessageType::kConfigUpdate:
+    case MessageType::kKeyReload:
+    case MessageType::kKeyReloadReply: return true;
   }
   return false;
 }
@@ -47,6 +50,9 @@ std::string_view ToString(MessageType type) {
     case MessageType::kSignReply: return "sign-reply";
     case MessageType::kCredentialRequest: return "credential-request";
     case MessageType::kCredentialReply: return "credential-reply";
+    case MessageType::kConfigUpdate: return "config-update";
+    case MessageType::kKeyReload: return "key-reload";
+    case MessageType::kKeyReloadReply: return "key-reload-reply";
   }
   return "unknown";
 }

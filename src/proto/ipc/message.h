@@ -27,6 +27,7 @@ enum class MessageType : std::uint8_t {
   kDtlsHello = 0x05,      // fd: a UDP socket connected to the client; the ClientHello
   kSecModLink = 0x06,     // fd: a new socket to the security module (after its restart)
   kShutdown = 0x07,       // log every client off and exit
+  kConfigUpdate = 0x08,   // a reloaded configuration and certificate chain (reload_messages.h)
   // worker -> main
   kLoginRequest = 0x20,  // one parsed HTTP request of the login phase
   kConnectRequest = 0x21,
@@ -38,6 +39,8 @@ enum class MessageType : std::uint8_t {
   kSignReply = 0x41,
   kCredentialRequest = 0x42,
   kCredentialReply = 0x43,
+  kKeyReload = 0x44,       // main -> sec-mod: load the (new) key and password file
+  kKeyReloadReply = 0x45,  // sec-mod -> main: done, or why not
 };
 
 std::string_view ToString(MessageType type);

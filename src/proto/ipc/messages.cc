@@ -71,6 +71,7 @@ enum Tag : std::uint8_t {
   kTagSignature = 0x54,
   kTagOp = 0x55,
   kTagPassword = 0x56,
+  kTagKeyId = 0x57,
 };
 
 Error Missing(const Message& message, std::string_view what) {
@@ -472,6 +473,9 @@ Message SignRequest::ToMessage() const {
   out.AddU64(kTagAlgorithm, algorithm);
   out.AddU64(kTagFlags, flags);
   out.AddBytes(kTagPayload, payload);
+  if (!key_id.empty()) {
+    out.AddString(kTagKeyId, key_id);
+  }
   return out;
 }
 
@@ -492,6 +496,10 @@ Result<SignRequest> SignRequest::FromMessage(const Message& in) {
     return Fail(Missing(in, "payload"));
   }
   request.payload = ToBytes(*payload);
+  request.key_id = in.StringOr(kTagKeyId);
+  if (request.key_id.size() > 64) {  // a SHA-256 in hex
+    return Fail(Missing(in, "key id"));
+  }
   return request;
 }
 

@@ -178,6 +178,10 @@ struct SignRequest {
   std::uint32_t algorithm = 0;  // gnutls_sign_algorithm_t
   std::uint32_t flags = 0;
   Bytes payload;
+  // Which key: the lower-case hex SHA-256 of the certificate's public key (SPKI), so that a
+  // handshake begun with the certificate before a reload is still signed with its key; empty
+  // means the current key.
+  std::string key_id;
 
   Message ToMessage() const;
   static Result<SignRequest> FromMessage(const Message& message);

@@ -2,6 +2,7 @@
 // security module) and tries every typed reading of it. Whatever decodes must re-encode and
 // decode to the same envelope.
 #include "proto/ipc/messages.h"
+#include "proto/ipc/reload_messages.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -37,5 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)ipc::SignReply::FromMessage(*message);
   (void)ipc::CredentialRequest::FromMessage(*message);
   (void)ipc::CredentialReply::FromMessage(*message);
+  (void)ipc::ConfigUpdate::FromMessage(*message);
+  (void)ipc::KeyReload::FromMessage(*message);
+  (void)ipc::KeyReloadReply::FromMessage(*message);
   return 0;
 }

@@ -192,3 +192,26 @@ TEST(AuthThrottleTest, TheBanListShowsBlockedAddressesAndUsersAndLiftForgetsThem
 
 }  // namespace
 }  // namespace sekisho::gateway
+
+namespace sekisho::gateway {
+namespace {
+
+TEST(AuthThrottleReload, NewLimitsApplyAndKeepTheRecords) {
+  AuthThrottleOptions options;
+  options.max_failures = 5;
+  options.user_max_failures = 100;
+  AuthThrottle throttle(options);
+  const Instant now{};
+  for (int i = 0; i < 3; ++i) {
+    (void)throttle.RecordFailure("198.51.100.7", "u", now);
+  }
+  EXPECT_TRUE(throttle.IsAllowed("198.51.100.7", "u", now));
+  options.max_failures = 4;  // a reload lowers the limit: the fourth failure now blocks
+  throttle.Reconfigure(options);
+  auto outcome = throttle.RecordFailure("198.51.100.7", "u", now);
+  EXPECT_TRUE(outcome.address_blocked.has_value());
+  EXPECT_FALSE(throttle.IsAllowed("198.51.100.7", "u", now));
+}
+
+}  // namespace
+}  // namespace sekisho::gateway

@@ -148,7 +148,7 @@ TEST(IpcMessages, ConnectionsAreNamedByMainAndReportTheirPhase) {
 }
 
 TEST(IpcMessages, SecurityModuleRequests) {
-  SignRequest sign{3, SignRequest::Input::kHash, 17, 0x100, Bytes(48, 1)};
+  SignRequest sign{3, SignRequest::Input::kHash, 17, 0x100, Bytes(48, 1), ""};
   SignRequest sign_got = RoundTrip(sign);
   EXPECT_EQ(sign_got.input, SignRequest::Input::kHash);
   EXPECT_EQ(sign_got.algorithm, 17u);

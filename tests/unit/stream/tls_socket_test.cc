@@ -65,7 +65,7 @@ class TlsSocketTest : public ::testing::Test {
     server_.socket.non_blocking(true);
 
     auto server_creds = tls::ServerCredentials::Load(
-        tls::ServerTlsConfig{certs_->server().cert, certs_->server().key, {}, true, {}});
+        tls::ServerTlsConfig{certs_->server().cert, certs_->server().key, {}, true, {}, {}, {}});
     ASSERT_TRUE(server_creds.has_value()) << server_creds.error().ToString();
     tls::ClientTlsConfig client_config;
     client_config.server_name = "gw.sekisho.test";

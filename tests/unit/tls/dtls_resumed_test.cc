@@ -374,7 +374,7 @@ TEST(DtlsResumedTest, ClientRefusesFullHandshake) {
   const std::string cert = ::testing::TempDir() + "dtls_impostor.crt";
   const std::string key = ::testing::TempDir() + "dtls_impostor.key";
   ASSERT_TRUE(WriteRsaServer(cert, key));
-  ServerTlsConfig config{cert, key, {}, true, {}};
+  ServerTlsConfig config{cert, key, {}, true, {}, {}, {}};
   auto creds = ServerCredentials::Load(config);
   std::remove(cert.c_str());  // loaded: the files are no longer needed
   std::remove(key.c_str());

@@ -104,7 +104,7 @@ class TlsEngineTest : public ::testing::Test {
 
   std::shared_ptr<ServerCredentials> Server(const testutil::CertKeyFiles& files,
                                             std::string ca_file = {}, bool tls13 = true) {
-    ServerTlsConfig config{files.cert, files.key, std::move(ca_file), tls13, {}};
+    ServerTlsConfig config{files.cert, files.key, std::move(ca_file), tls13, {}, {}, {}};
     auto creds = ServerCredentials::Load(config);
     EXPECT_TRUE(creds.has_value()) << creds.error().ToString();
     return creds.has_value() ? *creds : nullptr;
@@ -578,7 +578,8 @@ class TlsEngineRekeyTest : public ::testing::Test {
     std::unique_ptr<TlsEngine> server;
   };
   Pair Established(bool tls13) {
-    ServerTlsConfig server_config{certs_->server().cert, certs_->server().key, {}, true, {}};
+    ServerTlsConfig server_config{
+        certs_->server().cert, certs_->server().key, {}, true, {}, {}, {}};
     auto server_creds = ServerCredentials::Load(server_config);
     ClientTlsConfig client_config;
     client_config.server_name = "gw.sekisho.test";

@@ -146,6 +146,11 @@ struct ControlConfig {
   std::string socket = "/run/sekishod.sock";
 };
 
+// [metrics]: the Prometheus endpoint (docs/config.md). Unset: no listener.
+struct MetricsConfig {
+  std::optional<std::string> listen;  // "127.0.0.1:9480" or "[::1]:9480"
+};
+
 struct LogConfig {
   std::string level = "info";  // trace, debug, info, warn, error, off
 };
@@ -188,6 +193,7 @@ struct GatewayConfig {
   ControlConfig control;
   LogConfig log;
   DownloadsConfig downloads;
+  MetricsConfig metrics;
   // Never empty: a configuration without [[group]] gets one default group named "default".
   // Exactly one element has is_default.
   std::vector<GroupConfig> groups;

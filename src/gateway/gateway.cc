@@ -139,6 +139,7 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(GatewayConfig config, GatewayOp
   g.front_ = std::make_unique<AuthFront>(cfg, *g.registry_, *g.checker_, g.throttle_, *g.profiles_,
                                          g.credentials_->server_cert_sha1_hex_upper(),
                                          Logger(sink, "auth"));
+  g.front_->set_metrics(&g.metrics_);
   g.service_ = std::make_unique<SessionService>(cfg, *g.registry_, *g.front_, SteadyClock(),
                                                 Logger(sink, "session"));
   if (single) {
@@ -209,6 +210,7 @@ Result<void> Gateway::Start() {
 
   control_ = std::make_unique<ControlServer>(io_, *this, Logger(sink_, "control"));
   SEKISHO_TRY(control_->Start(config_.control.socket));
+  SEKISHO_TRY(StartMetrics());
 
   started_ = SteadyClock().Now();
   log_.Info(
@@ -341,6 +343,9 @@ void Gateway::Shutdown(std::string_view reason) {
   signals_.cancel(ec);
   if (control_) {
     control_->Stop();
+  }
+  if (metrics_listener_) {
+    metrics_listener_->Stop();
   }
   if (dtls_) {
     dtls_->Stop();

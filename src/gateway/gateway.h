@@ -24,6 +24,8 @@
 #include "gateway/dtls_listener.h"
 #include "gateway/gateway_context.h"
 #include "gateway/log_rate_limiter.h"
+#include "gateway/metrics.h"
+#include "gateway/metrics_listener.h"
 #include "gateway/process_supervisor.h"
 #include "gateway/profile_store.h"
 #include "gateway/session_registry.h"
@@ -77,6 +79,7 @@ class Gateway final : public ControlHandler {
   bool Disconnect(std::uint64_t session_id) override;
   std::vector<proto::ctl::BanInfo> Bans() override;
   bool LiftBan(proto::ctl::BanScope scope, std::string_view key) override;
+  std::uint64_t TerminateUser(std::string_view user) override;
 
  private:
   class LocalBackend;
@@ -89,6 +92,9 @@ class Gateway final : public ControlHandler {
   void ArmHousekeeping();
   void Housekeeping();
   void ArmSignals();
+  // gateway_metrics.cc: the [metrics] listener and what it reports.
+  Result<void> StartMetrics();
+  MetricsInputs CollectMetricsInputs() const;
 
   GatewayConfig config_;
   GatewayOptions options_;
@@ -108,6 +114,8 @@ class Gateway final : public ControlHandler {
   std::unique_ptr<GatewayContext> context_;       // single_process only
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<DtlsListener> dtls_;
+  GatewayMetrics metrics_;
+  std::unique_ptr<MetricsListener> metrics_listener_;  // with [metrics] listen only
   boost::asio::ip::tcp::acceptor acceptor_;
   ConnectionLimits limits_;
   AcceptBackoff accept_backoff_;

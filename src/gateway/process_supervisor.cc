@@ -179,6 +179,8 @@ class ProcessSupervisor::Impl {
     return pids;
   }
   pid_t secmod_pid() const { return secmod_pid_; }
+  std::uint64_t worker_restarts() const { return worker_restarts_; }
+  std::uint64_t secmod_restarts() const { return secmod_restarts_; }
 
  private:
   struct Worker;
@@ -448,6 +450,7 @@ class ProcessSupervisor::Impl {
       return;
     }
     log_.Warn("security module {}; restarting it (tunnels are not affected)", how);
+    ++secmod_restarts_;
     RestartLater(SteadyClock().Now() - secmod_started_ < kQuickDeath, [this] {
       if (auto started = StartSecMod(); !started) {
         log_.Error("cannot restart the security module: {}", started.error().ToString());
@@ -476,6 +479,7 @@ class ProcessSupervisor::Impl {
     }
     log_.Warn("worker {} {}; {} tunnel(s) wait for their clients to reconnect; restarting it",
               worker.index, how, lost);
+    ++worker_restarts_;
     Worker* raw = &worker;
     RestartLater(now - worker.started < kQuickDeath, [this, raw] {
       if (auto started = StartWorker(*raw); !started) {
@@ -541,6 +545,8 @@ class ProcessSupervisor::Impl {
   std::size_t next_worker_ = 0;
   std::uint16_t dtls_port_ = 0;
   bool stopping_ = false;
+  std::uint64_t worker_restarts_ = 0;  // deaths followed by a restart, for the metrics
+  std::uint64_t secmod_restarts_ = 0;
 };
 
 ProcessSupervisor::ProcessSupervisor(asio::io_context& io, SessionService& service,
@@ -556,5 +562,7 @@ bool ProcessSupervisor::HandOver(asio::ip::tcp::socket socket, std::uint64_t id)
 void ProcessSupervisor::Shutdown() { impl_->Shutdown(); }
 std::vector<pid_t> ProcessSupervisor::worker_pids() const { return impl_->worker_pids(); }
 pid_t ProcessSupervisor::secmod_pid() const { return impl_->secmod_pid(); }
+std::uint64_t ProcessSupervisor::worker_restarts() const { return impl_->worker_restarts(); }
+std::uint64_t ProcessSupervisor::secmod_restarts() const { return impl_->secmod_restarts(); }
 
 }  // namespace sekisho::gateway

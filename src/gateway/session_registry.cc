@@ -139,6 +139,7 @@ std::uint32_t SessionRegistry::TunnelLocalAddress(const Session& session) {
 
 void SessionRegistry::AttachTunnel(Session& session, TunnelHandle& tunnel, Instant now) {
   session.tunnel = &tunnel;
+  session.reported_channel.clear();
   session.disconnected_since.reset();
   session.connected_since = now;
 }

@@ -14,6 +14,7 @@
 #include "base/time.h"
 
 #include <array>
+#include <compare>
 #include <cstdint>
 #include <map>
 #include <string>

@@ -154,7 +154,7 @@ class MetricsListener::Connection : public std::enable_shared_from_this<Connecti
 
 MetricsListener::MetricsListener(asio::io_context& io, std::function<std::string()> render,
                                  Logger log)
-    : io_(io), render_(std::move(render)), log_(std::move(log)), acceptor_(io) {}
+    : render_(std::move(render)), log_(std::move(log)), acceptor_(io) {}
 
 MetricsListener::~MetricsListener() { Stop(); }
 

@@ -49,7 +49,6 @@ class MetricsListener {
   class Connection;
   void Accept();
 
-  boost::asio::io_context& io_;
   std::function<std::string()> render_;
   Logger log_;
   boost::asio::ip::tcp::acceptor acceptor_;

@@ -29,7 +29,8 @@ interop_wait_port "$SK_NS_GW" 9480 10 || interop_fail "no metrics listener"
 # http METHOD PATH: "STATUS\nBODY" from the metrics endpoint, inside the gateway namespace.
 http() {
   ip netns exec "$SK_NS_GW" python3 - "$1" "$2" <<'PY'
-import http.client, sys
+import http.client, signal, sys
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `| head -1` may stop reading early
 c = http.client.HTTPConnection("127.0.0.1", 9480, timeout=5)
 c.request(sys.argv[1], sys.argv[2])
 r = c.getresponse()
@@ -98,7 +99,7 @@ echo "bytes in $bytes_in -> $(metric 'sekishod_tunnel_bytes_total{direction="in"
 # --- 4. a failed login ------------------------------------------------------------------------
 failed=$(metric 'sekishod_logins_failed_total{reason="bad_password"}')
 ! printf 'wrongpw\n' | ip netns exec "$SK_NS_CL" timeout 20 openconnect --authenticate \
-  --user bob --passwd-on-stdin --non-inter --servercert "$GW_PIN" "$GW_URL" \
+  --user carol --passwd-on-stdin --non-inter --servercert "$GW_PIN" "${GW_URL}eng" \
   >"$GW_DIR/bad-login.log" 2>&1 || interop_fail "a wrong password was accepted"
 wait_metric 'sekishod_logins_failed_total{reason="bad_password"}' '>=' $((failed + 1)) 5
 [ "$(metric 'sekishod_logins_failed_total{reason="throttled"}')" = 0 ] ||

@@ -31,10 +31,10 @@ TEST(MetricsTest, RendersExactExposition) {
   gauge.samples.push_back({{}, 0});
   families.push_back(gauge);
   MetricFamily histogram{"x_seconds", "Latency.", MetricType::kHistogram, {}, {}};
-  Histogram h({0.1, 1});
-  h.Observe(0.05);
-  h.Observe(0.1);  // on the bound: counts in that bucket (le = less or equal)
-  h.Observe(5);
+  Histogram h({0.25, 1});
+  h.Observe(0.125);
+  h.Observe(0.25);  // on the bound: counts in that bucket (le = less or equal)
+  h.Observe(4);
   histogram.histograms.emplace_back(MetricLabels{}, h);
   families.push_back(histogram);
 
@@ -45,10 +45,10 @@ TEST(MetricsTest, RendersExactExposition) {
             "x_sessions 0\n"
             "# HELP x_seconds Latency.\n"
             "# TYPE x_seconds histogram\n"
-            "x_seconds_bucket{le=\"0.1\"} 2\n"
+            "x_seconds_bucket{le=\"0.25\"} 2\n"
             "x_seconds_bucket{le=\"1\"} 2\n"
             "x_seconds_bucket{le=\"+Inf\"} 3\n"
-            "x_seconds_sum 5.15\n"
+            "x_seconds_sum 4.375\n"
             "x_seconds_count 3\n");
 }
 
@@ -141,7 +141,7 @@ TEST(MetricsConfigTest, BadListenIsReportedWithItsLine) {
     auto config = ParseConfig(std::string(kConfigBase) + "[metrics]\nlisten = \"" + listen + "\"\n",
                               "/etc/sekisho/sekishod.toml");
     ASSERT_FALSE(config) << listen;
-    EXPECT_NE(config.error().context.find("sekishod.toml:11"), std::string::npos)
+    EXPECT_NE(config.error().context.find("sekishod.toml:10"), std::string::npos)
         << config.error().context;
     EXPECT_NE(config.error().context.find("metrics.listen"), std::string::npos);
   }

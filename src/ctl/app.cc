@@ -182,6 +182,13 @@ int RunSekishoCtl(int argc, const char* const* argv, std::ostream& out, std::ost
       ->capture_default_str()
       ->check(CLI::Range(0.1, 3600.0));
   app.require_subcommand(1);
+  app.footer(
+      "Commands:\n"
+      "  show status | show sessions [--user NAME] | show user NAME\n"
+      "  terminate session ID (alias: disconnect ID) | terminate user NAME\n"
+      "  bans | unban ADDRESS | unban --user NAME | reload\n"
+      "Every command takes --json: one JSON object on stdout (shapes in docs/protocol/ctl.md).\n"
+      "Exit codes: 0 ok; 1 error answer, not found or bad usage; 2 gateway not reachable.");
   CLI::App* show = app.add_subcommand("show", "show gateway state");
   show->require_subcommand(1);
   CLI::App* status = show->add_subcommand("status", "uptime, session count, pool usage");

@@ -92,6 +92,10 @@ interop_pid_running "$bob" || interop_fail "bob's openconnect exited"
   --no-dtls --non-inter --servercert "$GW_PIN" --script /bin/true --interface oc-stale "$GW_URL" \
   >"$GW_DIR/stale-cookie.log" 2>&1 || interop_fail "a terminated user's cookie still connects"
 ip -n "$SK_NS_CL" link show oc-stale >/dev/null 2>&1 && interop_fail "tunnel with a stale cookie"
+grep -q 'Cookie was rejected by server' "$GW_DIR/stale-cookie.log" ||
+  interop_fail "the stale cookie failed for another reason: $(tail -3 "$GW_DIR/stale-cookie.log")"
+grep -q 'CONNECT refused (401 Cookie is not acceptable)' "$GW_LOG" ||
+  interop_fail "the gateway did not refuse the stale cookie"
 [ "$(gw_ctl show sessions --json | count_sessions)" = 1 ] || interop_fail "stale cookie made a session"
 out=$(schema "terminate user" terminate user alice)
 [ "$out" = '{"result":"not-found","user":"alice","sessions_ended":0}' ] ||

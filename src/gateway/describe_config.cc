@@ -57,6 +57,8 @@ std::string DescribeConfig(const GatewayConfig& c) {
     << " per address), " << c.limits.max_login_contexts << " login contexts, "
     << c.limits.max_unsent_kib << " KiB unread output\n";
   o << "control     " << c.control.socket << "\n";
+  o << "metrics     " << (c.metrics.listen ? "http://" + *c.metrics.listen + "/metrics" : "off")
+    << "\n";
   o << "log         " << c.log.level << "\n";
   for (const DownloadFile& f : c.downloads.files) {
     o << "download    " << f.name << " <- " << f.path << "\n";

@@ -124,6 +124,7 @@ TEST(MetricsConfigTest, UnsetMeansNoListener) {
   auto config = ParseConfig(kConfigBase, "/etc/sekisho/sekishod.toml");
   ASSERT_TRUE(config) << config.error().ToString();
   EXPECT_FALSE(config->metrics.listen.has_value());
+  EXPECT_NE(DescribeConfig(*config).find("metrics     off\n"), std::string::npos);
 }
 
 TEST(MetricsConfigTest, ReadsAddressAndPort) {
@@ -132,6 +133,8 @@ TEST(MetricsConfigTest, ReadsAddressAndPort) {
                               "/etc/sekisho/sekishod.toml");
     ASSERT_TRUE(config) << config.error().ToString();
     EXPECT_EQ(config->metrics.listen, listen);
+    EXPECT_NE(DescribeConfig(*config).find(std::string("metrics     http://") + listen),
+              std::string::npos);
   }
 }
 

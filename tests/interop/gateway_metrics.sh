@@ -7,7 +7,9 @@
 #   3. a ping through the tunnel makes the byte and packet counters grow;
 #   4. a wrong password increments sekishod_logins_failed_total{reason="bad_password"};
 #   5. garbage and an oversized request close only that connection, with a log line; the
-#      daemon keeps serving scrapes and tunnels.
+#      daemon keeps serving scrapes and tunnels;
+#   6. SIGKILL of a worker and of the security module: the restart counters count them and
+#      the up gauges return to their values.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/gateway_common.sh"
@@ -133,4 +135,18 @@ ip netns exec "$SK_NS_CL" ping -c 1 -W 2 198.18.101.1 >/dev/null || interop_fail
 
 oc_stop "$OC_PID"
 wait_metric 'sekishod_sessions{group="engineering",channel="tls"}' == 0 5
+
+# --- 6. children die and are restarted ----------------------------------------------------------
+# The PIDs are those of the children of the sekishod this test started, from its log.
+child_pid() { grep -Eo "$1 \\(pid [0-9]+\\)" "$GW_LOG" | tail -1 | grep -Eo '[0-9]+\)' | tr -d ')'; }
+workers_up=$(metric 'sekishod_processes_up{role="worker"}')
+worker0=$(child_pid 'worker 0 serving')
+secmod=$(child_pid 'security module started')
+[ -n "$worker0" ] && [ -n "$secmod" ] || interop_fail "no child PIDs in the gateway log"
+[ "$(metric 'sekishod_process_restarts_total{role="worker"}')" = 0 ] || interop_fail "early restart"
+kill -KILL "$worker0" "$secmod"
+wait_metric 'sekishod_process_restarts_total{role="worker"}' == 1 5
+wait_metric 'sekishod_process_restarts_total{role="secmod"}' == 1 5
+wait_metric 'sekishod_processes_up{role="worker"}' == "$workers_up" 5
+wait_metric 'sekishod_processes_up{role="secmod"}' == 1 5
 echo "PASS: gateway metrics"

@@ -140,6 +140,9 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(GatewayConfig config, GatewayOp
                                          g.credentials_->server_cert_sha1_hex_upper(),
                                          Logger(sink, "auth"));
   g.front_->set_metrics(&g.metrics_);
+  g.limits_.set_on_established([&g](Instant admitted) {
+    g.metrics_.ObserveHandshake(SteadyClock().Now() - admitted);
+  });
   g.service_ = std::make_unique<SessionService>(cfg, *g.registry_, *g.front_, SteadyClock(),
                                                 Logger(sink, "session"));
   if (single) {
@@ -280,7 +283,7 @@ void Gateway::Admit(asio::ip::tcp::socket socket) {
   }
   std::string peer_ip = peer.address().to_string();
   const std::uint64_t id = next_connection_id_++;
-  if (std::optional<Refusal> refusal = limits_.Admit(id, peer_ip)) {
+  if (std::optional<Refusal> refusal = limits_.Admit(id, peer_ip, SteadyClock().Now())) {
     if (auto suppressed = refusal_log_.Allow(SteadyClock().Now())) {
       log_.Warn("refused a connection from {}: {} (limit {}; {} refused since the last such line)",
                 peer_ip, RefusalText(*refusal), limits_.LimitOf(*refusal), *suppressed);

@@ -7,7 +7,8 @@
 namespace sekisho::gateway {
 namespace {
 
-// Login decisions take milliseconds (a crypt(3) check) up to seconds (a busy security module).
+// Login decisions and handshakes take milliseconds (a crypt(3) check, a signature) up to
+// seconds (a busy security module, a slow client).
 const std::vector<double> kLoginBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
 
 std::string_view TypeName(MetricType type) {
@@ -165,7 +166,12 @@ std::string_view LoginOutcomeLabel(LoginOutcome outcome) {
   return "unknown";
 }
 
-GatewayMetrics::GatewayMetrics() : login_seconds_(kLoginBuckets) {}
+GatewayMetrics::GatewayMetrics()
+    : login_seconds_(kLoginBuckets), handshake_seconds_(kLoginBuckets) {}
+
+void GatewayMetrics::ObserveHandshake(Duration took) {
+  handshake_seconds_.Observe(std::chrono::duration<double>(took).count());
+}
 
 void GatewayMetrics::ObserveLogin(Duration took) {
   login_seconds_.Observe(std::chrono::duration<double>(took).count());
@@ -227,6 +233,14 @@ std::vector<MetricFamily> CollectMetrics(const MetricsInputs& inputs,
                      {}};
   login.histograms.emplace_back(MetricLabels{}, counted.login_seconds());
   out.push_back(std::move(login));
+  MetricFamily handshake{"sekishod_handshake_duration_seconds",
+                         "From main's accept of a connection to its TLS handshake's end in a "
+                         "worker (hand-over to the worker included).",
+                         MetricType::kHistogram,
+                         {},
+                         {}};
+  handshake.histograms.emplace_back(MetricLabels{}, counted.handshake_seconds());
+  out.push_back(std::move(handshake));
 
   if (!inputs.processes.empty()) {
     MetricFamily up{"sekishod_processes_up", "Child processes running, by role.",

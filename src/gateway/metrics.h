@@ -4,7 +4,7 @@
 // the text, the Gateway fills MetricsInputs from its registry, login front and processes.
 //
 //   GatewayMetrics     counters and histograms main accumulates while it runs (logins by
-//                      outcome, password-check latency)
+//                      outcome, password-check and handshake latency)
 //   MetricsInputs      a snapshot of everything else (sessions, traffic totals, processes)
 //   CollectMetrics()   both -> metric families with their sekishod_* names
 //   RenderExposition() families -> "text/plain; version=0.0.4" body
@@ -101,10 +101,15 @@ class GatewayMetrics {
   // included), from receiving it to the answer.
   void ObserveLogin(Duration took);
   const Histogram& login_seconds() const { return login_seconds_; }
+  // From main's accept to the worker's report that the TLS handshake is done (the hand-over
+  // to the worker included).
+  void ObserveHandshake(Duration took);
+  const Histogram& handshake_seconds() const { return handshake_seconds_; }
 
  private:
   std::array<std::uint64_t, kLoginOutcomeCount> logins_{};
   Histogram login_seconds_;
+  Histogram handshake_seconds_;
 };
 
 // A snapshot of the gateway's state at scrape time.

@@ -3,7 +3,7 @@
 # gateway namespace while Debian's openconnect uses the gateway:
 #   1. the endpoint answers GET /metrics in the exposition format, 404 for anything else;
 #   2. alice connects (TLS only): sekishod_sessions{group="engineering",channel="tls"} = 1 and
-#      the login counters and latency histogram count her login; processes are up;
+#      the login counters and the login and handshake histograms count her; processes are up;
 #   3. a ping through the tunnel makes the byte and packet counters grow;
 #   4. a wrong password increments sekishod_logins_failed_total{reason="bad_password"};
 #   5. garbage and an oversized request close only that connection, with a log line; the
@@ -85,6 +85,8 @@ wait_metric 'sekishod_sessions{group="engineering",channel="tls"}' == 1 5
   interop_fail "password check not in the latency histogram"
 scrape | grep -q '^sekishod_login_duration_seconds_bucket{le="+Inf"} [1-9]' ||
   interop_fail "no +Inf bucket"
+[ "$(metric 'sekishod_handshake_duration_seconds_count')" -ge 1 ] ||
+  interop_fail "alice's TLS handshake not in the handshake histogram"
 
 # --- 3. traffic -------------------------------------------------------------------------------
 bytes_in=$(metric 'sekishod_tunnel_bytes_total{direction="in"}')

@@ -68,6 +68,7 @@ TEST(MetricsTest, CollectsGatewayFamilies) {
   counted.CountLogin(LoginOutcome::kBadPassword);
   counted.CountLogin(LoginOutcome::kThrottled);
   counted.ObserveLogin(std::chrono::milliseconds(3));
+  counted.ObserveHandshake(std::chrono::milliseconds(30));
   const std::string text = RenderExposition(CollectMetrics(in, counted));
 
   for (const char* line : {
@@ -86,6 +87,9 @@ TEST(MetricsTest, CollectsGatewayFamilies) {
            "sekishod_dtls_fallbacks_total 1\n",
            "sekishod_login_duration_seconds_bucket{le=\"0.005\"} 1\n",
            "sekishod_login_duration_seconds_count 1\n",
+           "sekishod_handshake_duration_seconds_bucket{le=\"0.025\"} 0\n",
+           "sekishod_handshake_duration_seconds_bucket{le=\"0.05\"} 1\n",
+           "sekishod_handshake_duration_seconds_sum 0.03\n",
            "sekishod_processes_up{role=\"worker\"} 2\n",
            "sekishod_process_restarts_total{role=\"worker\"} 1\n",
            "# TYPE sekishod_logins_failed_total counter\n",

@@ -140,8 +140,8 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(GatewayConfig config, GatewayOp
                                          g.credentials_->server_cert_sha1_hex_upper(),
                                          Logger(sink, "auth"));
   g.front_->set_metrics(&g.metrics_);
-  g.limits_.set_on_established([&g](Instant admitted) {
-    g.metrics_.ObserveHandshake(SteadyClock().Now() - admitted);
+  g.limits_.set_on_established([metrics = &g.metrics_](Instant admitted) {
+    metrics->ObserveHandshake(SteadyClock().Now() - admitted);
   });
   g.service_ = std::make_unique<SessionService>(cfg, *g.registry_, *g.front_, SteadyClock(),
                                                 Logger(sink, "session"));

@@ -16,20 +16,32 @@ namespace {
 
 namespace pc = proto::ctl;
 
-enum class Command { kNone, kStatus, kSessions, kDisconnect, kBans, kUnban };
+enum class Command {
+  kNone,
+  kStatus,
+  kSessions,
+  kDisconnect,
+  kBans,
+  kUnban,
+  kTerminateUser,
+  kReload,
+};
 
 // What the command line asked for, once parsed.
 struct Invocation {
   Command command = Command::kNone;
   bool json = false;
-  std::uint64_t id = 0;      // disconnect
+  std::uint64_t id = 0;      // disconnect / terminate session
+  std::string user;          // show sessions --user, show user, terminate user
   std::string unban_target;  // unban: an address, or a user name with --user
   bool unban_user = false;
 };
 
 pc::Request RequestFor(const Invocation& inv) {
   switch (inv.command) {
-    case Command::kSessions: return pc::ShowSessionsRequest{};
+    case Command::kSessions: return pc::ShowSessionsRequest{inv.user};
+    case Command::kTerminateUser: return pc::TerminateUserRequest{inv.user};
+    case Command::kReload: return pc::ReloadRequest{};
     case Command::kDisconnect: return pc::DisconnectRequest{inv.id};
     case Command::kBans: return pc::ShowBansRequest{};
     case Command::kUnban:
@@ -54,6 +66,10 @@ bool Expected(Command command) {
     return command == Command::kBans;
   } else if constexpr (std::is_same_v<T, pc::UnbanResponse>) {
     return command == Command::kUnban;
+  } else if constexpr (std::is_same_v<T, pc::TerminateUserResponse>) {
+    return command == Command::kTerminateUser;
+  } else if constexpr (std::is_same_v<T, pc::ReloadResponse>) {
+    return command == Command::kReload;
   } else {
     return true;  // ErrorResponse answers anything
   }
@@ -69,6 +85,9 @@ int Report(const Invocation& inv, const pc::Response& response, std::ostream& ou
           return kExitError;
         }
         if constexpr (std::is_same_v<T, pc::ErrorResponse>) {
+          if (inv.json) {
+            out << FormatResultJson(r.status, {{"message", JsonString(r.message)}});
+          }
           err << "sekishoctl: gateway answered " << pc::StatusName(r.status)
               << (r.message.empty() ? "" : ": " + r.message) << "\n";
           return kExitError;
@@ -83,6 +102,11 @@ int Report(const Invocation& inv, const pc::Response& response, std::ostream& ou
           return kExitOk;
         } else if constexpr (std::is_same_v<T, pc::UnbanResponse>) {
           const char* what = inv.unban_user ? "user " : "address ";
+          if (inv.json) {
+            out << FormatResultJson(r.status, {{"scope", inv.unban_user ? "\"user\"" : "\"address\""},
+                                               {"key", JsonString(inv.unban_target)}});
+            return r.status == pc::Status::kOk ? kExitOk : kExitError;
+          }
           if (r.status == pc::Status::kOk) {
             out << what << TerminalSafe(inv.unban_target) << " unbanned\n";
             return kExitOk;
@@ -90,7 +114,34 @@ int Report(const Invocation& inv, const pc::Response& response, std::ostream& ou
           err << "sekishoctl: no ban or failure record for " << what
               << TerminalSafe(inv.unban_target) << "\n";
           return kExitError;
+        } else if constexpr (std::is_same_v<T, pc::TerminateUserResponse>) {
+          if (inv.json) {
+            out << FormatResultJson(r.status, {{"user", JsonString(inv.user)},
+                                               {"sessions_ended", std::to_string(r.sessions_ended)}});
+            return r.status == pc::Status::kOk ? kExitOk : kExitError;
+          }
+          if (r.status == pc::Status::kOk) {
+            out << r.sessions_ended << " session(s) of user " << TerminalSafe(inv.user)
+                << " terminated\n";
+            return kExitOk;
+          }
+          err << "sekishoctl: user " << TerminalSafe(inv.user) << " has no session\n";
+          return kExitError;
+        } else if constexpr (std::is_same_v<T, pc::ReloadResponse>) {
+          if (inv.json) {
+            out << FormatResultJson(r.status, {{"message", JsonString(r.message)}});
+          } else if (r.status == pc::Status::kOk) {
+            out << "reloaded" << (r.message.empty() ? "" : ": " + TerminalSafe(r.message)) << "\n";
+          } else {
+            err << "sekishoctl: reload " << pc::StatusName(r.status)
+                << (r.message.empty() ? "" : ": " + TerminalSafe(r.message)) << "\n";
+          }
+          return r.status == pc::Status::kOk ? kExitOk : kExitError;
         } else {
+          if (inv.json) {
+            out << FormatResultJson(r.status, {{"session_id", std::to_string(inv.id)}});
+            return r.status == pc::Status::kOk ? kExitOk : kExitError;
+          }
           if (r.status == pc::Status::kOk) {
             out << "session " << inv.id << " disconnected\n";
             return kExitOk;
@@ -131,6 +182,13 @@ int RunSekishoCtl(int argc, const char* const* argv, std::ostream& out, std::ost
       ->capture_default_str()
       ->check(CLI::Range(0.1, 3600.0));
   app.require_subcommand(1);
+  app.footer(
+      "Commands:\n"
+      "  show status | show sessions [--user NAME] | show user NAME\n"
+      "  terminate session ID (alias: disconnect ID) | terminate user NAME\n"
+      "  bans | unban ADDRESS | unban --user NAME | reload\n"
+      "Every command takes --json: one JSON object on stdout (shapes in docs/protocol/ctl.md).\n"
+      "Exit codes: 0 ok; 1 error answer, not found or bad usage; 2 gateway not reachable.");
   CLI::App* show = app.add_subcommand("show", "show gateway state");
   show->require_subcommand(1);
   CLI::App* status = show->add_subcommand("status", "uptime, session count, pool usage");
@@ -138,16 +196,37 @@ int RunSekishoCtl(int argc, const char* const* argv, std::ostream& out, std::ost
   status->callback([&] { inv.command = Command::kStatus; });
   CLI::App* sessions = show->add_subcommand("sessions", "list sessions");
   sessions->add_flag("--json", inv.json, "JSON output");
+  sessions->add_option("--user", inv.user, "only this user's sessions");
   sessions->callback([&] { inv.command = Command::kSessions; });
-  CLI::App* disconnect = app.add_subcommand("disconnect", "end a session (no reconnect)");
+  CLI::App* show_user = show->add_subcommand("user", "list one user's sessions");
+  show_user->add_option("name", inv.user, "user name")->required();
+  show_user->add_flag("--json", inv.json, "JSON output");
+  show_user->callback([&] { inv.command = Command::kSessions; });
+
+  CLI::App* disconnect = app.add_subcommand("disconnect", "end a session (alias of terminate session)");
   disconnect->add_option("id", inv.id, "session id from `show sessions`")->required();
+  disconnect->add_flag("--json", inv.json, "JSON output");
   disconnect->callback([&] { inv.command = Command::kDisconnect; });
+  CLI::App* terminate = app.add_subcommand("terminate", "end sessions; their cookies stop working");
+  terminate->require_subcommand(1);
+  CLI::App* terminate_session = terminate->add_subcommand("session", "end one session");
+  terminate_session->add_option("id", inv.id, "session id from `show sessions`")->required();
+  terminate_session->add_flag("--json", inv.json, "JSON output");
+  terminate_session->callback([&] { inv.command = Command::kDisconnect; });
+  CLI::App* terminate_user = terminate->add_subcommand("user", "end every session of a user");
+  terminate_user->add_option("name", inv.user, "user name")->required();
+  terminate_user->add_flag("--json", inv.json, "JSON output");
+  terminate_user->callback([&] { inv.command = Command::kTerminateUser; });
+  CLI::App* reload = app.add_subcommand("reload", "ask sekishod to re-read its configuration");
+  reload->add_flag("--json", inv.json, "JSON output");
+  reload->callback([&] { inv.command = Command::kReload; });
   CLI::App* bans = app.add_subcommand("bans", "addresses and users the login throttle blocks");
   bans->add_flag("--json", inv.json, "JSON output");
   bans->callback([&] { inv.command = Command::kBans; });
   CLI::App* unban = app.add_subcommand("unban", "lift a login block: unban ADDRESS | --user NAME");
   CLI::Option* target = unban->add_option("address", inv.unban_target, "blocked address");
   CLI::Option* user = unban->add_option("--user", inv.unban_target, "blocked user name");
+  unban->add_flag("--json", inv.json, "JSON output");
   target->excludes(user);
   unban->callback([&] {
     inv.command = Command::kUnban;

@@ -2,10 +2,15 @@
 // The sekishoctl command line, as a function so tests can run it in-process:
 //
 //   sekishoctl [--socket PATH] [--timeout SECONDS] show status [--json]
-//   sekishoctl [--socket PATH] show sessions [--json]
-//   sekishoctl [--socket PATH] disconnect ID
+//   sekishoctl [--socket PATH] show sessions [--user NAME] [--json]
+//   sekishoctl [--socket PATH] show user NAME [--json]
+//   sekishoctl [--socket PATH] terminate session ID [--json]    (alias: disconnect ID)
+//   sekishoctl [--socket PATH] terminate user NAME [--json]
 //   sekishoctl [--socket PATH] bans [--json]
-//   sekishoctl [--socket PATH] unban ADDRESS | --user NAME
+//   sekishoctl [--socket PATH] unban ADDRESS | --user NAME [--json]
+//   sekishoctl [--socket PATH] reload [--json]
+//
+// Every --json output is one object; the shapes are in docs/protocol/ctl.md.
 
 #include <ostream>
 

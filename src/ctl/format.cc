@@ -198,4 +198,13 @@ std::string FormatBansJson(const std::vector<proto::ctl::BanInfo>& bans) {
   return out;
 }
 
+std::string FormatResultJson(proto::ctl::Status status,
+                             const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string out = "{\"result\":" + JsonString(proto::ctl::StatusName(status));
+  for (const auto& [key, value] : fields) {
+    out += "," + JsonString(key) + ":" + value;
+  }
+  return out + "}\n";
+}
+
 }  // namespace sekisho::ctl

@@ -9,6 +9,7 @@
 #include <ctime>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace sekisho::ctl {
@@ -33,5 +34,9 @@ std::string TerminalSafe(std::string_view s);
 // the wall-clock time the "until" column counts from (local time).
 std::string FormatBansText(const std::vector<proto::ctl::BanInfo>& bans, std::time_t now);
 std::string FormatBansJson(const std::vector<proto::ctl::BanInfo>& bans);
+// The JSON answer of an action (terminate, unban, reload) or an error: {"result":"ok" |
+// "not-found" | ..., then `fields` in order, each value already JSON text}.
+std::string FormatResultJson(proto::ctl::Status status,
+                             const std::vector<std::pair<std::string, std::string>>& fields);
 
 }  // namespace sekisho::ctl

@@ -258,18 +258,21 @@ std::optional<FrontReply> AuthFront::TryCertificateLogin(LoginState& state,
   if (!user) {
     log_.Warn("{}: client certificate '{}' has no usable user name", context.peer_ip,
               EscapeForLog(context.client_cert->subject_dn, 256));
+    Count(LoginOutcome::kCertificate);
     return std::nullopt;
   }
   Result<const GroupConfig*> group = CertificateGroup(*context.client_cert, state);
   if (!group) {
     log_.Warn("{}: certificate login of {} refused: {}", context.peer_ip, EscapeForLog(*user),
               group.error().context);
+    Count(LoginOutcome::kCertificate);
     return std::nullopt;
   }
   state.group = *group;
   if (credentials_.IsLocked(*user) || !credentials_.MayUseGroup(*user, state.group->name)) {
     log_.Warn("{}: certificate user {} may not use group {}", context.peer_ip, EscapeForLog(*user),
               state.group->name);
+    Count(credentials_.IsLocked(*user) ? LoginOutcome::kLocked : LoginOutcome::kCertificate);
     return std::nullopt;
   }
   if (std::optional<FrontReply> refused = RefuseOverLimit(*user, context)) {
@@ -280,6 +283,7 @@ std::optional<FrontReply> AuthFront::TryCertificateLogin(LoginState& state,
   log_.Info("{}: user {} logged in to group {} by certificate '{}' (session {})", context.peer_ip,
             EscapeForLog(*user), state.group->name,
             EscapeForLog(context.client_cert->subject_dn, 256), session.id);
+  Count(LoginOutcome::kOk);
   return LoginSuccess(session, state);
 }
 
@@ -291,6 +295,7 @@ std::optional<FrontReply> AuthFront::RefuseOverLimit(const std::string& user,
   }
   log_.Warn("{}: login of {} refused: {}", context.peer_ip, EscapeForLog(user, kLoggedUserMax),
             *refusal);
+  Count(LoginOutcome::kLimit);
   // A terminal failure carrying the reason: both openconnect and sekisho print it and stop,
   // where a retry form would only make the user type the password again.
   return FrontReply{XmlResponse(auth::BuildAuthFailure(*refusal)), true};
@@ -331,12 +336,18 @@ FrontReply AuthFront::HandleCredentials(const auth::ClientMessage& message, Logi
     // The password is not even checked, so guessing gains nothing while blocked.
     log_.Warn("{}: login for {} refused: too many failures (retry in {} s)", context.peer_ip,
               logged_user, SecondsRoundedUp(*wait));
+    Count(LoginOutcome::kThrottled);
     return LoginForm(state, "Too many failed logins. Please wait and try again.", context.now);
   }
 
+  const Instant check_started = SteadyClock().Now();
   bool ok = credentials_.Verify(user, *password).has_value() &&
             credentials_.MayUseGroup(user, state.group->name);
+  if (metrics_ != nullptr) {
+    metrics_->ObserveLogin(SteadyClock().Now() - check_started);
+  }
   if (!ok) {
+    Count(LoginOutcome::kBadPassword);
     LogBlocks(throttle_.RecordFailure(context.peer_ip, user, context.now), context.peer_ip,
               logged_user);
     ++login->failures;
@@ -358,6 +369,7 @@ FrontReply AuthFront::HandleCredentials(const auth::ClientMessage& message, Logi
       registry_.CreateSession(user, state.group->name, context.peer_ip, "password", context.now);
   log_.Info("{}: user {} logged in to group {} (session {})", context.peer_ip, logged_user,
             state.group->name, session.id);
+  Count(LoginOutcome::kOk);
   return LoginSuccess(session, state);
 }
 

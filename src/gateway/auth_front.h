@@ -25,6 +25,7 @@
 #include "gateway/auth_throttle.h"
 #include "gateway/config.h"
 #include "gateway/log_rate_limiter.h"
+#include "gateway/metrics.h"
 #include "gateway/login_context_cap.h"
 #include "gateway/profile_store.h"
 #include "gateway/session_registry.h"
@@ -86,6 +87,10 @@ class AuthFront {
   // Answers a request whose body a worker has already parsed: main never parses client bytes.
   FrontReply HandleParsed(const proto::ipc::LoginRequest& request, const RequestContext& context);
 
+  // Where login outcomes and password-check times are counted (sekishod_logins_*); none when
+  // null. REQUIRES: outlives the front.
+  void set_metrics(GatewayMetrics* metrics) { metrics_ = metrics; }
+
  private:
   struct LoginState {
     const GroupConfig* group = nullptr;
@@ -135,6 +140,12 @@ class AuthFront {
   const ProfileStore& profiles_;
   std::string server_cert_hash_;
   Logger log_;
+  GatewayMetrics* metrics_ = nullptr;
+  void Count(LoginOutcome outcome) {
+    if (metrics_ != nullptr) {
+      metrics_->CountLogin(outcome);
+    }
+  }
   LoginContextCap context_cap_;
   LogRateLimiter eviction_log_;
 };

@@ -150,6 +150,11 @@ struct ControlConfig {
   std::string socket = "/run/sekishod.sock";
 };
 
+// [metrics]: the Prometheus endpoint (docs/config.md). Unset: no listener.
+struct MetricsConfig {
+  std::optional<std::string> listen;  // "127.0.0.1:9480" or "[::1]:9480"
+};
+
 struct LogConfig {
   std::string level = "info";  // trace, debug, info, warn, error, off
   // auto (stderr on a terminal, the journal under systemd), stderr, journal, syslog.
@@ -206,6 +211,7 @@ struct GatewayConfig {
   LogConfig log;
   DownloadsConfig downloads;
   HooksConfig hooks;
+  MetricsConfig metrics;
   // Never empty: a configuration without [[group]] gets one default group named "default".
   // Exactly one element has is_default.
   std::vector<GroupConfig> groups;

@@ -17,6 +17,26 @@ namespace {
 constexpr std::size_t kGroupLabelMax = 128;
 constexpr std::string_view kSupportedCertificateFields =
     "\"2.5.4.3\" (CN), \"2.5.4.11\" (OU) or \"0.9.2342.19200300.100.1.1\" (UID)";
+
+// "198.18.0.1:9480" or "[2001:db8::1]:9480", port 1..65535.
+bool IsAddressAndPort(const std::string& text) {
+  const std::size_t colon = text.rfind(':');
+  if (colon == std::string::npos) {
+    return false;
+  }
+  std::string host = text.substr(0, colon);
+  const std::string port = text.substr(colon + 1);
+  if (port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+      std::stoul(port) == 0 || std::stoul(port) > 65535) {
+    return false;
+  }
+  unsigned char buf[16];
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    return inet_pton(AF_INET6, host.substr(1, host.size() - 2).c_str(), buf) == 1;
+  }
+  return inet_pton(AF_INET, host.c_str(), buf) == 1;
+}
 }  // namespace
 
 Result<GatewayConfig> ConfigParser::Run() {
@@ -39,6 +59,7 @@ Result<GatewayConfig> ConfigParser::Run() {
   Log(section("log"));
   Downloads(section("downloads"));
   Hooks(section("hooks"));
+  Metrics(section("metrics"));
   Groups(top.Get("group"));
   top.Finish();
   if (config_.auth.password_file.empty() && !config_.tls.ca_certificates) {
@@ -275,6 +296,21 @@ void ConfigParser::Control(const toml::table& t) {
   r.String("socket", config_.control.socket);
   r.Require("socket", config_.control.socket);
   config_.control.socket = Resolve(config_.control.socket);
+  r.Finish();
+}
+
+void ConfigParser::Metrics(const toml::table& t) {
+  TableReader r(diag_, t, "metrics");
+  std::string listen;
+  r.String("listen", listen);
+  if (const toml::node* n = t.get("listen"); n != nullptr && n->is_string()) {
+    if (!IsAddressAndPort(listen)) {
+      diag_.Add(n->source(),
+                "metrics.listen must be an address literal and a port, like 127.0.0.1:9480 or "
+                "[::1]:9480");
+    }
+    config_.metrics.listen = listen;
+  }
   r.Finish();
 }
 

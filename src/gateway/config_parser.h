@@ -47,6 +47,7 @@ class ConfigParser {
   void Process(const toml::table& t);
   void Limits(const toml::table& t);
   void Control(const toml::table& t);
+  void Metrics(const toml::table& t);
   void Log(const toml::table& t);
   void Hooks(const toml::table& t);
   void Downloads(const toml::table& t);

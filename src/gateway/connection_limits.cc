@@ -37,7 +37,8 @@ std::string SourceKey(std::string_view peer_ip) {
 
 ConnectionLimits::ConnectionLimits(AdmissionLimits limits) : limits_(limits) {}
 
-std::optional<Refusal> ConnectionLimits::Admit(std::uint64_t id, std::string_view peer_ip) {
+std::optional<Refusal> ConnectionLimits::Admit(std::uint64_t id, std::string_view peer_ip,
+                                               Instant admitted) {
   std::string source = SourceKey(peer_ip);
   if (connections_.size() >= limits_.total) {
     return Refusal::kTotal;
@@ -54,7 +55,7 @@ std::optional<Refusal> ConnectionLimits::Admit(std::uint64_t id, std::string_vie
   }
   ++per_source_[source];
   ++handshakes_;
-  connections_.emplace(id, Entry{std::move(source), Phase::kHandshake});
+  connections_.emplace(id, Entry{std::move(source), Phase::kHandshake, admitted});
   return std::nullopt;
 }
 
@@ -66,6 +67,9 @@ void ConnectionLimits::Established(std::uint64_t id) {
   it->second.phase = Phase::kEstablished;
   --handshakes_;
   ++established_;
+  if (on_established_) {
+    on_established_(it->second.admitted);
+  }
 }
 
 void ConnectionLimits::Tunnel(std::uint64_t id) {

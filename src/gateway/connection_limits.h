@@ -20,8 +20,11 @@
 // Pure: no I/O, no clock. Phase reports for unknown ids (late, duplicated, or from a worker that
 // lies about ids it never got) are ignored. Not thread-safe.
 
+#include "base/time.h"
+
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -56,9 +59,16 @@ class ConnectionLimits {
 
   // Admits connection `id` from `peer_ip` in kHandshake, or says which limit refuses it (then
   // nothing is recorded). REQUIRES: `id` is not admitted already.
-  std::optional<Refusal> Admit(std::uint64_t id, std::string_view peer_ip);
+  // `admitted` (when it was accepted) is only handed back to the on_established observer.
+  std::optional<Refusal> Admit(std::uint64_t id, std::string_view peer_ip,
+                               Instant admitted = Instant());
   // kHandshake -> kEstablished. Ignored for unknown ids and other phases.
   void Established(std::uint64_t id);
+  // Told, with the connection's admission time, each time a handshake completes (kHandshake
+  // -> kEstablished): the gateway's handshake-latency metric. Optional.
+  void set_on_established(std::function<void(Instant admitted)> observer) {
+    on_established_ = std::move(observer);
+  }
   // kHandshake/kEstablished -> kTunnel. Ignored for unknown ids.
   void Tunnel(std::uint64_t id);
   // Forgets the connection, whatever its phase. Ignored for unknown ids.
@@ -75,6 +85,7 @@ class ConnectionLimits {
   struct Entry {
     std::string source;
     Phase phase = Phase::kHandshake;
+    Instant admitted;
   };
 
   void Leave(const Entry& entry);
@@ -84,6 +95,7 @@ class ConnectionLimits {
   std::unordered_map<std::string, std::size_t> per_source_;
   std::size_t handshakes_ = 0;
   std::size_t established_ = 0;
+  std::function<void(Instant)> on_established_;
 };
 
 }  // namespace sekisho::gateway

@@ -34,6 +34,20 @@ Bytes EncodeOrTooLarge(const ctl::Response& response) {
 
 }  // namespace
 
+std::uint64_t ControlHandler::TerminateUser(std::string_view user) {
+  std::uint64_t ended = 0;
+  for (const ctl::SessionInfo& session : Sessions()) {
+    if (session.user == user && Disconnect(session.id)) {
+      ++ended;
+    }
+  }
+  return ended;
+}
+
+ctl::ReloadResponse ControlHandler::ReloadFromControl() {
+  return {ctl::Status::kNotSupported, "reload not supported by this build"};
+}
+
 Bytes HandleControlRequest(ControlHandler& handler, ByteSpan payload) {
   auto request = ctl::DecodeRequest(payload);
   if (!request) {
@@ -52,14 +66,25 @@ Bytes HandleControlRequest(ControlHandler& handler, ByteSpan payload) {
         if constexpr (std::is_same_v<T, ctl::ShowStatusRequest>) {
           return EncodeOrTooLarge(ctl::StatusResponse{handler.Status()});
         } else if constexpr (std::is_same_v<T, ctl::ShowSessionsRequest>) {
-          return EncodeOrTooLarge(ctl::SessionsResponse{handler.Sessions()});
+          std::vector<ctl::SessionInfo> sessions = handler.Sessions();
+          if (!r.user.empty()) {
+            std::erase_if(sessions, [&](const ctl::SessionInfo& s) { return s.user != r.user; });
+          }
+          return EncodeOrTooLarge(ctl::SessionsResponse{std::move(sessions)});
         } else if constexpr (std::is_same_v<T, ctl::ShowBansRequest>) {
           return EncodeOrTooLarge(ctl::BansResponse{handler.Bans()});
         } else if constexpr (std::is_same_v<T, ctl::UnbanRequest>) {
           bool found = handler.LiftBan(r.scope, r.key);
           return EncodeOrTooLarge(
               ctl::UnbanResponse{found ? ctl::Status::kOk : ctl::Status::kNotFound});
+        } else if constexpr (std::is_same_v<T, ctl::TerminateUserRequest>) {
+          const std::uint64_t ended = handler.TerminateUser(r.user);
+          return EncodeOrTooLarge(ctl::TerminateUserResponse{
+              ended > 0 ? ctl::Status::kOk : ctl::Status::kNotFound, ended});
+        } else if constexpr (std::is_same_v<T, ctl::ReloadRequest>) {
+          return EncodeOrTooLarge(handler.ReloadFromControl());
         } else {
+          static_assert(std::is_same_v<T, ctl::DisconnectRequest>);
           bool found = handler.Disconnect(r.session_id);
           return EncodeOrTooLarge(
               ctl::DisconnectResponse{found ? ctl::Status::kOk : ctl::Status::kNotFound});

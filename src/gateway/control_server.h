@@ -41,6 +41,12 @@ class ControlHandler {
   // Lifts the block on an address (any address of a blocked IPv6 /64 lifts the /64) or a
   // user, forgetting its failures. False when the throttle had no record of it.
   virtual bool LiftBan(proto::ctl::BanScope scope, std::string_view key) = 0;
+  // Ends every session of `user` (each as Disconnect does, cookie invalidated) and returns
+  // how many. The default disconnects, one by one, the sessions Sessions() lists for the user.
+  virtual std::uint64_t TerminateUser(std::string_view user);
+  // `sekishoctl reload` (ReloadRequest): re-reads the configuration. The default answers
+  // kNotSupported; the gateway overrides it where it can reload.
+  virtual proto::ctl::ReloadResponse ReloadFromControl();
 };
 
 // Decodes one request payload, calls `handler` and returns the encoded response frame. Never

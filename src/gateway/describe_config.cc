@@ -57,6 +57,8 @@ std::string DescribeConfig(const GatewayConfig& c) {
     << " per address), " << c.limits.max_login_contexts << " login contexts, "
     << c.limits.max_unsent_kib << " KiB unread output\n";
   o << "control     " << c.control.socket << "\n";
+  o << "metrics     " << (c.metrics.listen ? "http://" + *c.metrics.listen + "/metrics" : "off")
+    << "\n";
   o << "log         " << c.log.level << ", target " << c.log.target << "\n";
   if (c.hooks.connect || c.hooks.disconnect) {
     o << "hooks       connect " << c.hooks.connect.value_or("-") << ", disconnect "

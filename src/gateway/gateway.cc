@@ -125,6 +125,10 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(GatewayConfig config, GatewayOp
   g.front_ = std::make_unique<AuthFront>(cfg, *g.registry_, *g.checker_, g.throttle_, *g.profiles_,
                                          g.credentials_->server_cert_sha1_hex_upper(),
                                          Logger(sink, "auth"));
+  g.front_->set_metrics(&g.metrics_);
+  g.limits_.set_on_established([metrics = &g.metrics_](Instant admitted) {
+    metrics->ObserveHandshake(SteadyClock().Now() - admitted);
+  });
   g.service_ = std::make_unique<SessionService>(cfg, *g.registry_, *g.front_, SteadyClock(),
                                                 Logger(sink, "session"));
   if (single) {
@@ -207,6 +211,7 @@ Result<void> Gateway::Start() {
 
   control_ = std::make_unique<ControlServer>(io_, *this, Logger(sink_, "control"));
   SEKISHO_TRY(control_->Start(config_.control.socket));
+  SEKISHO_TRY(StartMetrics());
 
   started_ = SteadyClock().Now();
   log_.Info(
@@ -279,7 +284,7 @@ void Gateway::Admit(asio::ip::tcp::socket socket) {
   }
   std::string peer_ip = peer.address().to_string();
   const std::uint64_t id = next_connection_id_++;
-  if (std::optional<Refusal> refusal = limits_.Admit(id, peer_ip)) {
+  if (std::optional<Refusal> refusal = limits_.Admit(id, peer_ip, SteadyClock().Now())) {
     if (auto suppressed = refusal_log_.Allow(SteadyClock().Now())) {
       log_.Warn("refused a connection from {}: {} (limit {}; {} refused since the last such line)",
                 peer_ip, RefusalText(*refusal), limits_.LimitOf(*refusal), *suppressed);
@@ -357,6 +362,9 @@ void Gateway::Shutdown(std::string_view reason) {
   reload_signals_.cancel(ec);
   if (control_) {
     control_->Stop();
+  }
+  if (metrics_listener_) {
+    metrics_listener_->Stop();
   }
   if (dtls_) {
     dtls_->Stop();

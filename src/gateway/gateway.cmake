@@ -2,11 +2,11 @@
 sekisho_cc_library(
   NAME gateway_core
   HDRS auth_front.h connect_answer.h connection.h dtls_channel.h dtls_listener.h dtls_plan.h
-       gateway.h gateway_context.h gateway_tunnel.h ipc_link.h password_credentials.h process_supervisor.h
+       gateway.h metrics_listener.h gateway_context.h gateway_tunnel.h ipc_link.h password_credentials.h process_supervisor.h
        profile_store.h sandbox_linux.h secmod.h session_backend.h session_registry.h
        session_service.h worker.h
   SRCS auth_front.cc connect_answer.cc connection.cc dtls_channel.cc dtls_listener.cc
-       dtls_plan.cc gateway.cc reload.cc gateway_tunnel.cc gateway_tunnel_dtls.cc ipc_link.cc password_credentials.cc process_supervisor.cc
+       dtls_plan.cc gateway.cc reload.cc gateway_metrics.cc metrics_listener.cc gateway_tunnel.cc gateway_tunnel_dtls.cc ipc_link.cc password_credentials.cc process_supervisor.cc
        profile_store.cc sandbox_linux.cc secmod.cc session_registry.cc session_service.cc
        worker.cc
   DEPS sekisho::gateway_support sekisho::tls sekisho::net sekisho::stream sekisho::proto_auth

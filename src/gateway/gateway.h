@@ -25,6 +25,8 @@
 #include "gateway/gateway_context.h"
 #include "gateway/hook_runner.h"
 #include "gateway/log_rate_limiter.h"
+#include "gateway/metrics.h"
+#include "gateway/metrics_listener.h"
 #include "gateway/process_supervisor.h"
 #include "gateway/profile_store.h"
 #include "gateway/session_registry.h"
@@ -94,6 +96,7 @@ class Gateway final : public ControlHandler {
   bool Disconnect(std::uint64_t session_id) override;
   std::vector<proto::ctl::BanInfo> Bans() override;
   bool LiftBan(proto::ctl::BanScope scope, std::string_view key) override;
+  std::uint64_t TerminateUser(std::string_view user) override;
 
  private:
   class LocalBackend;
@@ -113,6 +116,9 @@ class Gateway final : public ControlHandler {
   void ArmReloadSignal();
   Result<PreparedReload> PrepareReload(std::uint64_t generation);
   void CommitReload(PreparedReload prepared);
+  // gateway_metrics.cc: the [metrics] listener and what it reports.
+  Result<void> StartMetrics();
+  MetricsInputs CollectMetricsInputs() const;
 
   GatewayConfig config_;
   GatewayOptions options_;
@@ -137,6 +143,8 @@ class Gateway final : public ControlHandler {
   // [hooks] (separated form only); declared after processes_ so that it is destroyed first:
   // the supervisor's pending connect-hook callbacks must never run on a dead supervisor.
   std::unique_ptr<SessionHooks> hooks_;
+  GatewayMetrics metrics_;
+  std::unique_ptr<MetricsListener> metrics_listener_;  // with [metrics] listen only
   boost::asio::ip::tcp::acceptor acceptor_;
   ConnectionLimits limits_;
   AcceptBackoff accept_backoff_;

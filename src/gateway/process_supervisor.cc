@@ -193,6 +193,8 @@ class ProcessSupervisor::Impl {
     return pids;
   }
   pid_t secmod_pid() const { return secmod_pid_; }
+  std::uint64_t worker_restarts() const { return worker_restarts_; }
+  std::uint64_t secmod_restarts() const { return secmod_restarts_; }
 
  private:
   struct Worker;
@@ -527,6 +529,7 @@ class ProcessSupervisor::Impl {
       return;
     }
     log_.Warn("security module {}; restarting it (tunnels are not affected)", how);
+    ++secmod_restarts_;
     RestartLater(SteadyClock().Now() - secmod_started_ < kQuickDeath, [this] {
       if (auto started = StartSecMod(); !started) {
         log_.Error("cannot restart the security module: {}", started.error().ToString());
@@ -555,6 +558,7 @@ class ProcessSupervisor::Impl {
     }
     log_.Warn("worker {} {}; {} tunnel(s) wait for their clients to reconnect; restarting it",
               worker.index, how, lost);
+    ++worker_restarts_;
     Worker* raw = &worker;
     RestartLater(now - worker.started < kQuickDeath, [this, raw] {
       if (auto started = StartWorker(*raw); !started) {
@@ -621,6 +625,8 @@ class ProcessSupervisor::Impl {
   std::optional<ipc::ConfigUpdate> config_update_;  // the last reload's, for new workers
   std::uint16_t dtls_port_ = 0;
   bool stopping_ = false;
+  std::uint64_t worker_restarts_ = 0;  // deaths followed by a restart, for the metrics
+  std::uint64_t secmod_restarts_ = 0;
 };
 
 ProcessSupervisor::ProcessSupervisor(asio::io_context& io, SessionService& service,
@@ -639,5 +645,7 @@ std::size_t ProcessSupervisor::SendConfig(const proto::ipc::ConfigUpdate& update
 }
 std::vector<pid_t> ProcessSupervisor::worker_pids() const { return impl_->worker_pids(); }
 pid_t ProcessSupervisor::secmod_pid() const { return impl_->secmod_pid(); }
+std::uint64_t ProcessSupervisor::worker_restarts() const { return impl_->worker_restarts(); }
+std::uint64_t ProcessSupervisor::secmod_restarts() const { return impl_->secmod_restarts(); }
 
 }  // namespace sekisho::gateway

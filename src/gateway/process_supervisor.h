@@ -91,6 +91,9 @@ class ProcessSupervisor {
 
   std::vector<pid_t> worker_pids() const;
   pid_t secmod_pid() const;
+  // Children that died while the gateway ran and were restarted (or are about to be).
+  std::uint64_t worker_restarts() const;
+  std::uint64_t secmod_restarts() const;
 
  private:
   class Impl;

@@ -204,6 +204,7 @@ void SessionRegistry::ReleaseLease(Session& session) {
 
 void SessionRegistry::AttachTunnel(Session& session, TunnelHandle& tunnel, Instant now) {
   session.tunnel = &tunnel;
+  session.reported_channel.clear();
   session.disconnected_since.reset();
   session.connected_since = now;
 }

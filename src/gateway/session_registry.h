@@ -79,6 +79,9 @@ struct Session {
   Instant connected_since;
   TunnelHandle* tunnel = nullptr;  // non-owning; set while a tunnel is up
   SessionCounters counters;
+  // The channel of the current tunnel's last traffic report, to see a DTLS -> TLS fallback;
+  // cleared when a tunnel attaches (a new tunnel starts on TLS).
+  std::string reported_channel;
   Bytes dtls_session_id;  // 32 bytes, handed out in X-DTLS-Session-ID / App-ID
   // The session's TUN device, created at its first CONNECT and kept until the session ends, so
   // that a reconnect (through any worker) finds the same interface, address and routes. The

@@ -138,6 +138,10 @@ void SessionService::TunnelClosed(const ipc::TunnelClosed& closed, TunnelHandle&
 void SessionService::ReportTraffic(const ipc::TunnelStats& stats, TunnelHandle& tunnel) {
   Session* session = registry_.FindById(stats.session_id);
   if (session != nullptr && session->tunnel == &tunnel) {
+    if (session->reported_channel == "dtls" && stats.channel == "tls") {
+      ++dtls_fallbacks_;
+    }
+    session->reported_channel = stats.channel;
     AddTraffic(*session, stats.delta);
   }
 }
@@ -150,6 +154,8 @@ void SessionService::AddTraffic(Session& session, const ipc::TrafficDelta& delta
   session.counters.dropped_spoofed += delta.dropped_spoofed;
   total_bytes_in_ += delta.bytes_in;
   total_bytes_out_ += delta.bytes_out;
+  total_packets_in_ += delta.packets_in;
+  total_packets_out_ += delta.packets_out;
 }
 
 }  // namespace sekisho::gateway

@@ -59,6 +59,10 @@ class SessionService {
   // Totals of IP payload bytes through all tunnels, for `sekishoctl show status`.
   std::uint64_t total_bytes_in() const { return total_bytes_in_; }
   std::uint64_t total_bytes_out() const { return total_bytes_out_; }
+  std::uint64_t total_packets_in() const { return total_packets_in_; }
+  std::uint64_t total_packets_out() const { return total_packets_out_; }
+  // Tunnels whose traffic reports went from "dtls" back to "tls" (sekishod_dtls_fallbacks_total).
+  std::uint64_t dtls_fallbacks() const { return dtls_fallbacks_; }
 
  private:
   Result<void> PrepareTun(Session& session, std::uint32_t address, std::uint32_t mtu);
@@ -73,6 +77,9 @@ class SessionService {
   std::uint16_t dtls_port_ = 0;
   std::uint64_t total_bytes_in_ = 0;
   std::uint64_t total_bytes_out_ = 0;
+  std::uint64_t total_packets_in_ = 0;
+  std::uint64_t total_packets_out_ = 0;
+  std::uint64_t dtls_fallbacks_ = 0;
 };
 
 }  // namespace sekisho::gateway

@@ -19,6 +19,7 @@ std::string_view StatusName(Status status) {
     case Status::kUnknownRequest: return "unknown-request";
     case Status::kInternal: return "internal";
     case Status::kTooLarge: return "too-large";
+    case Status::kNotSupported: return "not-supported";
   }
   return "unknown";
 }
@@ -273,7 +274,11 @@ Result<Bytes> EncodeRequest(const Request& request) {
         if constexpr (std::is_same_v<T, ShowStatusRequest>) {
           return BuildFrame(wire::kTypeShowStatus, Status::kOk, [](FieldWriter&) {});
         } else if constexpr (std::is_same_v<T, ShowSessionsRequest>) {
-          return BuildFrame(wire::kTypeShowSessions, Status::kOk, [](FieldWriter&) {});
+          return BuildFrame(wire::kTypeShowSessions, Status::kOk, [&](FieldWriter& w) {
+            if (!r.user.empty()) {
+              w.String(wire::kTagUser, r.user);
+            }
+          });
         } else if constexpr (std::is_same_v<T, ShowBansRequest>) {
           return BuildFrame(wire::kTypeShowBans, Status::kOk, [](FieldWriter&) {});
         } else if constexpr (std::is_same_v<T, UnbanRequest>) {
@@ -281,7 +286,13 @@ Result<Bytes> EncodeRequest(const Request& request) {
             w.U64(wire::kTagBanScope, static_cast<std::uint64_t>(r.scope));
             w.String(wire::kTagBanKey, r.key);
           });
+        } else if constexpr (std::is_same_v<T, TerminateUserRequest>) {
+          return BuildFrame(wire::kTypeTerminateUser, Status::kOk,
+                            [&](FieldWriter& w) { w.String(wire::kTagUser, r.user); });
+        } else if constexpr (std::is_same_v<T, ReloadRequest>) {
+          return BuildFrame(wire::kTypeReload, Status::kOk, [](FieldWriter&) {});
         } else {
+          static_assert(std::is_same_v<T, DisconnectRequest>);
           return BuildFrame(wire::kTypeDisconnect, Status::kOk,
                             [&](FieldWriter& w) { w.U64(wire::kTagSessionId, r.session_id); });
         }
@@ -337,6 +348,14 @@ Result<Bytes> EncodeResponse(const Response& response) {
           });
         } else if constexpr (std::is_same_v<T, UnbanResponse>) {
           return BuildFrame(wire::kTypeUnbanResult, r.status, [](FieldWriter&) {});
+        } else if constexpr (std::is_same_v<T, TerminateUserResponse>) {
+          return BuildFrame(wire::kTypeTerminateUserResult, r.status, [&](FieldWriter& w) {
+            w.U64(wire::kTagSessionsEnded, r.sessions_ended);
+          });
+        } else if constexpr (std::is_same_v<T, ReloadResponse>) {
+          return BuildFrame(wire::kTypeReloadResult, r.status, [&](FieldWriter& w) {
+            w.String(wire::kTagErrorMessage, r.message);
+          });
         } else {
           return BuildFrame(wire::kTypeError, r.status,
                             [&](FieldWriter& w) { w.String(wire::kTagErrorMessage, r.message); });
@@ -351,9 +370,32 @@ Result<Request> DecodeRequest(ByteSpan payload) {
     case wire::kTypeShowStatus:
       SEKISHO_TRY(ForEachField(h.body, "request", [](const Field&) { return true; }));
       return Request(ShowStatusRequest{});
-    case wire::kTypeShowSessions:
+    case wire::kTypeShowSessions: {
+      ShowSessionsRequest r;
+      SEKISHO_TRY(ForEachField(h.body, "request", [&](const Field& f) {
+        if (f.tag == wire::kTagUser) {
+          r.user = ReadString(f.value);
+        }
+        return true;
+      }));
+      return Request(std::move(r));
+    }
+    case wire::kTypeTerminateUser: {
+      TerminateUserRequest r;
+      SEKISHO_TRY(ForEachField(h.body, "terminate user", [&](const Field& f) {
+        if (f.tag == wire::kTagUser) {
+          r.user = ReadString(f.value);
+        }
+        return true;
+      }));
+      if (r.user.empty()) {
+        return Malformed("terminate user without a user name");
+      }
+      return Request(std::move(r));
+    }
+    case wire::kTypeReload:
       SEKISHO_TRY(ForEachField(h.body, "request", [](const Field&) { return true; }));
-      return Request(ShowSessionsRequest{});
+      return Request(ReloadRequest{});
     case wire::kTypeDisconnect: {
       DisconnectRequest d;
       bool have_id = false;
@@ -438,6 +480,23 @@ Result<Response> DecodeResponse(ByteSpan payload) {
     case wire::kTypeUnbanResult:
       SEKISHO_TRY(ForEachField(h.body, "unban result", [](const Field&) { return true; }));
       return Response(UnbanResponse{h.status});
+    case wire::kTypeTerminateUserResult: {
+      TerminateUserResponse r{h.status, 0};
+      SEKISHO_TRY(ForEachField(h.body, "terminate user result", [&](const Field& f) {
+        return f.tag == wire::kTagSessionsEnded ? ReadU64(f.value, r.sessions_ended) : true;
+      }));
+      return Response(r);
+    }
+    case wire::kTypeReloadResult: {
+      ReloadResponse r{h.status, {}};
+      SEKISHO_TRY(ForEachField(h.body, "reload result", [&](const Field& f) {
+        if (f.tag == wire::kTagErrorMessage) {
+          r.message = ReadString(f.value);
+        }
+        return true;
+      }));
+      return Response(std::move(r));
+    }
     case wire::kTypeError: {
       ErrorResponse r{h.status, {}};
       SEKISHO_TRY(ForEachField(h.body, "error", [&](const Field& f) {

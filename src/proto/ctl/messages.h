@@ -1,5 +1,5 @@
 #pragma once
-// Messages of the sekishoctl admin protocol (docs/protocol/ctl.md): five requests and their
+// Messages of the sekishoctl admin protocol (docs/protocol/ctl.md): seven requests and their
 // responses, as plain value types. Encoding and decoding live in proto/ctl/codec.h.
 //
 // One request gets exactly one response. Any request may instead be answered with an
@@ -22,6 +22,7 @@ enum class Status : std::uint8_t {
   kUnknownRequest = 4,      // message type is not a known request
   kInternal = 5,            // the gateway failed to answer
   kTooLarge = 6,            // the answer would exceed wire::kMaxMessageSize
+  kNotSupported = 7,        // Reload: this gateway build cannot reload
 };
 
 // "ok", "not-found", ...; "unknown" for values outside the enum.
@@ -84,6 +85,7 @@ struct ShowStatusRequest {
   friend bool operator==(const ShowStatusRequest&, const ShowStatusRequest&) = default;
 };
 struct ShowSessionsRequest {
+  std::string user;  // only this user's sessions; empty: every session
   friend bool operator==(const ShowSessionsRequest&, const ShowSessionsRequest&) = default;
 };
 struct DisconnectRequest {
@@ -100,8 +102,17 @@ struct UnbanRequest {
   std::string key;
   friend bool operator==(const UnbanRequest&, const UnbanRequest&) = default;
 };
+// Ends every session of a user (as Disconnect does for one: cookies invalidated).
+struct TerminateUserRequest {
+  std::string user;
+  friend bool operator==(const TerminateUserRequest&, const TerminateUserRequest&) = default;
+};
+// Asks the gateway to re-read its configuration (see the gateway's reload documentation).
+struct ReloadRequest {
+  friend bool operator==(const ReloadRequest&, const ReloadRequest&) = default;
+};
 using Request = std::variant<ShowStatusRequest, ShowSessionsRequest, DisconnectRequest,
-                             ShowBansRequest, UnbanRequest>;
+                             ShowBansRequest, UnbanRequest, TerminateUserRequest, ReloadRequest>;
 
 // Responses.
 struct StatusResponse {
@@ -124,12 +135,22 @@ struct UnbanResponse {
   Status status = Status::kOk;  // kOk or kNotFound
   friend bool operator==(const UnbanResponse&, const UnbanResponse&) = default;
 };
+struct TerminateUserResponse {
+  Status status = Status::kOk;  // kOk, or kNotFound when the user had no session
+  std::uint64_t sessions_ended = 0;
+  friend bool operator==(const TerminateUserResponse&, const TerminateUserResponse&) = default;
+};
+struct ReloadResponse {
+  Status status = Status::kOk;  // kOk, kNotSupported, or kInternal when the reload failed
+  std::string message;          // what was reloaded, or why not
+  friend bool operator==(const ReloadResponse&, const ReloadResponse&) = default;
+};
 struct ErrorResponse {
   Status status = Status::kInternal;  // never kOk
   std::string message;
   friend bool operator==(const ErrorResponse&, const ErrorResponse&) = default;
 };
 using Response = std::variant<StatusResponse, SessionsResponse, DisconnectResponse, ErrorResponse,
-                              BansResponse, UnbanResponse>;
+                              BansResponse, UnbanResponse, TerminateUserResponse, ReloadResponse>;
 
 }  // namespace sekisho::proto::ctl

@@ -30,11 +30,15 @@ inline constexpr std::uint8_t kTypeShowSessions = 0x02;
 inline constexpr std::uint8_t kTypeDisconnect = 0x03;
 inline constexpr std::uint8_t kTypeShowBans = 0x04;
 inline constexpr std::uint8_t kTypeUnban = 0x05;
+inline constexpr std::uint8_t kTypeTerminateUser = 0x06;
+inline constexpr std::uint8_t kTypeReload = 0x07;
 inline constexpr std::uint8_t kTypeStatus = 0x81;
 inline constexpr std::uint8_t kTypeSessions = 0x82;
 inline constexpr std::uint8_t kTypeDisconnectResult = 0x83;
 inline constexpr std::uint8_t kTypeBans = 0x84;
 inline constexpr std::uint8_t kTypeUnbanResult = 0x85;
+inline constexpr std::uint8_t kTypeTerminateUserResult = 0x86;
+inline constexpr std::uint8_t kTypeReloadResult = 0x87;
 inline constexpr std::uint8_t kTypeError = 0xFF;
 
 // Field tags. One flat namespace so a tag means the same thing wherever it appears.
@@ -64,5 +68,6 @@ inline constexpr std::uint8_t kTagBanScope = 0x51;        // u64, BanScope
 inline constexpr std::uint8_t kTagBanKey = 0x52;          // string, address, "net/64" or user
 inline constexpr std::uint8_t kTagBanFailures = 0x53;     // u64
 inline constexpr std::uint8_t kTagBanSecondsLeft = 0x54;  // u64 seconds
+inline constexpr std::uint8_t kTagSessionsEnded = 0x60;   // u64, TerminateUserResult
 
 }  // namespace sekisho::proto::ctl::wire

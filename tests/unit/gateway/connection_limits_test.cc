@@ -96,3 +96,26 @@ TEST(ConnectionLimitsTest, Ipv6CountsByPrefix64AndMappedIpv4AsIpv4) {
 
 }  // namespace
 }  // namespace sekisho::gateway
+
+namespace sekisho::gateway {
+namespace {
+
+TEST(ConnectionLimitsObserverTest, ToldOnceWithTheAdmissionTimeWhenAHandshakeEnds) {
+  ConnectionLimits limits(AdmissionLimits{10, 10, 10, 10});
+  std::vector<Instant> told;
+  limits.set_on_established([&](Instant admitted) { told.push_back(admitted); });
+  const Instant t1 = Instant::FromNanos(1'000'000);
+  ASSERT_FALSE(limits.Admit(1, "198.51.100.1", t1));
+  ASSERT_FALSE(limits.Admit(2, "198.51.100.2", Instant::FromNanos(5)));
+  limits.Established(1);
+  limits.Established(1);  // a repeat is no second handshake
+  limits.Tunnel(1);
+  limits.Close(2);        // closed during its handshake: never told
+  limits.Established(2);
+  limits.Established(7);  // unknown
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_EQ(told[0], t1);
+}
+
+}  // namespace
+}  // namespace sekisho::gateway

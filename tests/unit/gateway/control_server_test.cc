@@ -317,3 +317,80 @@ TEST(CtlFormatTest, BansTableAndJson) {
 
 }  // namespace
 }  // namespace sekisho::gateway
+
+namespace sekisho::gateway {
+namespace {
+
+TEST_F(ControlServerTest, SessionsOfOneUserAndTerminateUser) {
+  handler_.sessions_.push_back(
+      {11, "alice", "staff", "198.51.100.7:50200", "10.0.0.4", 1, 0, 0, "tls", "connected"});
+  ASSERT_TRUE(server_.Start(path_).has_value());
+  StartIo();
+
+  auto [code, out, err] = Ctl({"show", "sessions", "--user", "alice", "--json"});
+  EXPECT_EQ(code, ctl::kExitOk) << err;
+  EXPECT_NE(out.find("\"id\":7,"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"id\":11,"), std::string::npos) << out;
+  EXPECT_EQ(out.find("bob"), std::string::npos) << out;
+  std::tie(code, out, err) = Ctl({"show", "user", "bob \"b\""});
+  EXPECT_EQ(code, ctl::kExitOk) << err;
+  EXPECT_NE(out.find("bob"), std::string::npos) << out;
+  EXPECT_EQ(out.find("alice"), std::string::npos) << out;
+
+  std::tie(code, out, err) = Ctl({"terminate", "user", "alice", "--json"});
+  EXPECT_EQ(code, ctl::kExitOk) << err;
+  EXPECT_EQ(out, "{\"result\":\"ok\",\"user\":\"alice\",\"sessions_ended\":2}\n");
+  ASSERT_EQ(handler_.sessions_.size(), 1u);
+  EXPECT_EQ(handler_.sessions_[0].id, 9u);
+  std::tie(code, out, err) = Ctl({"terminate", "user", "alice"});
+  EXPECT_EQ(code, ctl::kExitError);
+  EXPECT_NE(err.find("user alice has no session"), std::string::npos) << err;
+
+  std::tie(code, out, err) = Ctl({"terminate", "session", "9", "--json"});
+  EXPECT_EQ(code, ctl::kExitOk) << err;
+  EXPECT_EQ(out, "{\"result\":\"ok\",\"session_id\":9}\n");
+  std::tie(code, out, err) = Ctl({"terminate", "session", "9", "--json"});
+  EXPECT_EQ(code, ctl::kExitError);
+  EXPECT_EQ(out, "{\"result\":\"not-found\",\"session_id\":9}\n");
+}
+
+TEST_F(ControlServerTest, ReloadWithoutSupportSaysSo) {
+  ASSERT_TRUE(server_.Start(path_).has_value());
+  StartIo();
+  auto [code, out, err] = Ctl({"reload"});
+  EXPECT_EQ(code, ctl::kExitError);
+  EXPECT_NE(err.find("reload not supported by this build"), std::string::npos) << err;
+  std::tie(code, out, err) = Ctl({"reload", "--json"});
+  EXPECT_EQ(code, ctl::kExitError);
+  EXPECT_EQ(out,
+            "{\"result\":\"not-supported\",\"message\":\"reload not supported by this build\"}\n");
+}
+
+TEST(ControlCodecTest, NewRequestsAndAnswersRoundTrip) {
+  const std::vector<pc::Request> requests = {pc::ShowSessionsRequest{"alice"},
+                                             pc::TerminateUserRequest{"bob"}, pc::ReloadRequest{}};
+  for (const pc::Request& request : requests) {
+    auto frame = pc::EncodeRequest(request);
+    ASSERT_TRUE(frame.has_value());
+    auto decoded = pc::DecodeRequest(ByteSpan(*frame).subspan(4));
+    ASSERT_TRUE(decoded.has_value()) << decoded.error().ToString();
+    EXPECT_EQ(*decoded, request);
+  }
+  const std::vector<pc::Response> responses = {
+      pc::TerminateUserResponse{pc::Status::kOk, 3},
+      pc::TerminateUserResponse{pc::Status::kNotFound, 0},
+      pc::ReloadResponse{pc::Status::kNotSupported, "no"}};
+  for (const pc::Response& response : responses) {
+    auto frame = pc::EncodeResponse(response);
+    ASSERT_TRUE(frame.has_value());
+    auto decoded = pc::DecodeResponse(ByteSpan(*frame).subspan(4));
+    ASSERT_TRUE(decoded.has_value()) << decoded.error().ToString();
+    EXPECT_EQ(*decoded, response);
+  }
+  // A terminate without a user name is malformed, not "every user".
+  const Bytes empty_terminate = {1, 0x06, 0};
+  EXPECT_FALSE(pc::DecodeRequest(empty_terminate).has_value());
+}
+
+}  // namespace
+}  // namespace sekisho::gateway

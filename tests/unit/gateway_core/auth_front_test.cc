@@ -374,6 +374,35 @@ TEST_F(AuthFrontTest, SessionLimitsRefuseWithAFinalMessage) {
   EXPECT_EQ(Parse(login("bob", "wrong")).type, auth::ServerMessage::kAuthRequest);
 }
 
+TEST_F(AuthFrontTest, LoginOutcomesAreCountedByReason) {
+  Build("", "max_sessions_per_user = 1");
+  GatewayMetrics metrics;
+  front_->set_metrics(&metrics);
+  EXPECT_EQ(Parse(Post("/", ReplyBody("alice", "alicepw"))).type, auth::ServerMessage::kComplete);
+  EXPECT_TRUE(Post("/", ReplyBody("alice", "alicepw")).close_connection);  // over the limit
+  EXPECT_EQ(metrics.logins(LoginOutcome::kOk), 1u);
+  EXPECT_EQ(metrics.logins(LoginOutcome::kLimit), 1u);
+  EXPECT_EQ(metrics.login_seconds().count(), 2u);  // two password checks
+
+  (void)Post("/", ReplyBody("bob", "bobpw", "engineering"));  // not his group
+  for (int i = 0; i < 4; ++i) {
+    (void)Post("/", ReplyBody("bob", "wrong", "sales"));
+  }
+  EXPECT_EQ(metrics.logins(LoginOutcome::kBadPassword), 5u);
+  // The address is blocked now: refused unchecked, and no password check is timed.
+  (void)Post("/", ReplyBody("bob", "bobpw", "sales"));
+  EXPECT_EQ(metrics.logins(LoginOutcome::kThrottled), 1u);
+  EXPECT_EQ(metrics.login_seconds().count(), 7u);
+
+  cert_ = ClientCertificate{"CN=locked", "locked", "", ""};
+  (void)Post("/", InitBody("https://gw/"));
+  EXPECT_EQ(metrics.logins(LoginOutcome::kLocked), 1u);
+  cert_ = ClientCertificate{"OU=nobody", "", "", "nobody"};
+  (void)Post("/", InitBody("https://gw/"));
+  EXPECT_EQ(metrics.logins(LoginOutcome::kCertificate), 1u);
+  EXPECT_EQ(metrics.logins(LoginOutcome::kOk), 1u);
+}
+
 TEST_F(AuthFrontTest, DownloadsAreAnnouncedWithTheirHashAndServedToEveryGroup) {
   std::ofstream(dir_ / "corp.txt") << "corporate notice\n";
   Build("", "", "[downloads]\n\"corp.txt\" = \"corp.txt\"\n");

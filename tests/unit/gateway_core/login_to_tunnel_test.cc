@@ -260,6 +260,31 @@ TEST_F(LoginToTunnelTest, ANewConnectTakesOverAndOnlyTheCurrentTunnelCounts) {
   EXPECT_EQ(service_->total_bytes_in(), 10u);
 }
 
+TEST_F(LoginToTunnelTest, TrafficReportsCountPacketsAndDtlsFallbacks) {
+  SecretString cookie = LogIn();
+  FakeTunnel tunnel;
+  unsigned status = 0;
+  auto grant = Connect(cookie, 1, tunnel, status);
+  ASSERT_TRUE(grant);
+  const std::uint64_t session = grant->reply.session_id;
+  service_->ReportTraffic(ipc::TunnelStats{1, session, {100, 200, 1, 2}, "tls"}, tunnel);
+  service_->ReportTraffic(ipc::TunnelStats{1, session, {100, 200, 3, 4}, "dtls"}, tunnel);
+  EXPECT_EQ(service_->dtls_fallbacks(), 0u);  // TLS -> DTLS is the normal upgrade
+  service_->ReportTraffic(ipc::TunnelStats{1, session, {1, 1, 1, 1}, "tls"}, tunnel);
+  EXPECT_EQ(service_->dtls_fallbacks(), 1u);
+  service_->ReportTraffic(ipc::TunnelStats{1, session, {1, 1, 1, 1}, "tls"}, tunnel);
+  EXPECT_EQ(service_->dtls_fallbacks(), 1u);  // counted once per fall, not per report
+  EXPECT_EQ(service_->total_packets_in(), 6u);
+  EXPECT_EQ(service_->total_packets_out(), 8u);
+
+  // A reconnect starts on TLS again: that is no fallback of the new tunnel.
+  service_->ReportTraffic(ipc::TunnelStats{1, session, {1, 1, 1, 1}, "dtls"}, tunnel);
+  FakeTunnel next;
+  ASSERT_TRUE(Connect(cookie, 2, next, status));
+  service_->ReportTraffic(ipc::TunnelStats{2, session, {1, 1, 1, 1}, "tls"}, next);
+  EXPECT_EQ(service_->dtls_fallbacks(), 1u);
+}
+
 TEST_F(LoginToTunnelTest, ADisconnectedSessionExpiresAndItsCookieStopsWorking) {
   SecretString cookie = LogIn();
   FakeTunnel tunnel;

@@ -97,6 +97,8 @@ class Gateway final : public ControlHandler {
   std::vector<proto::ctl::BanInfo> Bans() override;
   bool LiftBan(proto::ctl::BanScope scope, std::string_view key) override;
   std::uint64_t TerminateUser(std::string_view user) override;
+  // `sekishoctl reload`: Reload(), answering with its summary line or why it was refused.
+  proto::ctl::ReloadResponse ReloadFromControl() override;
 
  private:
   class LocalBackend;

@@ -110,6 +110,9 @@ Result<void> Gateway::Reload() {
   }
   const std::uint64_t generation = reload_generation_ + 1;
   log_.Info("reload {}: reading {}", generation, options_.config_path);
+  if (notifier_) {
+    notifier_->Reloading();
+  }
   Result<PreparedReload> prepared = PrepareReload(generation);
   if (!prepared) {
     // One line per problem (a configuration error lists every bad key, file:line:column).
@@ -118,11 +121,25 @@ Result<void> Gateway::Reload() {
                  line);
     }
     last_reload_summary_ = "reload refused: " + prepared.error().context;
+    if (notifier_) {
+      notifier_->Reloaded(StatusLine());
+    }
     return Fail(prepared.error());
   }
   reload_generation_ = generation;
   CommitReload(std::move(*prepared));
+  if (notifier_) {
+    notifier_->Reloaded(StatusLine());
+  }
   return Ok();
+}
+
+proto::ctl::ReloadResponse Gateway::ReloadFromControl() {
+  Result<void> done = Reload();
+  if (!done) {
+    return {proto::ctl::Status::kInternal, last_reload_summary_};
+  }
+  return {proto::ctl::Status::kOk, last_reload_summary_};
 }
 
 Result<Gateway::PreparedReload> Gateway::PrepareReload(std::uint64_t generation) {

@@ -55,6 +55,20 @@ void SystemdNotifier::Status(std::string_view status) {
   Send("STATUS=" + last_status_);
 }
 
+void SystemdNotifier::Reloading() {
+  if (!stopping_) {
+    Send("RELOADING=1");
+  }
+}
+
+void SystemdNotifier::Reloaded(std::string_view status) {
+  if (stopping_) {
+    return;
+  }
+  last_status_ = std::string(status);
+  Send("READY=1\nSTATUS=" + last_status_);
+}
+
 void SystemdNotifier::Stopping(std::string_view status) {
   if (stopping_) {
     return;

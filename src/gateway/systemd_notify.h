@@ -37,6 +37,10 @@ class SystemdNotifier {
   void Ready(std::string_view status);
   // Sends STATUS= only when the text changed.
   void Status(std::string_view status);
+  // RELOADING=1 while a configuration reload runs, then READY=1 with the status when it ended
+  // (applied or refused), as systemd expects from a service that reloads itself.
+  void Reloading();
+  void Reloaded(std::string_view status);
   // STOPPING=1; the watchdog pings end.
   void Stopping(std::string_view status);
 

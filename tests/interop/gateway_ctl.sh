@@ -5,7 +5,8 @@
 #   2. `terminate user alice` ends both (the openconnect processes exit) and invalidates the
 #      cookies: reconnecting with the old cookie is refused; bob's session stays;
 #   3. `terminate session ID` (and the `disconnect` alias) end one session;
-#   4. `reload` answers (ok, or "not supported by this build");
+#   4. `reload` reloads the unchanged configuration (ok, with the gateway's summary line), and a
+#      broken configuration is refused with the reason while the gateway keeps serving;
 #   5. every command's --json output validates against its schema in docs/protocol/ctl.md.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -113,10 +114,19 @@ out=$(schema "terminate session" disconnect "$bob_id")
 # --- 4. reload ----------------------------------------------------------------------------------
 out=$(schema reload reload)
 case "$out" in
-  *'"result":"ok"'* | *'"result":"not-supported","message":"reload not supported by this build"'*) ;;
+  *'"result":"ok","message":"reload 1 applied'*) ;;
   *) interop_fail "reload: $out" ;;
 esac
 echo "reload: $out"
+cp "$GW_DIR/sekishod.toml" "$GW_DIR/sekishod.toml.good"
+printf '\n[tunnel]\nno_such_key = 1\n' >>"$GW_DIR/sekishod.toml"
+out=$(gw_ctl reload --json) && interop_fail "a broken configuration was reloaded: $out"
+case "$out" in
+  *'"result":"internal"'*'reload refused'*) ;;
+  *) interop_fail "broken reload: $out" ;;
+esac
+mv "$GW_DIR/sekishod.toml.good" "$GW_DIR/sekishod.toml"
+gw_ctl show status >/dev/null || interop_fail "the gateway stopped answering after a refused reload"
 
 # --- 5. the remaining commands' JSON ----------------------------------------------------------
 schema bans bans >/dev/null

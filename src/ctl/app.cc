@@ -103,8 +103,9 @@ int Report(const Invocation& inv, const pc::Response& response, std::ostream& ou
         } else if constexpr (std::is_same_v<T, pc::UnbanResponse>) {
           const char* what = inv.unban_user ? "user " : "address ";
           if (inv.json) {
-            out << FormatResultJson(r.status, {{"scope", inv.unban_user ? "\"user\"" : "\"address\""},
-                                               {"key", JsonString(inv.unban_target)}});
+            out << FormatResultJson(r.status,
+                                    {{"scope", inv.unban_user ? "\"user\"" : "\"address\""},
+                                     {"key", JsonString(inv.unban_target)}});
             return r.status == pc::Status::kOk ? kExitOk : kExitError;
           }
           if (r.status == pc::Status::kOk) {
@@ -116,8 +117,9 @@ int Report(const Invocation& inv, const pc::Response& response, std::ostream& ou
           return kExitError;
         } else if constexpr (std::is_same_v<T, pc::TerminateUserResponse>) {
           if (inv.json) {
-            out << FormatResultJson(r.status, {{"user", JsonString(inv.user)},
-                                               {"sessions_ended", std::to_string(r.sessions_ended)}});
+            out << FormatResultJson(r.status,
+                                    {{"user", JsonString(inv.user)},
+                                     {"sessions_ended", std::to_string(r.sessions_ended)}});
             return r.status == pc::Status::kOk ? kExitOk : kExitError;
           }
           if (r.status == pc::Status::kOk) {
@@ -203,7 +205,8 @@ int RunSekishoCtl(int argc, const char* const* argv, std::ostream& out, std::ost
   show_user->add_flag("--json", inv.json, "JSON output");
   show_user->callback([&] { inv.command = Command::kSessions; });
 
-  CLI::App* disconnect = app.add_subcommand("disconnect", "end a session (alias of terminate session)");
+  CLI::App* disconnect =
+      app.add_subcommand("disconnect", "end a session (alias of terminate session)");
   disconnect->add_option("id", inv.id, "session id from `show sessions`")->required();
   disconnect->add_flag("--json", inv.json, "JSON output");
   disconnect->callback([&] { inv.command = Command::kDisconnect; });

@@ -13,12 +13,9 @@ const std::vector<double> kLoginBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 
 
 std::string_view TypeName(MetricType type) {
   switch (type) {
-    case MetricType::kCounter:
-      return "counter";
-    case MetricType::kGauge:
-      return "gauge";
-    case MetricType::kHistogram:
-      return "histogram";
+    case MetricType::kCounter: return "counter";
+    case MetricType::kGauge: return "gauge";
+    case MetricType::kHistogram: return "histogram";
   }
   return "untyped";
 }
@@ -150,18 +147,12 @@ std::string RenderExposition(const std::vector<MetricFamily>& families) {
 
 std::string_view LoginOutcomeLabel(LoginOutcome outcome) {
   switch (outcome) {
-    case LoginOutcome::kOk:
-      return "ok";
-    case LoginOutcome::kBadPassword:
-      return "bad_password";
-    case LoginOutcome::kThrottled:
-      return "throttled";
-    case LoginOutcome::kLocked:
-      return "locked";
-    case LoginOutcome::kLimit:
-      return "limit";
-    case LoginOutcome::kCertificate:
-      return "certificate";
+    case LoginOutcome::kOk: return "ok";
+    case LoginOutcome::kBadPassword: return "bad_password";
+    case LoginOutcome::kThrottled: return "throttled";
+    case LoginOutcome::kLocked: return "locked";
+    case LoginOutcome::kLimit: return "limit";
+    case LoginOutcome::kCertificate: return "certificate";
   }
   return "unknown";
 }
@@ -180,8 +171,8 @@ void GatewayMetrics::ObserveLogin(Duration took) {
 std::vector<MetricFamily> CollectMetrics(const MetricsInputs& inputs,
                                          const GatewayMetrics& counted) {
   std::vector<MetricFamily> out;
-  out.push_back(Single("sekishod_up", "1 while the gateway's main process serves.",
-                       MetricType::kGauge, 1));
+  out.push_back(
+      Single("sekishod_up", "1 while the gateway's main process serves.", MetricType::kGauge, 1));
   out.push_back(Single("sekishod_uptime_seconds", "Seconds since the gateway started.",
                        MetricType::kGauge, static_cast<double>(inputs.uptime_s)));
 
@@ -213,8 +204,11 @@ std::vector<MetricFamily> CollectMetrics(const MetricsInputs& inputs,
   out.push_back(Single("sekishod_logins_ok_total", "Logins that created a session.",
                        MetricType::kCounter,
                        static_cast<double>(counted.logins(LoginOutcome::kOk))));
-  MetricFamily failed{"sekishod_logins_failed_total", "Refused login attempts by reason.",
-                      MetricType::kCounter, {}, {}};
+  MetricFamily failed{"sekishod_logins_failed_total",
+                      "Refused login attempts by reason.",
+                      MetricType::kCounter,
+                      {},
+                      {}};
   for (std::size_t i = 1; i < kLoginOutcomeCount; ++i) {
     auto outcome = static_cast<LoginOutcome>(i);
     failed.samples.push_back({{{"reason", std::string(LoginOutcomeLabel(outcome))}},
@@ -243,15 +237,16 @@ std::vector<MetricFamily> CollectMetrics(const MetricsInputs& inputs,
   out.push_back(std::move(handshake));
 
   if (!inputs.processes.empty()) {
-    MetricFamily up{"sekishod_processes_up", "Child processes running, by role.",
-                    MetricType::kGauge, {}, {}};
+    MetricFamily up{
+        "sekishod_processes_up", "Child processes running, by role.", MetricType::kGauge, {}, {}};
     MetricFamily restarts{"sekishod_process_restarts_total",
                           "Child processes restarted after they died, by role.",
-                          MetricType::kCounter, {}, {}};
+                          MetricType::kCounter,
+                          {},
+                          {}};
     for (const MetricsInputs::Process& process : inputs.processes) {
       up.samples.push_back({{{"role", process.role}}, static_cast<double>(process.up)});
-      restarts.samples.push_back(
-          {{{"role", process.role}}, static_cast<double>(process.restarts)});
+      restarts.samples.push_back({{{"role", process.role}}, static_cast<double>(process.restarts)});
     }
     out.push_back(std::move(up));
     out.push_back(std::move(restarts));

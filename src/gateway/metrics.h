@@ -60,7 +60,7 @@ struct MetricFamily {
   std::string name;
   std::string help;
   MetricType type = MetricType::kGauge;
-  std::vector<MetricSample> samples;                          // counters and gauges
+  std::vector<MetricSample> samples;                           // counters and gauges
   std::vector<std::pair<MetricLabels, Histogram>> histograms;  // kHistogram only
 };
 
@@ -127,7 +127,7 @@ struct MetricsInputs {
   std::uint64_t uptime_s = 0;
   std::uint64_t dtls_fallbacks = 0;  // tunnels whose data went back from DTLS to TLS
   struct Process {
-    std::string role;  // "worker" or "secmod"
+    std::string role;            // "worker" or "secmod"
     std::uint64_t up = 0;        // running now
     std::uint64_t restarts = 0;  // since the gateway started
   };

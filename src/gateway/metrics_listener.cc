@@ -53,8 +53,9 @@ Result<asio::ip::tcp::endpoint> ParseListen(const std::string& listen) {
 
 http::HttpResponse MetricsAnswer(const http::HttpRequest& request,
                                  const std::function<std::string()>& render) {
-  const std::string_view path = std::string_view(request.target).substr(
-      0, std::min(request.target.size(), request.target.find('?')));
+  const std::string_view path =
+      std::string_view(request.target)
+          .substr(0, std::min(request.target.size(), request.target.find('?')));
   if (request.method != "GET" || path != "/metrics") {
     return Plain(404, "not found: only GET /metrics is served\n", "text/plain; charset=utf-8");
   }
@@ -90,11 +91,9 @@ class MetricsListener::Connection : public std::enable_shared_from_this<Connecti
 
  private:
   void Read() {
-    socket_.async_read_some(
-        asio::buffer(buffer_),
-        [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-          self->OnRead(ec, n);
-        });
+    socket_.async_read_some(asio::buffer(buffer_),
+                            [self = shared_from_this()](const boost::system::error_code& ec,
+                                                        std::size_t n) { self->OnRead(ec, n); });
   }
 
   void OnRead(const boost::system::error_code& ec, std::size_t n) {
@@ -119,7 +118,7 @@ class MetricsListener::Connection : public std::enable_shared_from_this<Connecti
     http::HttpResponse response = MetricsAnswer(request, owner_.render_);
     if (response.status != 200) {
       log_.Info("{}: {} {} answered {}", peer_, EscapeForLog(request.method, 16),
-                       EscapeForLog(request.target, 64), response.status);
+                EscapeForLog(request.target, 64), response.status);
     }
     out_ = http::SerializeResponse(response);
     asio::async_write(socket_, asio::buffer(out_),

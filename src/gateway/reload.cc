@@ -12,9 +12,8 @@
 // began with the old certificate still gets its signature. Tunnels that are up keep their
 // engine, address, routes and timeouts: nothing here touches them.
 
-#include "gateway/gateway.h"
-
 #include "base/strings.h"
+#include "gateway/gateway.h"
 #include "gateway/reload_plan.h"
 #include "gateway/secret_file.h"
 #include "net/packet_socket_linux.h"
@@ -62,7 +61,8 @@ Result<void> AskSecModToReload(const net::ScopedFd& link, const ipc::KeyReload& 
     if (left <= Duration(0)) {
       return Fail(Errc::kTimeout, "security module did not answer the key reload");
     }
-    SEKISHO_ASSIGN_OR_RETURN(net::ReceivedPacket packet, net::ReceivePacketWithin(link.get(), left));
+    SEKISHO_ASSIGN_OR_RETURN(net::ReceivedPacket packet,
+                             net::ReceivePacketWithin(link.get(), left));
     SEKISHO_ASSIGN_OR_RETURN(ipc::Message message, ipc::Decode(packet.payload));
     auto reply = ipc::KeyReloadReply::FromMessage(message);
     if (reply && reply->request_id == request.request_id) {
@@ -223,21 +223,21 @@ void Gateway::CommitReload(PreparedReload p) {
   }
   std::size_t workers = 0;
   if (processes_) {
-    workers = processes_->SendConfig(ipc::ConfigUpdate{reload_generation_, options_.config_path,
-                                                       std::move(p.config_text),
-                                                       std::move(p.certificate_pem),
-                                                       std::move(p.ca_pem)});
+    workers = processes_->SendConfig(
+        ipc::ConfigUpdate{reload_generation_, options_.config_path, std::move(p.config_text),
+                          std::move(p.certificate_pem), std::move(p.ca_pem)});
   }
   std::size_t orphaned = 0;
   for (const auto& [id, session] : registry_->sessions()) {
     orphaned += config_.FindGroup(session->group) == nullptr ? 1 : 0;
   }
 
-  std::string summary = "reload " + std::to_string(reload_generation_) + " applied: changed " +
-                        JoinKeys(p.plan.changes) + "; certificate SHA-1 " +
-                        (old_sha1 == new_sha1 ? new_sha1 + " (unchanged)" : old_sha1 + " -> " + new_sha1) +
-                        "; needs restart (ignored): " + JoinKeys(p.plan.needs_restart) + "; " +
-                        std::to_string(registry_->sessions().size()) + " session(s) kept";
+  std::string summary =
+      "reload " + std::to_string(reload_generation_) + " applied: changed " +
+      JoinKeys(p.plan.changes) + "; certificate SHA-1 " +
+      (old_sha1 == new_sha1 ? new_sha1 + " (unchanged)" : old_sha1 + " -> " + new_sha1) +
+      "; needs restart (ignored): " + JoinKeys(p.plan.needs_restart) + "; " +
+      std::to_string(registry_->sessions().size()) + " session(s) kept";
   if (orphaned > 0) {
     summary += ", " + std::to_string(orphaned) + " of removed group(s) " +
                JoinKeys(p.plan.removed_groups) + " until they end";

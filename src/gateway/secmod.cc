@@ -138,7 +138,7 @@ class SecMod {
     }
     Result<Bytes> signature =
         key->Sign(input, static_cast<gnutls_sign_algorithm_t>(request->algorithm), request->flags,
-                   request->payload);
+                  request->payload);
     if (signature) {
       reply.ok = true;
       reply.signature = std::move(*signature);

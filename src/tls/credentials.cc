@@ -351,11 +351,10 @@ Result<std::shared_ptr<ServerCredentials>> ServerCredentials::LoadWithRemoteKey(
                                             config.certificate_file.c_str(), GNUTLS_X509_FMT_PEM,
                                             nullptr, nullptr, 0);
   } else {
-    gnutls_datum_t pem{reinterpret_cast<unsigned char*>(const_cast<char*>(
-                           config.certificate_pem.data())),
-                       static_cast<unsigned>(config.certificate_pem.size())};
-    rc = gnutls_pcert_list_import_x509_raw(chain.data(), &chain_size, &pem, GNUTLS_X509_FMT_PEM,
-                                           0);
+    gnutls_datum_t pem{
+        reinterpret_cast<unsigned char*>(const_cast<char*>(config.certificate_pem.data())),
+        static_cast<unsigned>(config.certificate_pem.size())};
+    rc = gnutls_pcert_list_import_x509_raw(chain.data(), &chain_size, &pem, GNUTLS_X509_FMT_PEM, 0);
   }
   if (rc < 0 || chain_size == 0) {
     return Fail(ConfigError(rc < 0 ? rc : GNUTLS_E_FILE_ERROR, "cannot load certificate",
@@ -401,8 +400,8 @@ Result<void> ServerCredentials::Finish(const ServerTlsConfig& config,
                        static_cast<unsigned>(config.ca_pem.size())};
     rc = gnutls_certificate_set_x509_trust_mem(cred_, &pem, GNUTLS_X509_FMT_PEM);
     if (rc <= 0) {
-      return Fail(ConfigError(rc < 0 ? rc : GNUTLS_E_FILE_ERROR, "no CA certificates in",
-                              config.ca_file));
+      return Fail(
+          ConfigError(rc < 0 ? rc : GNUTLS_E_FILE_ERROR, "no CA certificates in", config.ca_file));
     }
     requests_client_certs_ = true;
   } else if (!config.ca_file.empty()) {

@@ -353,9 +353,8 @@ Result<Bytes> EncodeResponse(const Response& response) {
             w.U64(wire::kTagSessionsEnded, r.sessions_ended);
           });
         } else if constexpr (std::is_same_v<T, ReloadResponse>) {
-          return BuildFrame(wire::kTypeReloadResult, r.status, [&](FieldWriter& w) {
-            w.String(wire::kTagErrorMessage, r.message);
-          });
+          return BuildFrame(wire::kTypeReloadResult, r.status,
+                            [&](FieldWriter& w) { w.String(wire::kTagErrorMessage, r.message); });
         } else {
           return BuildFrame(wire::kTypeError, r.status,
                             [&](FieldWriter& w) { w.String(wire::kTagErrorMessage, r.message); });

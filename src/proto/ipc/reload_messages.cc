@@ -1,6 +1,5 @@
 #include "proto/ipc/reload_messages.h"
 
-
 namespace sekisho::proto::ipc {
 namespace {
 
@@ -26,8 +25,7 @@ Result<void> ExpectType(const Message& message, MessageType type) {
   return Ok();
 }
 
-Result<std::string> RequireString(const Message& message, std::uint8_t tag,
-                                  std::string_view what) {
+Result<std::string> RequireString(const Message& message, std::uint8_t tag, std::string_view what) {
   const std::string* value = message.Find(tag);
   if (value == nullptr) {
     return Fail(Errc::kMalformed,

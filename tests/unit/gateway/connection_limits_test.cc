@@ -110,7 +110,7 @@ TEST(ConnectionLimitsObserverTest, ToldOnceWithTheAdmissionTimeWhenAHandshakeEnd
   limits.Established(1);
   limits.Established(1);  // a repeat is no second handshake
   limits.Tunnel(1);
-  limits.Close(2);        // closed during its handshake: never told
+  limits.Close(2);  // closed during its handshake: never told
   limits.Established(2);
   limits.Established(7);  // unknown
   ASSERT_EQ(told.size(), 1u);

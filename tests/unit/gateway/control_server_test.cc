@@ -376,10 +376,9 @@ TEST(ControlCodecTest, NewRequestsAndAnswersRoundTrip) {
     ASSERT_TRUE(decoded.has_value()) << decoded.error().ToString();
     EXPECT_EQ(*decoded, request);
   }
-  const std::vector<pc::Response> responses = {
-      pc::TerminateUserResponse{pc::Status::kOk, 3},
-      pc::TerminateUserResponse{pc::Status::kNotFound, 0},
-      pc::ReloadResponse{pc::Status::kNotSupported, "no"}};
+  const std::vector<pc::Response> responses = {pc::TerminateUserResponse{pc::Status::kOk, 3},
+                                               pc::TerminateUserResponse{pc::Status::kNotFound, 0},
+                                               pc::ReloadResponse{pc::Status::kNotSupported, "no"}};
   for (const pc::Response& response : responses) {
     auto frame = pc::EncodeResponse(response);
     ASSERT_TRUE(frame.has_value());

@@ -77,9 +77,9 @@ TEST(ReloadPlan, NetworkTunnelAndGroupChangesApply) {
 
 TEST(ReloadPlan, AddedAndRemovedGroups) {
   const std::string before = std::string(kBase) + std::string(kGroups);
-  const std::string after =
-      std::string(kBase) + "[[group]]\nname = \"staff\"\nlabel = \"Staff\"\n" +
-      "[[group]]\nname = \"contractors\"\n";
+  const std::string after = std::string(kBase) +
+                            "[[group]]\nname = \"staff\"\nlabel = \"Staff\"\n" +
+                            "[[group]]\nname = \"contractors\"\n";
   ReloadPlan plan = PlanReload(Parse(before), Parse(after));
   EXPECT_TRUE(Has(plan.changes, "group guests removed")) << JoinKeys(plan.changes);
   EXPECT_TRUE(Has(plan.changes, "group contractors added"));
@@ -108,14 +108,14 @@ TEST(ReloadPlan, SocketsAndProcessesNeedARestartAndKeepTheirOldValues) {
 
 TEST(ReloadPlan, TlsSettingsAreFlagged) {
   const std::string before = std::string(kBase);
-  const std::string after = Replace(before, "certificate = \"server.pem\"",
-                                    "certificate = \"server2.pem\"");
+  const std::string after =
+      Replace(before, "certificate = \"server.pem\"", "certificate = \"server2.pem\"");
   ReloadPlan plan = PlanReload(Parse(before), Parse(after));
   EXPECT_TRUE(plan.tls_settings_changed);
   EXPECT_EQ(JoinKeys(plan.changes), "tls.certificate");
   // A banner alone does not touch the TLS credentials.
-  EXPECT_FALSE(
-      PlanReload(Parse(before), Parse(Replace(before, "\"Welcome\"", "\"Hi\""))).tls_settings_changed);
+  EXPECT_FALSE(PlanReload(Parse(before), Parse(Replace(before, "\"Welcome\"", "\"Hi\"")))
+                   .tls_settings_changed);
 }
 
 TEST(ReloadPlan, AuthThrottleAndLimitsApply) {

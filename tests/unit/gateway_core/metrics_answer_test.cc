@@ -27,9 +27,13 @@ TEST(MetricsAnswerTest, ServesOnlyGetMetrics) {
   EXPECT_EQ(MetricsAnswer(Request("GET", "/metrics?name[]=x"), render).status, 200u);
   EXPECT_EQ(rendered, 2);
 
-  for (auto [method, target] : std::vector<std::pair<std::string, std::string>>{
-           {"POST", "/metrics"}, {"HEAD", "/metrics"}, {"GET", "/"}, {"GET", "/metrics/x"},
-           {"GET", "/metricsx"}, {"GET", "*"}}) {
+  for (auto [method, target] :
+       std::vector<std::pair<std::string, std::string>>{{"POST", "/metrics"},
+                                                        {"HEAD", "/metrics"},
+                                                        {"GET", "/"},
+                                                        {"GET", "/metrics/x"},
+                                                        {"GET", "/metricsx"},
+                                                        {"GET", "*"}}) {
     EXPECT_EQ(MetricsAnswer(Request(method, target), render).status, 404u) << method << target;
   }
   EXPECT_EQ(rendered, 2);  // nothing is rendered for a 404

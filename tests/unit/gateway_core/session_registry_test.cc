@@ -192,8 +192,8 @@ ipv4_pool = "198.18.100.0/28"
   }
   // Ending the session frees the address in the new pool.
   registry_->EndSession(session.id, "test");
-  Session& late = registry_->CreateSession("late", "default", "198.18.0.9", "password",
-                                           clock_.Now());
+  Session& late =
+      registry_->CreateSession("late", "default", "198.18.0.9", "password", clock_.Now());
   auto got = registry_->LeaseAddress(late);
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(*got, *address);
@@ -249,8 +249,7 @@ ipv4_pool = "198.18.100.0/30"
     EXPECT_EQ(*registry_->LeaseAddress(*registry_->FindById(ids[i])), addresses[i]);
   }
   // The new pool is full: no address handed out twice.
-  Session& extra = registry_->CreateSession("x", "default", "198.18.0.2", "password",
-                                            clock_.Now());
+  Session& extra = registry_->CreateSession("x", "default", "198.18.0.2", "password", clock_.Now());
   EXPECT_FALSE(registry_->LeaseAddress(extra).has_value());
   for (SessionId id : ids) {
     registry_->EndSession(id, "test");

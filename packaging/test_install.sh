@@ -64,8 +64,10 @@ done
 # sekishod(8) documents the options sekishod really takes (generated from its --help), under
 # the installed name, not the build tree's path.
 grep -q "$build" "$prefix/share/man/man8/sekishod.8" && fail "sekishod(8) names the build tree"
-MANWIDTH=80 man -l "$prefix/share/man/man8/sekishod.8" | col -b | grep -q -- "--check-config" ||
-  fail "sekishod(8) lacks --check-config"
+# (The page is read whole first: grep -q stopping early would make col fail with SIGPIPE under
+# pipefail.)
+page_text=$(MANWIDTH=80 man -l "$prefix/share/man/man8/sekishod.8" | col -b)
+grep -q -- "--check-config" <<<"$page_text" || fail "sekishod(8) lacks --check-config"
 
 # DESTDIR: the same tree under a staging root, nothing outside it.
 staging=$scratch/staging

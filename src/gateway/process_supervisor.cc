@@ -1,5 +1,6 @@
 #include "gateway/process_supervisor.h"
 
+#include "gateway/child_spawn.h"
 #include "gateway/dtls_channel.h"
 #include "gateway/hook_runner.h"
 #include "gateway/ipc_link.h"
@@ -27,101 +28,12 @@ namespace {
 namespace asio = boost::asio;
 namespace ipc = proto::ipc;
 
-// A password check runs crypt(3) in the security module: tens of milliseconds at most.
-constexpr auto kCredentialTimeout = std::chrono::seconds(5);
 // A child that dies this soon after its start is restarted only after kRestartDelay, so that a
 // child that cannot start (bad file, missing user) does not spin.
 constexpr auto kQuickDeath = std::chrono::seconds(2);
 constexpr auto kRestartDelay = std::chrono::seconds(1);
 
-// fork + exec of `executable` with `fds` moved to 3, 4, ... and every other descriptor above 2
-// closed, so that no listener, TUN device or other child's link leaks into the child.
-Result<pid_t> Spawn(const std::string& executable, const std::vector<std::string>& args,
-                    const std::vector<int>& fds) {
-  // argv[0] names the program for ps(1); the image comes from `executable`, normally
-  // /proc/self/exe, which still works after the file on disk was replaced by an upgrade.
-  static char program_name[] = "sekishod";
-  std::vector<char*> argv;
-  argv.push_back(program_name);
-  for (const std::string& arg : args) {
-    argv.push_back(const_cast<char*>(arg.c_str()));
-  }
-  argv.push_back(nullptr);
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    return Fail(Errc::kIo, std::string("fork: ") + std::strerror(errno));
-  }
-  if (pid > 0) {
-    return pid;
-  }
-  // Child: only async-signal-safe calls until exec.
-  constexpr int kScratch = 64;
-  int scratch[8];
-  for (std::size_t i = 0; i < fds.size() && i < 8; ++i) {
-    scratch[i] = ::fcntl(fds[i], F_DUPFD, kScratch + static_cast<int>(i));
-  }
-  for (std::size_t i = 0; i < fds.size() && i < 8; ++i) {
-    ::dup2(scratch[i], 3 + static_cast<int>(i));
-  }
-  ::close_range(3 + static_cast<unsigned>(fds.size()), ~0U, 0);
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  ::execv(executable.c_str(), argv.data());
-  ::_exit(127);
-}
-
 }  // namespace
-
-SecModCredentials::SecModCredentials(const net::ScopedFd& link) : link_(link) {}
-
-Result<void> SecModCredentials::Verify(std::string_view user, const SecretString& password) {
-  ipc::CredentialRequest request;
-  request.op = ipc::CredentialRequest::Op::kVerifyPassword;
-  request.user = std::string(user);
-  request.password = password;
-  SEKISHO_ASSIGN_OR_RETURN(bool ok, Ask(std::move(request)));
-  return ok ? Ok() : Fail(Errc::kAuthFailed, "wrong user or password");
-}
-
-bool SecModCredentials::MayUseGroup(std::string_view user, std::string_view group) {
-  ipc::CredentialRequest request;
-  request.op = ipc::CredentialRequest::Op::kMayUseGroup;
-  request.user = std::string(user);
-  request.group = std::string(group);
-  return Ask(std::move(request)).value_or(false);
-}
-
-bool SecModCredentials::IsLocked(std::string_view user) {
-  ipc::CredentialRequest request;
-  request.op = ipc::CredentialRequest::Op::kIsLocked;
-  request.user = std::string(user);
-  // Unanswered: treat as locked, so that no login passes unchecked.
-  return Ask(std::move(request)).value_or(true);
-}
-
-Result<bool> SecModCredentials::Ask(ipc::CredentialRequest request) {
-  request.request_id = ++next_id_;
-  if (!link_.valid()) {
-    return Fail(Errc::kIo, "security module not running");
-  }
-  SEKISHO_ASSIGN_OR_RETURN(Bytes encoded, request.ToMessage().Encode());
-  SEKISHO_TRY(net::SendPacket(link_.get(), encoded));
-  const Instant deadline = SteadyClock().Now() + kCredentialTimeout;
-  while (true) {
-    Duration left = deadline - SteadyClock().Now();
-    if (left <= Duration(0)) {
-      return Fail(Errc::kTimeout, "security module did not answer");
-    }
-    SEKISHO_ASSIGN_OR_RETURN(net::ReceivedPacket packet,
-                             net::ReceivePacketWithin(link_.get(), left));
-    SEKISHO_ASSIGN_OR_RETURN(ipc::Message message, ipc::Decode(packet.payload));
-    auto reply = ipc::CredentialReply::FromMessage(message);
-    if (reply && reply->request_id == request.request_id) {
-      return reply->yes;
-    }
-  }
-}
 
 class ProcessSupervisor::Impl {
  public:
@@ -278,8 +190,8 @@ class ProcessSupervisor::Impl {
 
   Result<void> StartSecMod() {
     SEKISHO_ASSIGN_OR_RETURN(auto pair, net::MakePacketSocketPair());
-    SEKISHO_ASSIGN_OR_RETURN(secmod_pid_,
-                             Spawn(options_.executable, ChildArgs("sec-mod"), {pair.second.get()}));
+    SEKISHO_ASSIGN_OR_RETURN(
+        secmod_pid_, SpawnChild(options_.executable, ChildArgs("sec-mod"), {pair.second.get()}));
     secmod_link_ = std::move(pair.first);
     secmod_started_ = SteadyClock().Now();
     log_.Info("security module started (pid {})", secmod_pid_);
@@ -310,7 +222,7 @@ class ProcessSupervisor::Impl {
     args.insert(args.end(), {"--worker-index", std::to_string(worker.index), "--dtls-port",
                              std::to_string(dtls_port_)});
     SEKISHO_ASSIGN_OR_RETURN(
-        worker.pid, Spawn(options_.executable, args, {main_pair.second.get(), signing.get()}));
+        worker.pid, SpawnChild(options_.executable, args, {main_pair.second.get(), signing.get()}));
     worker.started = SteadyClock().Now();
     Worker* raw = &worker;
     worker.link = std::make_unique<IpcLink>(

@@ -21,6 +21,7 @@
 #include "gateway/auth_front.h"
 #include "gateway/config.h"
 #include "gateway/connection_limits.h"
+#include "gateway/secmod_credentials.h"
 #include "gateway/session_registry.h"
 #include "gateway/session_service.h"
 #include "net/scoped_fd.h"
@@ -36,23 +37,6 @@
 #include <vector>
 
 namespace sekisho::gateway {
-
-// Password checks answered by the security module over main's link to it (synchronous, with a
-// timeout: a check is one crypt(3) call). The link is the supervisor's; while the security
-// module restarts, checks fail (logins are refused, tunnels are not affected).
-class SecModCredentials final : public CredentialChecker {
- public:
-  explicit SecModCredentials(const net::ScopedFd& link);
-  Result<void> Verify(std::string_view user, const SecretString& password) override;
-  bool MayUseGroup(std::string_view user, std::string_view group) override;
-  bool IsLocked(std::string_view user) override;
-
- private:
-  Result<bool> Ask(proto::ipc::CredentialRequest request);
-
-  const net::ScopedFd& link_;
-  std::uint32_t next_id_ = 0;
-};
 
 class SessionHooks;
 

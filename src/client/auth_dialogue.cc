@@ -170,6 +170,19 @@ Step AuthDialogue::Stop(Errc code, std::string message) {
   return step;
 }
 
+void AuthDialogue::RestartAt(std::string target) {
+  target_ = std::move(target);
+  if (xml_mode_) {
+    method_ = "POST";
+    body_ = SecretString(auth::BuildInit(options_.identity, FullUrl(target_), group_));
+    pending_ = Pending::kInit;
+  } else {
+    method_ = "GET";
+    body_ = SecretString();
+    pending_ = Pending::kLegacyGet;
+  }
+}
+
 Step AuthDialogue::SendNext(bool new_connection) {
   Step step;
   step.kind = Step::kSendRequest;
@@ -244,17 +257,8 @@ Step AuthDialogue::MoveToHost(http::Url url) {
   xml_mode_ = options_.xml_post;
   group_init_sent_ = false;
   cert_retry_done_ = false;
-  target_ = options_.url.path.empty() ? std::string("/") : options_.url.path;
-  if (xml_mode_) {
-    method_ = "POST";
-    // The group chosen on the first gateway goes along (cluster members share the groups).
-    body_ = SecretString(auth::BuildInit(options_.identity, FullUrl(target_), group_));
-    pending_ = Pending::kInit;
-  } else {
-    method_ = "GET";
-    body_ = SecretString();
-    pending_ = Pending::kLegacyGet;
-  }
+  // The group chosen on the first gateway goes along (cluster members share the groups).
+  RestartAt(options_.url.path.empty() ? std::string("/") : options_.url.path);
   Step step = SendNext(/*new_connection=*/true);
   step.host_changed = true;
   step.message = options_.url.ToString();
@@ -317,16 +321,7 @@ Step AuthDialogue::OnAuthMessage(auth::ServerMessage message, const http::HttpRe
     if (options_.have_client_certificate && !cert_retry_done_) {
       // §3.9: reconnect presenting the certificate and start again.
       cert_retry_done_ = true;
-      target_ = options_.url.path;
-      if (xml_mode_) {
-        method_ = "POST";
-        body_ = SecretString(auth::BuildInit(options_.identity, FullUrl(target_), group_));
-        pending_ = Pending::kInit;
-      } else {
-        method_ = "GET";
-        body_ = SecretString();
-        pending_ = Pending::kLegacyGet;
-      }
+      RestartAt(options_.url.path);
       return SendNext(/*new_connection=*/true);
     }
     return Stop(Errc::kUnsupported,

@@ -204,6 +204,8 @@ class AuthDialogue {
 
   Step Stop(Errc code, std::string message);
   Step SendNext(bool new_connection);
+  // The dialogue's first request again, to `target`: an init POST (or the legacy GET).
+  void RestartAt(std::string target);
   Step OnAuthMessage(proto::auth::ServerMessage message, const proto::http::HttpResponse& resp);
   Step OnForm(proto::auth::ServerMessage message);
   Step OnComplete(const proto::auth::ServerMessage& message);

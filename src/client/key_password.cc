@@ -61,7 +61,7 @@ Result<std::optional<SecretString>> ResolveKeyPassword(const KeyPasswordSources&
   return std::optional<SecretString>();
 }
 
-bool ScrubKeyPasswordArgs(int argc, char** argv) {
+bool ScrubOptionValueArgs(int argc, char** argv, std::string_view option) {
   bool scrubbed = false;
   auto blank = [&scrubbed](char* s) {
     for (; *s != '\0'; ++s) {
@@ -74,14 +74,17 @@ bool ScrubKeyPasswordArgs(int argc, char** argv) {
     if (arg == "--") {
       break;
     }
-    if (arg == kOption && i + 1 < argc) {
+    if (arg == option && i + 1 < argc) {
       blank(argv[++i]);
-    } else if (arg.starts_with(kOption) && arg.size() > kOption.size() &&
-               arg[kOption.size()] == '=') {
-      blank(argv[i] + kOption.size() + 1);
+    } else if (arg.starts_with(option) && arg.size() > option.size() && arg[option.size()] == '=') {
+      blank(argv[i] + option.size() + 1);
     }
   }
   return scrubbed;
+}
+
+bool ScrubKeyPasswordArgs(int argc, char** argv) {
+  return ScrubOptionValueArgs(argc, argv, kOption);
 }
 
 }  // namespace sekisho::client

@@ -47,8 +47,11 @@ struct KeyPasswordReaders {
 Result<std::optional<SecretString>> ResolveKeyPassword(const KeyPasswordSources& sources,
                                                        const KeyPasswordReaders& readers);
 
-// Overwrites with 'x' the value of every "--key-password VALUE" / "--key-password=VALUE" in
-// argv (the strings ps reads). Returns true when something was scrubbed.
+// Overwrites with 'x' the value of every "OPTION VALUE" / "OPTION=VALUE" in argv (the strings ps
+// reads), up to a "--". Returns true when something was scrubbed.
+bool ScrubOptionValueArgs(int argc, char** argv, std::string_view option);
+
+// ScrubOptionValueArgs for --key-password.
 bool ScrubKeyPasswordArgs(int argc, char** argv);
 
 }  // namespace sekisho::client

@@ -1,6 +1,7 @@
 #include "client/totp.h"
 
 #include "base/strings.h"
+#include "client/key_password.h"
 
 #include <liboath/oath.h>
 
@@ -121,27 +122,7 @@ std::optional<std::int64_t> TokenTimeForAttempt(std::int64_t now, int attempt) {
 }
 
 bool ScrubTokenSecretArgs(int argc, char** argv) {
-  constexpr std::string_view kOption = "--token-secret";
-  bool scrubbed = false;
-  auto blank = [&scrubbed](char* s) {
-    for (; *s != '\0'; ++s) {
-      *s = 'x';
-      scrubbed = true;
-    }
-  };
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (arg == "--") {
-      break;
-    }
-    if (arg == kOption && i + 1 < argc) {
-      blank(argv[++i]);
-    } else if (arg.starts_with(kOption) && arg.size() > kOption.size() &&
-               arg[kOption.size()] == '=') {
-      blank(argv[i] + kOption.size() + 1);
-    }
-  }
-  return scrubbed;
+  return ScrubOptionValueArgs(argc, argv, "--token-secret");
 }
 
 }  // namespace sekisho::client

@@ -3,8 +3,11 @@
 // push/pull callbacks and buffers (stream input, datagram ring); the retransmit deadline that
 // OnTimer keeps is what PullTimeoutCallback answers GnuTLS; the certificate callbacks
 // (tls/callbacks.h) are friends and the PSK and ServerHello hooks static members, all reading
-// that state. Splitting it would spread one type over several files, or move its state into an
-// internal header, only to cut lines.
+// that state; rekeying (TLS 1.2 renegotiation, TLS 1.3 key update) drives the same session and
+// holds records back in its output state. Splitting it would spread one type over several
+// files, or move its state into an internal header, only to cut lines. The candidates, if it
+// grows again: the DTLS constructors (PSK, resumed) and the rekey methods, as member functions
+// in engine_dtls.cc / engine_rekey.cc like client/rekey.cc does for the client's Tunnel.
 
 #include "tls/engine.h"
 

@@ -31,6 +31,9 @@ void DiffGroup(const GroupConfig& a, const GroupConfig& b, std::vector<std::stri
   d.Field(prefix + "ipv4_pool", a.ipv4_pool, b.ipv4_pool);
   d.Field(prefix + "dns", a.dns, b.dns);
   d.Field(prefix + "routes", a.routes, b.routes);
+  d.Field(prefix + "exclude_routes", a.exclude_routes, b.exclude_routes);
+  d.Field(prefix + "default_domain", a.default_domain, b.default_domain);
+  d.Field(prefix + "split_dns", a.split_dns, b.split_dns);
   d.Field(prefix + "banner", a.banner, b.banner);
   d.Field(prefix + "profile", a.profile, b.profile);
 }
@@ -77,6 +80,8 @@ ReloadPlan PlanReload(const GatewayConfig& a, const GatewayConfig& b) {
   restart.Field("process.worker_group", a.process.worker_group, b.process.worker_group);
   restart.Field("control.socket", a.control.socket, b.control.socket);
   restart.Field("log.level", a.log.level, b.log.level);
+  restart.Field("log.target", a.log.target, b.log.target);
+  restart.Field("metrics.listen", a.metrics.listen, b.metrics.listen);
   restart.Field("limits.max_login_contexts", a.limits.max_login_contexts,
                 b.limits.max_login_contexts);
 
@@ -110,6 +115,7 @@ ReloadPlan PlanReload(const GatewayConfig& a, const GatewayConfig& b) {
   d.Field("network.ipv4_pool", a.network.ipv4_pool, b.network.ipv4_pool);
   d.Field("network.dns", a.network.dns, b.network.dns);
   d.Field("network.routes", a.network.routes, b.network.routes);
+  d.Field("network.exclude_routes", a.network.exclude_routes, b.network.exclude_routes);
   d.Field("network.mtu", a.network.mtu, b.network.mtu);
   d.Field("network.default_domain", a.network.default_domain, b.network.default_domain);
   d.Field("network.split_dns", a.network.split_dns, b.network.split_dns);
@@ -139,6 +145,10 @@ ReloadPlan PlanReload(const GatewayConfig& a, const GatewayConfig& b) {
   d.Field("limits.max_per_address", al.max_per_address, bl.max_per_address);
   d.Field("limits.max_unsent_kib", al.max_unsent_kib, bl.max_unsent_kib);
 
+  d.Field("hooks.connect", a.hooks.connect, b.hooks.connect);
+  d.Field("hooks.disconnect", a.hooks.disconnect, b.hooks.disconnect);
+  d.Field("hooks.timeout", a.hooks.timeout_s, b.hooks.timeout_s);
+
   if (!SameDownloads(a.downloads, b.downloads)) {
     plan.changes.push_back("downloads");
   }
@@ -153,6 +163,7 @@ GatewayConfig EffectiveConfig(const GatewayConfig& running, GatewayConfig next) 
   next.process = running.process;
   next.control = running.control;
   next.log = running.log;
+  next.metrics = running.metrics;  // the listener is bound once, at start
   next.limits.max_login_contexts = running.limits.max_login_contexts;
   return next;
 }

@@ -75,6 +75,27 @@ TEST(ReloadPlan, NetworkTunnelAndGroupChangesApply) {
   EXPECT_TRUE(plan.removed_groups.empty());
 }
 
+TEST(ReloadPlan, PolicyHooksAndRestartOnlyKeysAreAllReported) {
+  const std::string before = std::string(kBase) + std::string(kGroups);
+  std::string after = Replace(before, "routes = [\"10.1.0.0/16\"]",
+                              "routes = [\"10.1.0.0/16\"]\nexclude_routes = [\"192.168.0.0/16\"]");
+  after = Replace(after, "label = \"Staff\"",
+                  "label = \"Staff\"\ndefault_domain = \"staff.example\"\n"
+                  "split_dns = [\"staff.example\"]\nexclude_routes = []");
+  after += "[hooks]\nconnect = \"/usr/local/bin/on-connect\"\n";
+  after += "[metrics]\nlisten = \"127.0.0.1:9480\"\n[log]\ntarget = \"syslog\"\n";
+  const GatewayConfig running = Parse(before);
+  ReloadPlan plan = PlanReload(running, Parse(after));
+  EXPECT_EQ(JoinKeys(plan.changes),
+            "network.exclude_routes, hooks.connect, group staff: exclude_routes, "
+            "group staff: default_domain, group staff: split_dns");
+  EXPECT_EQ(JoinKeys(plan.needs_restart), "log.target, metrics.listen");
+  GatewayConfig effective = EffectiveConfig(running, Parse(after));
+  EXPECT_FALSE(effective.metrics.listen.has_value());  // the listener is bound at start only
+  EXPECT_EQ(effective.log.target, "auto");
+  EXPECT_EQ(effective.hooks.connect, "/usr/local/bin/on-connect");
+}
+
 TEST(ReloadPlan, AddedAndRemovedGroups) {
   const std::string before = std::string(kBase) + std::string(kGroups);
   const std::string after = std::string(kBase) +

@@ -98,24 +98,35 @@ Bytes BuildAddressRequest(NetlinkOp op, std::uint32_t seq, int ifindex, std::uin
   return std::move(builder).Finish();
 }
 
-Bytes BuildRouteRequest(NetlinkOp op, std::uint32_t seq, std::uint8_t family, ByteSpan dst,
-                        std::uint8_t prefix, int ifindex, ByteSpan gateway, std::uint32_t metric) {
-  RequestBuilder builder(op == NetlinkOp::kAdd ? RTM_NEWROUTE : RTM_DELROUTE, RequestFlags(op),
-                         seq);
+namespace {
+
+// The rtmsg of a main-table route. An add is static with `add_scope`; a delete sends what
+// iproute2 sends for `ip route del`: the kernel treats scope NOWHERE and protocol 0 as wildcards
+// when it looks for the route to delete (fib_table_delete()).
+struct rtmsg RouteMessage(NetlinkOp op, std::uint8_t family, std::uint8_t prefix, std::uint8_t type,
+                          std::uint8_t add_scope) {
   struct rtmsg rtm {};
   rtm.rtm_family = family;
   rtm.rtm_dst_len = prefix;
   rtm.rtm_table = RT_TABLE_MAIN;
-  rtm.rtm_type = RTN_UNICAST;
+  rtm.rtm_type = type;
   if (op == NetlinkOp::kAdd) {
     rtm.rtm_protocol = RTPROT_STATIC;
-    rtm.rtm_scope = gateway.empty() ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
+    rtm.rtm_scope = add_scope;
   } else {
-    // What iproute2 sends for `ip route del`: the kernel treats NOWHERE and protocol 0 as
-    // wildcards when it looks for the route to delete (fib_table_delete()).
     rtm.rtm_scope = RT_SCOPE_NOWHERE;
   }
-  builder.AppendHeader(rtm);
+  return rtm;
+}
+
+}  // namespace
+
+Bytes BuildRouteRequest(NetlinkOp op, std::uint32_t seq, std::uint8_t family, ByteSpan dst,
+                        std::uint8_t prefix, int ifindex, ByteSpan gateway, std::uint32_t metric) {
+  RequestBuilder builder(op == NetlinkOp::kAdd ? RTM_NEWROUTE : RTM_DELROUTE, RequestFlags(op),
+                         seq);
+  builder.AppendHeader(RouteMessage(op, family, prefix, RTN_UNICAST,
+                                    gateway.empty() ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE));
   if (prefix > 0) {
     builder.AddAttribute(RTA_DST, dst);
   }
@@ -131,18 +142,8 @@ Bytes BuildUnreachableRequest(NetlinkOp op, std::uint32_t seq, std::uint8_t fami
                               std::uint8_t prefix, std::uint32_t metric) {
   RequestBuilder builder(op == NetlinkOp::kAdd ? RTM_NEWROUTE : RTM_DELROUTE, RequestFlags(op),
                          seq);
-  struct rtmsg rtm {};
-  rtm.rtm_family = family;
-  rtm.rtm_dst_len = prefix;
-  rtm.rtm_table = RT_TABLE_MAIN;
-  rtm.rtm_type = RTN_UNREACHABLE;
-  if (op == NetlinkOp::kAdd) {
-    rtm.rtm_protocol = RTPROT_STATIC;
-    rtm.rtm_scope = RT_SCOPE_UNIVERSE;  // iproute2's choice for reject routes
-  } else {
-    rtm.rtm_scope = RT_SCOPE_NOWHERE;  // wildcard, as in BuildRouteRequest
-  }
-  builder.AppendHeader(rtm);
+  // Universe scope: iproute2's choice for reject routes.
+  builder.AppendHeader(RouteMessage(op, family, prefix, RTN_UNREACHABLE, RT_SCOPE_UNIVERSE));
   if (prefix > 0) {
     builder.AddAttribute(RTA_DST, dst);
   }

@@ -11,6 +11,13 @@
 #   sk_wait_tunnel NAME                  waits until sk-NAME carries an IPv4 address
 #   sk_addr NAME                         prints sk-NAME's IPv4 address
 #   sk_stop PID                          SIGINT (logout) and wait, bounded
+#   sk_dns_gateway_config TOML           the DNS tests' sekishod: sales a full tunnel, global
+#                                        domain corp.example and split DNS intra.example
+#   sk_ipv6_setup                        IPv6 beyond the client's link (for the IPv6 guard):
+#                                        V6_GW/V6_CL on the veth, V6_REMOTE behind the gateway,
+#                                        a default route to it (documentation-only ULA space)
+#   sk_ping6_ok ADDR                     one ping -6 from the client namespace
+#   sk_guard_routes                      how many of the guard's unreachable ::/1, 8000::/1 exist
 #
 # Every client uses $CL_DIR/cfg as SEKISHO_CONFIG_DIR (preferences, profiles) and
 # $CL_DIR/run as XDG_RUNTIME_DIR (pid files), so nothing is written outside the test's dir.
@@ -100,4 +107,35 @@ sk_reconnect_check() {
   ip netns exec "$SK_NS_CL" ping -c 3 -i 0.2 -W 3 "$ping_addr" >/dev/null ||
     interop_fail "no traffic after the reconnect"
   echo "reconnect: same address $addr_before, traffic flows"
+}
+
+V6_GW=fd00:5e:1::1
+V6_CL=fd00:5e:1::2
+V6_REMOTE=fd00:5e:2::1
+
+sk_ipv6_setup() {
+  ip -n "$SK_NS_GW" -6 addr add "$V6_GW/64" dev "$SK_IF_GW" nodad || interop_fail "gw v6 addr"
+  ip -n "$SK_NS_GW" -6 addr add "$V6_REMOTE/128" dev lo || interop_fail "gw remote addr"
+  ip -n "$SK_NS_GW" link set lo up
+  ip -n "$SK_NS_CL" -6 addr add "$V6_CL/64" dev "$SK_IF_CL" nodad || interop_fail "cl v6 addr"
+  ip -n "$SK_NS_CL" -6 route add default via "$V6_GW" dev "$SK_IF_CL" ||
+    interop_fail "cl v6 route"
+  _sk_poll 10 sk_ping6_ok "$V6_REMOTE" || interop_fail "IPv6 set-up: no ping to $V6_REMOTE"
+}
+
+sk_ping6_ok() { ip netns exec "$SK_NS_CL" ping -6 -c 1 -W 2 "$1" >/dev/null 2>&1; }
+
+sk_guard_routes() {
+  ip -n "$SK_NS_CL" -6 route show | grep -Ec '^unreachable (::|8000::)/1 ' || true
+}
+
+sk_dns_gateway_config() {
+  local toml=$1
+  sed -i 's/^routes = \["198.18.201.0\/24"\]$/routes = []/' "$toml"  # sales: full
+  sed -i 's/^dns = \["198.18.100.53"\]$/dns = ["198.18.100.53"]\ndefault_domain = "corp.example"\nsplit_dns = ["intra.example"]/' \
+    "$toml"
+  # sales inherits the global DNS domain and split DNS (gateway_common.sh gives it its own).
+  sed -i '/^default_domain = "sales.example"$/d; /^split_dns = \["sales.example"\]$/d' "$toml"
+  grep -q 'sales.example' "$toml" && interop_fail "config edit (sales DNS)"
+  grep -q '^default_domain = "corp.example"' "$toml" || interop_fail "config edit"
 }

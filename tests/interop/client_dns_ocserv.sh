@@ -15,17 +15,8 @@ interop_require_root
 command -v certtool >/dev/null || interop_skip "certtool missing"
 command -v ping >/dev/null || interop_skip "ping missing"
 
-# Documentation-only ULA space, inside this test's namespaces only.
-V6_GW=fd00:5e:3::1
-V6_CL=fd00:5e:3::2
-V6_REMOTE=fd00:5e:4::1
-
 interop_setup_two_hosts
-ip -n "$SK_NS_GW" -6 addr add "$V6_GW/64" dev "$SK_IF_GW" nodad || interop_fail "gw v6 addr"
-ip -n "$SK_NS_GW" -6 addr add "$V6_REMOTE/128" dev lo || interop_fail "gw remote addr"
-ip -n "$SK_NS_GW" link set lo up
-ip -n "$SK_NS_CL" -6 addr add "$V6_CL/64" dev "$SK_IF_CL" nodad || interop_fail "cl v6 addr"
-ip -n "$SK_NS_CL" -6 route add default via "$V6_GW" dev "$SK_IF_CL" || interop_fail "cl v6 route"
+sk_ipv6_setup
 
 OCS_DIR=$(interop_tmpdir)
 CL_DIR=$(interop_tmpdir)
@@ -41,9 +32,6 @@ CA=$OCS_DIR/pki/ca.pem
 RESOLV=$CL_DIR/resolv.conf  # what sk_env points the client at
 printf '# the host'"'"'s own file\nnameserver 198.18.0.1\nsearch home.lan\n' >"$CL_DIR/original"
 cp "$CL_DIR/original" "$RESOLV"
-ping6_ok() { ip netns exec "$SK_NS_CL" ping -6 -c 1 -W 2 "$1" >/dev/null 2>&1; }
-guard_routes() { ip -n "$SK_NS_CL" -6 route show | grep -Ec '^unreachable (::|8000::)/1 ' || true; }
-_sk_poll 10 ping6_ok "$V6_REMOTE" || interop_fail "IPv6 set-up: no ping to $V6_REMOTE"
 
 # --- 1. tunnel up: ocserv's DNS only, IPv6 blocked ---------------------------------------------
 sk_connect bob $'bobpw\n' --cafile "$CA" --user bob --passwd-on-stdin --authgroup sales
@@ -53,14 +41,14 @@ interop_wait_for_log "$SK_LOG" 'DNS: .*resolv.conf rewritten' 10 ||
 grep -qx 'nameserver 198.18.110.53' "$RESOLV" || interop_fail "no ocserv server: $(cat "$RESOLV")"
 grep -q '198.18.0.1' "$RESOLV" && interop_fail "full tunnel kept the host's server"
 grep -qx 'search ocs.example' "$RESOLV" || interop_fail "search line: $(cat "$RESOLV")"
-[ "$(guard_routes)" -eq 2 ] || interop_fail "guard routes: $(ip -n "$SK_NS_CL" -6 route)"
-ping6_ok "$V6_REMOTE" && interop_fail "IPv6 went around the full tunnel"
+[ "$(sk_guard_routes)" -eq 2 ] || interop_fail "guard routes: $(ip -n "$SK_NS_CL" -6 route)"
+sk_ping6_ok "$V6_REMOTE" && interop_fail "IPv6 went around the full tunnel"
 echo "1. ocserv's resolver and domain in place, IPv6 blocked"
 
 # --- 2. logout: everything undone ----------------------------------------------------------------
 sk_stop "$SK_PID"
 cmp -s "$CL_DIR/original" "$RESOLV" || interop_fail "resolv.conf not restored: $(cat "$RESOLV")"
-[ "$(guard_routes)" -eq 0 ] || interop_fail "guard routes left: $(ip -n "$SK_NS_CL" -6 route)"
-_sk_poll 10 ping6_ok "$V6_REMOTE" || interop_fail "IPv6 does not work after the tunnel"
+[ "$(sk_guard_routes)" -eq 0 ] || interop_fail "guard routes left: $(ip -n "$SK_NS_CL" -6 route)"
+_sk_poll 10 sk_ping6_ok "$V6_REMOTE" || interop_fail "IPv6 does not work after the tunnel"
 echo "2. after logout: resolv.conf restored, IPv6 works"
 echo "PASS"

@@ -26,14 +26,7 @@ GW_DIR=$(interop_tmpdir)
 CL_DIR=$(interop_tmpdir)
 CL_URL=$GW_URL
 gw_setup "$GW_DIR"
-sed -i 's/^routes = \["198.18.201.0\/24"\]$/routes = []/' "$GW_DIR/sekishod.toml"  # sales: full
-sed -i 's/^dns = \["198.18.100.53"\]$/dns = ["198.18.100.53"]\ndefault_domain = "corp.example"\nsplit_dns = ["intra.example"]/' \
-  "$GW_DIR/sekishod.toml"
-# sales inherits the global DNS domain and split DNS here (gateway_common.sh gives it its own).
-sed -i '/^default_domain = "sales.example"$/d; /^split_dns = \["sales.example"\]$/d' \
-  "$GW_DIR/sekishod.toml"
-grep -q 'sales.example' "$GW_DIR/sekishod.toml" && interop_fail "config edit (sales DNS)"
-grep -q '^default_domain = "corp.example"' "$GW_DIR/sekishod.toml" || interop_fail "config edit"
+sk_dns_gateway_config "$GW_DIR/sekishod.toml"
 gw_start "$GW_DIR"
 CA=$GW_DIR/pki/ca.pem
 

@@ -18,16 +18,8 @@ interop_require_root
 command -v certtool >/dev/null || interop_skip "certtool missing"
 command -v ping >/dev/null || interop_skip "ping missing"
 
-V6_GW=fd00:5e:1::1
-V6_CL=fd00:5e:1::2
-V6_REMOTE=fd00:5e:2::1
-
 interop_setup_two_hosts
-ip -n "$SK_NS_GW" -6 addr add "$V6_GW/64" dev "$SK_IF_GW" nodad || interop_fail "gw v6 addr"
-ip -n "$SK_NS_GW" -6 addr add "$V6_REMOTE/128" dev lo || interop_fail "gw remote addr"
-ip -n "$SK_NS_GW" link set lo up
-ip -n "$SK_NS_CL" -6 addr add "$V6_CL/64" dev "$SK_IF_CL" nodad || interop_fail "cl v6 addr"
-ip -n "$SK_NS_CL" -6 route add default via "$V6_GW" dev "$SK_IF_CL" || interop_fail "cl v6 route"
+sk_ipv6_setup
 
 GW_DIR=$(interop_tmpdir)
 CL_DIR=$(interop_tmpdir)
@@ -37,18 +29,16 @@ sed -i 's/^routes = \["198.18.201.0\/24"\]$/routes = []/' "$GW_DIR/sekishod.toml
 gw_start "$GW_DIR"
 CA=$GW_DIR/pki/ca.pem
 
-ping6_ok() { ip netns exec "$SK_NS_CL" ping -6 -c 1 -W 2 "$1" >/dev/null 2>&1; }
-guard_routes() { ip -n "$SK_NS_CL" -6 route show | grep -Ec '^unreachable (::|8000::)/1 ' || true; }
 wait_gone() {  # PID
   _sk_poll 10 eval '! interop_pid_running '"$1" || interop_fail "pid $1 did not exit"
 }
 expect_open() {  # WHEN
-  [ "$(guard_routes)" -eq 0 ] || interop_fail "$1: guard routes left: $(ip -n "$SK_NS_CL" -6 route)"
-  ping6_ok "$V6_REMOTE" || interop_fail "$1: IPv6 does not work"
+  [ "$(sk_guard_routes)" -eq 0 ] ||
+    interop_fail "$1: guard routes left: $(ip -n "$SK_NS_CL" -6 route)"
+  sk_ping6_ok "$V6_REMOTE" || interop_fail "$1: IPv6 does not work"
 }
 
-# --- 1. IPv6 works without a tunnel -----------------------------------------------------------
-_sk_poll 10 ping6_ok "$V6_REMOTE" || interop_fail "IPv6 set-up: no ping to $V6_REMOTE"
+# --- 1. IPv6 works without a tunnel (sk_ipv6_setup waited for the ping) ------------------------
 echo "1. ping -6 $V6_REMOTE works before the tunnel"
 
 # --- 2. full tunnel: blocked; SIGINT: open again ------------------------------------------------
@@ -56,12 +46,12 @@ sk_connect full1 $'bobpw\n' --cafile "$CA" --user bob --passwd-on-stdin --authgr
 sk_wait_tunnel full1
 interop_wait_for_log "$SK_LOG" 'Tunnel: IPv6 blocked outside the tunnel' 10 ||
   interop_fail "no IPv6 guard line"
-[ "$(guard_routes)" -eq 2 ] || interop_fail "guard routes: $(ip -n "$SK_NS_CL" -6 route)"
+[ "$(sk_guard_routes)" -eq 2 ] || interop_fail "guard routes: $(ip -n "$SK_NS_CL" -6 route)"
 if out=$(ip netns exec "$SK_NS_CL" ping -6 -c 1 -W 2 "$V6_REMOTE" 2>&1); then
   interop_fail "IPv6 leaked around the full tunnel"
 fi
 echo "$out" | grep -Eqi 'unreachable|no route to host' || interop_fail "ping did not fail at once: $out"
-ping6_ok "$V6_GW" || interop_fail "the on-link neighbour became unreachable"
+sk_ping6_ok "$V6_GW" || interop_fail "the on-link neighbour became unreachable"
 sk_stop "$SK_PID"
 wait_gone "$SK_PID"
 expect_open "after SIGINT"
@@ -84,8 +74,8 @@ interop_wait_for_log "$SK_LOG" 'Tunnel: IPv6 blocked outside the tunnel' 10 ||
   interop_fail "no IPv6 guard line"
 kill -KILL "$SK_PID"
 wait_gone "$SK_PID"
-[ "$(guard_routes)" -eq 2 ] || interop_fail "SIGKILL: guard already gone?"
-ping6_ok "$V6_REMOTE" && interop_fail "SIGKILL: IPv6 works although the guard is left"
+[ "$(sk_guard_routes)" -eq 2 ] || interop_fail "SIGKILL: guard already gone?"
+sk_ping6_ok "$V6_REMOTE" && interop_fail "SIGKILL: IPv6 works although the guard is left"
 sk_connect next1 $'alicepw\n' --cafile "$CA" --user alice --passwd-on-stdin
 sk_wait_tunnel next1
 grep -q 'undoing what a dead client' "$SK_LOG" || interop_fail "the next start did not recover"
@@ -102,7 +92,7 @@ sk_connect script $'bobpw\n' --cafile "$CA" --user bob --passwd-on-stdin --authg
   --script "$SCRIPT"
 sk_wait_tunnel script
 interop_wait_for_log "$SK_LOG" 'Tunnel: sk-script up' 10 || interop_fail "no tunnel line"
-[ "$(guard_routes)" -eq 0 ] || interop_fail "--script: guard routes added"
+[ "$(sk_guard_routes)" -eq 0 ] || interop_fail "--script: guard routes added"
 sk_stop "$SK_PID"
 wait_gone "$SK_PID"
 echo "5. --script: no guard (the script owns routing)"

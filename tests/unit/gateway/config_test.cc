@@ -1,5 +1,7 @@
 #include "gateway/config.h"
 
+#include "unit/gateway/minimal_config.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -10,15 +12,7 @@
 namespace sekisho::gateway {
 namespace {
 
-constexpr std::string_view kMinimal = R"(
-[tls]
-certificate = "server.pem"
-private_key = "/etc/sekisho/server.key"
-[auth]
-password_file = "users"
-[network]
-ipv4_pool = "10.10.0.0/24"
-)";
+constexpr std::string_view kMinimal = test_configs::kMinimalConfig;
 
 Result<GatewayConfig> Parse(std::string_view text) {
   return ParseConfig(text, "/etc/sekisho/sekishod.toml");

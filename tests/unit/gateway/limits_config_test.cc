@@ -1,5 +1,6 @@
 // [limits] (docs/config.md): defaults, ranges and the checks between the limits.
 #include "gateway/config.h"
+#include "unit/gateway/minimal_config.h"
 
 #include <gtest/gtest.h>
 
@@ -8,15 +9,7 @@
 namespace sekisho::gateway {
 namespace {
 
-constexpr std::string_view kBase = R"(
-[tls]
-certificate = "server.pem"
-private_key = "/etc/sekisho/server.key"
-[auth]
-password_file = "users"
-[network]
-ipv4_pool = "10.10.0.0/24"
-)";
+constexpr std::string_view kBase = test_configs::kMinimalConfig;
 
 Result<GatewayConfig> ParseWith(std::string_view limits) {
   return ParseConfig(std::string(kBase) + "[limits]\n" + std::string(limits),

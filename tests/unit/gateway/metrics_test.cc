@@ -2,6 +2,9 @@
 // MetricsAnswer's routing.
 #include "gateway/metrics.h"
 
+#include "gateway/config.h"
+#include "unit/gateway/minimal_config.h"
+
 #include <gtest/gtest.h>
 
 #include <limits>
@@ -109,20 +112,10 @@ TEST(MetricsTest, NoProcessFamiliesInSingleProcessForm) {
 }  // namespace
 }  // namespace sekisho::gateway
 
-#include "gateway/config.h"
-
 namespace sekisho::gateway {
 namespace {
 
-constexpr std::string_view kConfigBase = R"(
-[tls]
-certificate = "server.pem"
-private_key = "/etc/sekisho/server.key"
-[auth]
-password_file = "users"
-[network]
-ipv4_pool = "10.10.0.0/24"
-)";
+constexpr std::string_view kConfigBase = test_configs::kMinimalConfig;
 
 TEST(MetricsConfigTest, UnsetMeansNoListener) {
   auto config = ParseConfig(kConfigBase, "/etc/sekisho/sekishod.toml");

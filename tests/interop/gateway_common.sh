@@ -141,3 +141,16 @@ oc_stop() {
   kill -KILL "$1" 2>/dev/null
   return 0
 }
+
+# wait_tunnel IFNAME: waits (15 s at most) for openconnect's TUN (pid $OC_PID) to carry an address.
+wait_tunnel() {  # IFNAME: waits for the client's TUN to carry an address
+  local i
+  for i in $(seq 1 150); do
+    if ip -n "$SK_NS_CL" -4 addr show dev "$1" 2>/dev/null | grep -q inet; then
+      return 0
+    fi
+    interop_pid_running "$OC_PID" || interop_fail "openconnect exited before the tunnel came up"
+    sleep 0.1
+  done
+  interop_fail "tunnel $1 did not come up"
+}

@@ -25,17 +25,6 @@ gw_setup "$GW_DIR"
 gw_start "$GW_DIR"
 echo "gateway up, pin $GW_PIN"
 
-wait_tunnel() {  # IFNAME: waits for the client's TUN to carry an address
-  local i
-  for i in $(seq 1 150); do
-    if ip -n "$SK_NS_CL" -4 addr show dev "$1" 2>/dev/null | grep -q inet; then
-      return 0
-    fi
-    interop_pid_running "$OC_PID" || interop_fail "openconnect exited before the tunnel came up"
-    sleep 0.1
-  done
-  interop_fail "tunnel $1 did not come up"
-}
 
 session_field() {  # USER FIELD: a field of the user's session from `sekishoctl --json`
   gw_ctl show sessions --json | python3 -c '

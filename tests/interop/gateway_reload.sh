@@ -30,17 +30,6 @@ OLD_PIN=$GW_PIN
 workers_before=$(pgrep -P "$GW_PID" | sort | tr '\n' ' ')
 echo "gateway up, pin $OLD_PIN, children: $workers_before"
 
-wait_tunnel() {  # IFNAME: waits for the client's TUN to carry an address
-  local i
-  for i in $(seq 1 150); do
-    if ip -n "$SK_NS_CL" -4 addr show dev "$1" 2>/dev/null | grep -q inet; then
-      return 0
-    fi
-    interop_pid_running "$OC_PID" || interop_fail "openconnect exited before the tunnel came up"
-    sleep 0.1
-  done
-  interop_fail "tunnel $1 did not come up"
-}
 
 reload() {  # EXPECTED_LOG_REGEX: SIGHUP, then wait for the outcome line
   kill -HUP "$GW_PID"
